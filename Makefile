@@ -1,0 +1,44 @@
+# aiweb3 — `make run` and `make test` bootstrap everything they need on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+B ?=
+
+.PHONY: setup run test lint bench artifacts clean
+
+setup: $(PY_STAMP) $(NPM_STAMP)
+
+# Re-run only when a lockfile changes (make compares the stamp's time with theirs).
+$(PY_STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	$(BIN)/aiweb3 up
+
+lint: setup
+	$(BIN)/ruff check src tests bench contracts
+	$(BIN)/ruff format --check src tests bench contracts
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	@if [ -n "$(B)" ]; then $(BIN)/python bench/$(B).py; \
+	else for f in bench/*.py; do $(BIN)/python $$f || exit 1; done; fi
+
+artifacts: setup
+	node contracts/build.mjs
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,505 @@
+"""One chain client for the local node or any JSON-RPC endpoint.
+
+:class:`Chain` wraps web3.py for contracts and events, and speaks raw JSON-RPC over one
+httpx client where web3.py is slow or refuses (batches of raw transactions). It checks
+the chain id on connect, manages nonces locally (safe under concurrent senders), prices
+EIP-1559 fees, waits for receipts, and turns reverts into :class:`TransactionReverted`
+with reasons decoded from every known ABI.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from coincurve import PrivateKey
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.logs import DISCARD
+from web3.types import TxReceipt
+
+from aiweb3.chain.revert import ErrorDecoder
+from aiweb3.chain.txsign import SignedTx, sign_eip1559
+from aiweb3.errors import (
+    ChainError,
+    ChainIdMismatch,
+    InputError,
+    InsufficientFunds,
+    RPCUnreachable,
+    TransactionReverted,
+)
+
+__all__ = ["BulkResult", "Chain", "NonceManager", "TxRequest", "encode_call"]
+
+Receipt = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TxRequest:
+    """A transaction to send: ``to`` (None deploys), calldata, value in wei, optional gas."""
+
+    to: str | None
+    data: bytes = b""
+    value: int = 0
+    gas: int | None = None
+
+
+@dataclass
+class BulkResult:
+    """Receipts of a bulk send, in the order of the requests, and the failures among them."""
+
+    receipts: list[Receipt]
+    failures: list[tuple[int, TransactionReverted]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def raise_on_failure(self) -> None:
+        """Raise the first failure, if any."""
+        if self.failures:
+            index, exc = self.failures[0]
+            raise TransactionReverted(
+                f"request #{index} ({len(self.failures)} failed in all): {exc.reason}",
+                error_name=exc.error_name,
+                error_args=exc.error_args,
+                tx_hash=exc.tx_hash,
+                data=exc.data,
+            )
+
+
+class NonceManager:
+    """Hands out nonces per sender under a lock, so concurrent sends never clash.
+
+    The first nonce comes from the node's pending count; after a failed send or a chain
+    revert (``evm_revert``) call :meth:`reset` so the next nonce is read again.
+    """
+
+    def __init__(self, chain: Chain) -> None:
+        self._chain = chain
+        self._lock = threading.Lock()
+        self._next: dict[str, int] = {}
+
+    def reserve(self, address: str, count: int = 1) -> int:
+        """Reserve ``count`` consecutive nonces; returns the first."""
+        with self._lock:
+            nxt = self._next.get(address)
+            if nxt is None:
+                nxt = int(self._chain.rpc("eth_getTransactionCount", [address, "pending"]), 16)
+            self._next[address] = nxt + count
+            return nxt
+
+    def reset(self, address: str | None = None) -> None:
+        """Forget cached nonces (all senders, or one)."""
+        with self._lock:
+            if address is None:
+                self._next.clear()
+            else:
+                self._next.pop(address, None)
+
+
+class Chain:
+    """A connection to one chain.
+
+    Args:
+        url: JSON-RPC endpoint (the local node's URL or any provider).
+        expected_chain_id: if given, connecting to another chain raises ChainIdMismatch.
+        abis: extra ABIs whose custom errors should be decoded (all artifacts are known).
+        timeout: seconds per HTTP request.
+        poll_interval: seconds between receipt polls.
+
+    Raises:
+        RPCUnreachable: nothing answers at ``url``.
+        ChainIdMismatch: the endpoint serves a different chain.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        expected_chain_id: int | None = None,
+        abis: Iterable[list[dict[str, Any]]] = (),
+        timeout: float = 30.0,
+        poll_interval: float = 0.005,
+    ) -> None:
+        from aiweb3.chain.contracts import all_artifacts  # artifacts load lazily
+
+        self.url = url
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self._http = httpx.Client(timeout=timeout)
+        self._ids = itertools.count(1)
+        try:
+            self.chain_id = int(self.rpc("eth_chainId", []), 16)
+        except RPCUnreachable:
+            self._http.close()
+            raise
+        if expected_chain_id is not None and self.chain_id != expected_chain_id:
+            self._http.close()
+            raise ChainIdMismatch(
+                f"{url} serves chain id {self.chain_id}, but chain id {expected_chain_id} was "
+                "expected; check --rpc-url / AIWEB3_RPC_URL and AIWEB3_CHAIN_ID"
+            )
+        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        self.nonces = NonceManager(self)
+        self.errors = ErrorDecoder([a.abi for a in all_artifacts().values()])
+        for abi in abis:
+            self.errors.add_abi(abi)
+        self._keys: dict[str, PrivateKey] = {}
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
+
+    def __enter__(self) -> Chain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Chain(url={self.url!r}, chain_id={self.chain_id})"
+
+    # -- raw JSON-RPC ----------------------------------------------------
+    def _post(self, payload: Any) -> Any:
+        try:
+            resp = self._http.post(self.url, json=payload)
+        except httpx.HTTPError as exc:
+            raise RPCUnreachable(
+                f"no JSON-RPC answer from {self.url} ({type(exc).__name__}); is the node "
+                "running (`aiweb3 node start`) and the URL right?"
+            ) from None
+        if resp.status_code == 429:
+            raise ChainError(f"{self.url} is rate limiting requests (HTTP 429); slow down")
+        try:
+            return resp.json()
+        except ValueError:
+            raise RPCUnreachable(
+                f"{self.url} answered HTTP {resp.status_code} without JSON; is it a JSON-RPC URL?"
+            ) from None
+
+    def rpc(self, method: str, params: Sequence[Any]) -> Any:
+        """Call one JSON-RPC method; errors become ChainError subclasses."""
+        reply = self._post({"jsonrpc": "2.0", "id": next(self._ids), "method": method,
+                            "params": list(params)})  # fmt: skip
+        if not isinstance(reply, dict):
+            raise ChainError(f"{method}: malformed JSON-RPC reply from {self.url}")
+        if "error" in reply:
+            raise self._rpc_error(method, reply["error"])
+        return reply.get("result")
+
+    def rpc_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """One HTTP request carrying many calls; results (or exceptions) in call order."""
+        if not calls:
+            return []
+        first = next(self._ids)
+        payload = [
+            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": list(p)}
+            for i, (m, p) in enumerate(calls)
+        ]
+        self._ids = itertools.count(first + len(calls))
+        reply = self._post(payload)
+        if not isinstance(reply, list):
+            err = reply.get("error") if isinstance(reply, dict) else None
+            raise ChainError(f"batch request refused by {self.url}: {err or reply}")
+        by_id = {item.get("id"): item for item in reply}
+        out: list[Any] = []
+        for i, (method, _) in enumerate(calls):
+            item = by_id.get(first + i)
+            if item is None:
+                out.append(ChainError(f"{method}: no reply in batch"))
+            elif "error" in item:
+                out.append(self._rpc_error(method, item["error"]))
+            else:
+                out.append(item.get("result"))
+        return out
+
+    def _rpc_error(self, method: str, error: dict[str, Any]) -> ChainError:
+        message = str(error.get("message", error))
+        data = error.get("data")
+        if isinstance(data, dict):
+            data = data.get("data")
+        lowered = message.lower()
+        if "revert" in lowered or error.get("code") == 3:
+            raw = bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
+            exc = self.errors.decode(raw)
+            if not raw and "revert" in lowered and ":" in message:
+                exc = TransactionReverted(message.split(":", 1)[1].strip())
+            return exc
+        if "insufficient funds" in lowered:
+            return InsufficientFunds(
+                "the sender has too little ETH to pay for gas and value; fund it "
+                "(`aiweb3 account fund` on the local chain) or lower the amount"
+            )
+        return ChainError(f"{method} failed: {message}")
+
+    # -- reads -----------------------------------------------------------
+    def block_number(self) -> int:
+        """The latest block number."""
+        return int(self.rpc("eth_blockNumber", []), 16)
+
+    def balance(self, address: str) -> int:
+        """Ether balance in wei."""
+        return int(self.rpc("eth_getBalance", [address, "latest"]), 16)
+
+    def code(self, address: str) -> bytes:
+        """Deployed code at ``address`` (empty for accounts)."""
+        return bytes(HexBytes(self.rpc("eth_getCode", [address, "latest"])))
+
+    def contract(self, abi: list[dict[str, Any]], address: str) -> Contract:
+        """A web3.py contract object bound to ``address``."""
+        return self.w3.eth.contract(address=to_checksum_address(address), abi=abi)
+
+    def call(self, fn: ContractFunction, sender: str | None = None, block: str = "latest") -> Any:
+        """Call a view function; reverts raise TransactionReverted with a decoded reason."""
+        tx: dict[str, Any] = {"to": fn.address, "data": "0x" + encode_call(fn).hex()}
+        if sender:
+            tx["from"] = sender
+        raw = bytes(HexBytes(self.rpc("eth_call", [tx, block])))
+        result = fn.w3.codec.decode([_abi_type(o) for o in fn.abi.get("outputs", [])], raw)
+        return result[0] if len(result) == 1 else tuple(result)
+
+    # -- fees and signing ---------------------------------------------------
+    def fees(self) -> tuple[int, int]:
+        """EIP-1559 ``(max_fee_per_gas, max_priority_fee_per_gas)``: twice the base fee plus tip."""
+        block, tip = self.rpc_batch(
+            [("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", [])]
+        )
+        if isinstance(block, Exception):
+            raise block
+        priority = int(tip, 16) if isinstance(tip, str) else 1_000_000_000
+        base = int(block.get("baseFeePerGas") or "0x0", 16)
+        return 2 * base + priority, priority
+
+    def _key(self, signer: LocalAccount) -> PrivateKey:
+        key = self._keys.get(signer.address)
+        if key is None:
+            key = self._keys[signer.address] = PrivateKey(bytes(signer.key))
+        return key
+
+    def estimate_gas(self, sender: str, req: TxRequest) -> int:
+        """Estimate gas; a revert raises TransactionReverted with its decoded reason."""
+        tx: dict[str, Any] = {
+            "from": sender,
+            "data": "0x" + req.data.hex(),
+            "value": hex(req.value),
+        }
+        if req.to:
+            tx["to"] = req.to
+        return int(self.rpc("eth_estimateGas", [tx]), 16)
+
+    def _sign(
+        self, signer: LocalAccount, req: TxRequest, nonce: int, gas: int, fees: tuple[int, int]
+    ) -> SignedTx:
+        return sign_eip1559(
+            self._key(signer),
+            chain_id=self.chain_id,
+            nonce=nonce,
+            max_priority_fee_per_gas=fees[1],
+            max_fee_per_gas=fees[0],
+            gas=gas,
+            to=bytes.fromhex(req.to[2:]) if req.to else b"",
+            value=req.value,
+            data=req.data,
+        )
+
+    @staticmethod
+    def _with_margin(gas: int) -> int:
+        return gas * 6 // 5 + 10_000
+
+    # -- writes -----------------------------------------------------------
+    def send(self, signer: LocalAccount, req: TxRequest, *, wait: bool = True) -> Receipt:
+        """Sign, send and (by default) wait for one transaction.
+
+        Raises:
+            TransactionReverted: it would revert (found by estimation) or reverted on chain.
+            InsufficientFunds: the sender cannot pay.
+        """
+        gas = req.gas or self._with_margin(self.estimate_gas(signer.address, req))
+        fees = self.fees()
+        nonce = self.nonces.reserve(signer.address)
+        signed = self._sign(signer, req, nonce, gas, fees)
+        try:
+            self.rpc("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
+        except ChainError:
+            self.nonces.reset(signer.address)
+            raise
+        tx_hash = "0x" + signed.hash.hex()
+        if not wait:
+            return {"transactionHash": tx_hash}
+        receipt = self.wait(tx_hash)
+        if receipt["status"] != 1:
+            raise self._revert_reason(signer.address, req, receipt)
+        return receipt
+
+    def transact(
+        self, signer: LocalAccount, fn: ContractFunction, *, value: int = 0, gas: int | None = None
+    ) -> Receipt:
+        """Send a contract function call and wait for it."""
+        return self.send(signer, TxRequest(fn.address, encode_call(fn), value, gas))
+
+    def deploy(
+        self, signer: LocalAccount, abi: list[dict[str, Any]], bytecode: str, *args: Any
+    ) -> tuple[str, Receipt]:
+        """Deploy a contract; returns its address and the receipt."""
+        factory = self.w3.eth.contract(abi=abi, bytecode=bytecode)
+        data = bytes(HexBytes(factory.constructor(*args).data_in_transaction))
+        receipt = self.send(signer, TxRequest(None, data))
+        return str(receipt["contractAddress"]), receipt
+
+    def wait(self, tx_hash: str, timeout: float = 120.0) -> Receipt:
+        """Wait for a receipt, polling every ``poll_interval`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            receipt = self.rpc("eth_getTransactionReceipt", [tx_hash])
+            if receipt is not None:
+                return _normalize_receipt(receipt)
+            if time.monotonic() > deadline:
+                raise ChainError(f"transaction {tx_hash} not mined within {timeout:.0f}s")
+            time.sleep(self.poll_interval)
+
+    def _revert_reason(self, sender: str, req: TxRequest, receipt: Receipt) -> TransactionReverted:
+        tx: dict[str, Any] = {
+            "from": sender,
+            "data": "0x" + req.data.hex(),
+            "value": hex(req.value),
+        }
+        if req.to:
+            tx["to"] = req.to
+        tx["gas"] = hex(int(receipt["gasUsed"]) + 1)
+        block = hex(max(int(receipt["blockNumber"]) - 1, 0))
+        try:
+            self.rpc("eth_call", [tx, block])
+        except TransactionReverted as exc:
+            exc.tx_hash = receipt["transactionHash"]
+            return exc
+        except ChainError:
+            pass
+        return TransactionReverted(
+            f"reverted on chain (out of gas? gas used {receipt['gasUsed']})",
+            tx_hash=receipt["transactionHash"],
+        )
+
+    def bulk_send(
+        self,
+        signer: LocalAccount,
+        requests: Sequence[TxRequest],
+        *,
+        batch_size: int = 100,
+        gas: int | None = None,
+    ) -> BulkResult:
+        """Pre-sign every request, send raw JSON-RPC batches, collect receipts in batches.
+
+        Gas: ``gas`` for all, else each request's own ``gas``, else one estimate per distinct
+        (target, selector) with a margin. Nothing is sent if an estimate reverts.
+        """
+        if batch_size < 1:
+            raise InputError("batch_size must be at least 1")
+        started = time.perf_counter()
+        gases = self._bulk_gas(signer.address, requests, gas)
+        fees = self.fees()
+        first = self.nonces.reserve(signer.address, len(requests))
+        signed = [
+            self._sign(signer, req, first + i, g, fees)
+            for i, (req, g) in enumerate(zip(requests, gases, strict=True))
+        ]
+        hashes = ["0x" + s.hash.hex() for s in signed]
+        for start in range(0, len(signed), batch_size):
+            chunk = signed[start : start + batch_size]
+            results = self.rpc_batch([("eth_sendRawTransaction", ["0x" + s.raw.hex()]) for s in chunk])
+            errors = [r for r in results if isinstance(r, Exception)]
+            if errors:
+                self.nonces.reset(signer.address)
+                raise ChainError(
+                    f"bulk send stopped at request #{start}: {errors[0]} "
+                    f"({start} sent before it were accepted)"
+                )
+        receipts = self._collect_receipts(hashes, batch_size)
+        result = BulkResult(receipts, seconds=time.perf_counter() - started)
+        for i, receipt in enumerate(receipts):
+            if receipt["status"] != 1:
+                result.failures.append((i, self._revert_reason(signer.address, requests[i], receipt)))
+        return result
+
+    def _bulk_gas(self, sender: str, requests: Sequence[TxRequest], gas: int | None) -> list[int]:
+        if gas is not None:
+            return [gas] * len(requests)
+        estimates: dict[tuple[str | None, bytes], int] = {}
+        for req in requests:
+            key = (req.to, req.data[:4])
+            if req.gas is None and key not in estimates:
+                # Worst case of a kind: storage writes to fresh slots cost the most, and a
+                # fresh estimate on the first request of each kind covers them with a margin.
+                estimates[key] = self._with_margin(self.estimate_gas(sender, req)) + 25_000
+        return [req.gas or estimates[(req.to, req.data[:4])] for req in requests]
+
+    def _collect_receipts(self, hashes: list[str], batch_size: int) -> list[Receipt]:
+        found: dict[str, Receipt] = {}
+        deadline = time.monotonic() + 120 + len(hashes) * 0.05
+        pending = list(hashes)
+        size = max(batch_size, 200)
+        while pending:
+            missing: list[str] = []
+            for start in range(0, len(pending), size):
+                chunk = pending[start : start + size]
+                results = self.rpc_batch([("eth_getTransactionReceipt", [h]) for h in chunk])
+                for h, r in zip(chunk, results, strict=True):
+                    if isinstance(r, dict):
+                        found[h] = _normalize_receipt(r)
+                    else:
+                        missing.append(h)
+            pending = missing
+            if pending:
+                if time.monotonic() > deadline:
+                    raise ChainError(f"{len(pending)} transactions were not mined in time")
+                time.sleep(self.poll_interval)
+        return [found[h] for h in hashes]
+
+    # -- events and dev helpers ---------------------------------------------
+    def events(self, contract: Contract, event: str, receipt: Receipt) -> list[dict[str, Any]]:
+        """Decode ``event`` logs emitted by ``contract`` in ``receipt`` (args as a dict)."""
+        web3_receipt: TxReceipt = self.w3.eth.get_transaction_receipt(receipt["transactionHash"])
+        logs = contract.events[event]().process_receipt(web3_receipt, errors=DISCARD)
+        return [dict(log["args"]) for log in logs]
+
+    def snapshot(self) -> str:
+        """``evm_snapshot`` (local/dev nodes only); returns the snapshot id."""
+        return str(self.rpc("evm_snapshot", []))
+
+    def revert(self, snapshot_id: str) -> None:
+        """``evm_revert`` to a snapshot and forget cached nonces."""
+        if not self.rpc("evm_revert", [snapshot_id]):
+            raise ChainError(f"could not revert to snapshot {snapshot_id}")
+        self.nonces.reset()
+
+    def set_balance(self, address: str, wei: int) -> None:
+        """``anvil_setBalance`` (local node only)."""
+        self.rpc("anvil_setBalance", [address, hex(wei)])
+
+
+def encode_call(fn: ContractFunction) -> bytes:
+    """ABI-encode a bound contract function call into calldata."""
+    encoder = fn.w3.eth.contract(abi=fn.contract_abi)
+    return bytes(HexBytes(encoder.encode_abi(fn.signature, args=fn.args, kwargs=fn.kwargs)))
+
+
+def _abi_type(item: Any) -> str:
+    from aiweb3.chain.revert import _canonical_type
+
+    return _canonical_type(dict(item))
+
+
+def _normalize_receipt(raw: dict[str, Any]) -> Receipt:
+    out = dict(raw)
+    for key in ("status", "blockNumber", "gasUsed", "effectiveGasPrice", "transactionIndex"):
+        if isinstance(out.get(key), str):
+            out[key] = int(out[key], 16)
+    if out.get("contractAddress"):
+        out["contractAddress"] = to_checksum_address(out["contractAddress"])
+    return out

@@ -1,0 +1,141 @@
+"""The one error tree of aiweb3.
+
+Every message says what went wrong and what to do about it. Adapters convert library
+exceptions at the boundary: ``raise ChainError("...") from exc``.
+
+    AIWeb3Error
+    ├── ConfigError                 bad settings or aiweb3.toml
+    ├── InputError (ValueError)     bad input from the user: a path, an address, a shape
+    ├── StoreError                  content-addressed store: missing or corrupted objects
+    ├── AccountError                keystore and signers
+    │   ├── UnknownAccount (KeyError)
+    │   └── WrongPassword
+    ├── ChainError                  anything the chain said or did not say
+    │   ├── NodeError               the local node could not start, stop or be found
+    │   ├── RPCUnreachable (ConnectionError)
+    │   ├── ChainIdMismatch
+    │   ├── InsufficientFunds
+    │   └── TransactionReverted     with the decoded reason, custom errors included
+    ├── ContractError               artifacts and deployments
+    │   ├── StaleArtifact
+    │   └── DeploymentError
+    └── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AIWeb3Error",
+    "AccountError",
+    "ChainError",
+    "ChainIdMismatch",
+    "ConfigError",
+    "ContractError",
+    "DeploymentError",
+    "InputError",
+    "InsufficientFunds",
+    "NodeError",
+    "ProofError",
+    "RPCUnreachable",
+    "StaleArtifact",
+    "StoreError",
+    "TransactionReverted",
+    "UnknownAccount",
+    "WrongPassword",
+]
+
+
+class AIWeb3Error(Exception):
+    """Base of every error aiweb3 raises on purpose."""
+
+
+class ConfigError(AIWeb3Error):
+    """Settings are missing or malformed."""
+
+
+class InputError(AIWeb3Error, ValueError):
+    """The caller passed something unusable (a path, an address, a shape)."""
+
+
+class StoreError(AIWeb3Error):
+    """An object is missing from the artifact store or does not match its hash."""
+
+
+class AccountError(AIWeb3Error):
+    """A keystore or signer problem."""
+
+
+class UnknownAccount(AccountError, KeyError):
+    """No account with that name or address."""
+
+    def __str__(self) -> str:  # KeyError would add quotes around the message
+        return str(self.args[0]) if self.args else "unknown account"
+
+
+class WrongPassword(AccountError):
+    """The keystore password does not decrypt the key."""
+
+
+class ChainError(AIWeb3Error):
+    """The chain refused, failed or could not be reached."""
+
+
+class NodeError(ChainError):
+    """The local node could not be started, stopped or found."""
+
+
+class RPCUnreachable(ChainError, ConnectionError):
+    """Nothing answers JSON-RPC at the given URL."""
+
+
+class ChainIdMismatch(ChainError):
+    """The endpoint serves a different chain than the one expected."""
+
+
+class InsufficientFunds(ChainError):
+    """The sender cannot pay for the transaction."""
+
+
+class TransactionReverted(ChainError):
+    """A transaction or call reverted; ``reason`` is decoded from the ABI when possible.
+
+    Attributes:
+        reason: human-readable reason, e.g. ``ERC20InsufficientBalance(sender=0x.., ...)``.
+        error_name: the Solidity error name (``Error``, ``Panic`` or a custom error) or None.
+        args: decoded error arguments.
+        tx_hash: the transaction hash when the revert happened on chain.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        error_name: str | None = None,
+        error_args: dict[str, Any] | None = None,
+        tx_hash: str | None = None,
+        data: bytes = b"",
+    ) -> None:
+        super().__init__(f"transaction reverted: {reason}")
+        self.reason = reason
+        self.error_name = error_name
+        self.error_args = error_args or {}
+        self.tx_hash = tx_hash
+        self.data = data
+
+
+class ContractError(AIWeb3Error):
+    """A contract artifact or deployment problem."""
+
+
+class StaleArtifact(ContractError):
+    """A compiled artifact no longer matches its Solidity source."""
+
+
+class DeploymentError(ContractError):
+    """A system contract could not be deployed or its recorded deployment is wrong."""
+
+
+class ProofError(AIWeb3Error):
+    """A zero-knowledge proof could not be made or did not verify."""

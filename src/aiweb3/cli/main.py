@@ -5,7 +5,9 @@ User errors (:class:`AIWeb3Error`) print one line on stderr and exit 1, never a 
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import typer
 
@@ -22,6 +24,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _global_options(
+    rpc_url: str | None = typer.Option(
+        None, "--rpc-url", help="JSON-RPC endpoint of another chain (default: the local node)."
+    ),
+    chain_id: int | None = typer.Option(None, "--chain-id", help="Expected chain id (checked)."),
+    home: Path | None = typer.Option(None, "--home", help="State directory (default ~/.aiweb3)."),
+) -> None:
+    """Options for every command; they override AIWEB3_RPC_URL, AIWEB3_CHAIN_ID, AIWEB3_HOME."""
+    # Settings are read from the environment by every command's Context, so the global
+    # options are applied there (this process only).
+    if rpc_url:
+        os.environ["AIWEB3_RPC_URL"] = rpc_url
+    if chain_id is not None:
+        os.environ["AIWEB3_CHAIN_ID"] = str(chain_id)
+    if home is not None:
+        os.environ["AIWEB3_HOME"] = str(home)
+
+
 app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 chaincmd.register(app)

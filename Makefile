@@ -7,9 +7,19 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 B ?=
 
-.PHONY: setup run test lint bench artifacts clean
+.PHONY: setup system-packages run test lint bench artifacts clean
 
-setup: $(PY_STAMP) $(NPM_STAMP)
+# Debian packages some features need (ffmpeg cuts video at keyframes); installed only if missing.
+DEB_PACKAGES := ffmpeg
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+setup: system-packages $(PY_STAMP) $(NPM_STAMP)
+
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	  --no-install-recommends $$missing >/dev/null; fi
 
 # Re-run only when a lockfile changes (make compares the stamp's time with theirs).
 $(PY_STAMP): requirements.lock pyproject.toml

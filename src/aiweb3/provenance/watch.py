@@ -88,10 +88,9 @@ class Watcher:
                 self._seen[path] = stamp  # new or still growing: look again next poll
                 continue
             self._sign(path)
-        due = len(self.pending) >= self.every or (
-            self._oldest is not None and time.monotonic() - self._oldest >= self.interval
-        )
-        if self.pending and due:
+            if len(self.pending) >= self.every:
+                self.flush()
+        if self._oldest is not None and time.monotonic() - self._oldest >= self.interval:
             self.flush()
 
     def _sign(self, path: Path) -> None:

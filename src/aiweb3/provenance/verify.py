@@ -21,6 +21,7 @@ from typing import Any
 from aiweb3.crypto.merkle import merkle_root, root_from_range
 from aiweb3.crypto.typed_data import Domain
 from aiweb3.errors import AIWeb3Error, ChainError, ContentError, InputError
+from aiweb3.provenance.c2pa_read import C2PA_SUFFIXES, C2paInfo, read_c2pa
 from aiweb3.provenance.content import Clip, segment_seconds
 from aiweb3.provenance.manifest import SignedManifest, sidecar_path
 from aiweb3.provenance.registry import CreatorRegistry
@@ -47,13 +48,14 @@ class Report:
     """The outcome of verifying one file."""
 
     path: Path
-    kind: str | None = None  # "original" or "clip"
+    kind: str | None = None  # "original", "clip" or "c2pa" (C2PA credentials only)
     checks: list[Check] = field(default_factory=list)
     signed: SignedManifest | None = None
     handle: str | None = None
     segments: tuple[int, int, int] | None = None  # first, last, n
     seconds: tuple[float, float] | None = None
     anchored: tuple[int, int] | None = None  # block, timestamp
+    c2pa: C2paInfo | None = None
 
     @property
     def ok(self) -> bool:
@@ -72,6 +74,8 @@ class Report:
 
     def headline(self) -> str:
         """One line: the verdict."""
+        if self.ok and self.kind == "c2pa" and self.c2pa is not None:
+            return f"no aiweb3 manifest; {self.c2pa.summary()}"
         if not self.ok or self.signed is None:
             return f"REJECTED: {self.reason or 'nothing could be verified'}"
         m = self.signed.manifest
@@ -102,6 +106,7 @@ class Report:
             "seconds": list(self.seconds) if self.seconds else None,
             "anchored": {"block": self.anchored[0], "timestamp": self.anchored[1]} if self.anchored else None,
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "c2pa": self.c2pa.to_json() if self.c2pa else None,
         }
 
 
@@ -122,7 +127,23 @@ def verify_file(
     if not path.is_file():
         report.add("file", False, f"{path} is not a file")
         return report
+    c2pa_error = None
+    if path.suffix.lower() in C2PA_SUFFIXES:
+        try:
+            report.c2pa = read_c2pa(path)
+        except ContentError as exc:
+            c2pa_error = str(exc)
     side = sidecar_path(path)
+    if not side.exists():
+        if report.c2pa is not None:  # C2PA credentials only: report them as the verdict
+            report.kind = "c2pa"
+            report.add("c2pa", report.c2pa.valid, report.c2pa.summary())
+        else:
+            why = f"; {c2pa_error}" if c2pa_error else ""
+            report.add("manifest", False, f"no aiweb3 manifest beside the file (expected {side.name}){why}")
+        return report
+    if report.c2pa is not None:  # reported next to ours; ours decides the verdict
+        report.add("c2pa", None, report.c2pa.summary())
     try:
         data = json.loads(side.read_text())
         kind = data.get("aiw") if isinstance(data, dict) else None

@@ -21,6 +21,7 @@ from aiweb3.provenance import (
     sign_file,
     verify_file,
 )
+from aiweb3.provenance.hls import video_to_hls
 from aiweb3.provenance.segment import DEFAULT_CHUNK_SIZE, DEFAULT_SEGMENT_SECONDS
 from aiweb3.provenance.watch import Watcher, WatchEvent, anchor_sidecars
 
@@ -179,6 +180,17 @@ def clip(
     result = clip_file(file, start, end, out)
     p = result.proof
     console.print(f"wrote {out} (segments {p.first}..{p.last} of {p.n}) and {sidecar_path(out).name}")
+
+
+@app.command()
+def hls(
+    video: Path = typer.Argument(..., help="A video file ffmpeg can read (MP4, MKV, MOV, …)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Directory for index.m3u8 and the .ts segments."),
+    segment_seconds: float = typer.Option(6.0, help="Target seconds per segment (cut at keyframes)."),
+) -> None:
+    """Cut a video into HLS/MPEG-TS segments at keyframes (needs ffmpeg); then sign index.m3u8."""
+    playlist = video_to_hls(video, out, segment_seconds)
+    console.print(f"wrote {playlist}; sign it with `aiweb3 content sign {playlist}`")
 
 
 @app.command()

@@ -56,8 +56,18 @@ def sign_file(
     return signed
 
 
+def _hls_bounds(manifest: Manifest) -> list[float]:
+    bounds = [0.0]
+    for d in manifest.params["durations"]:
+        bounds.append(bounds[-1] + float(d))
+    return bounds
+
+
 def segment_seconds(manifest: Manifest, first: int, last: int) -> tuple[float, float] | None:
     """The time span of segments ``first..last`` (None for media without time)."""
+    if manifest.scheme == "hls-v1":
+        bounds = _hls_bounds(manifest)
+        return round(bounds[first], 6), round(bounds[last + 1], 6)
     if manifest.scheme != "wav-v1" or manifest.duration is None:
         return None
     per = int(manifest.params["frames_per_segment"]) / int(manifest.params["sample_rate"])
@@ -69,6 +79,13 @@ def segment_range(manifest: Manifest, start: float, end: float) -> tuple[int, in
     if end <= start or start < 0:
         raise InputError(f"the clip must have 0 <= start < end (got {start}..{end})")
     n = manifest.segments
+    if manifest.scheme == "hls-v1":
+        bounds = _hls_bounds(manifest)
+        if start >= bounds[-1]:
+            raise InputError(f"the clip starts at {start} seconds, after the end ({bounds[-1]:g} seconds)")
+        first = max(k for k in range(n) if bounds[k] <= start)
+        last = max(first, max(k for k in range(n) if bounds[k] < end))
+        return first, last
     if manifest.scheme == "wav-v1":
         per = int(manifest.params["frames_per_segment"]) / int(manifest.params["sample_rate"])
         unit, length = "seconds", manifest.duration or 0.0

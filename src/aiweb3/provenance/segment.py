@@ -9,6 +9,7 @@ clipped and how a clip is rebuilt for verification:
   the samples of the original file. A clip is a new WAV with the same format and the samples
   of segments ``i..j``.
 * ``image-v1`` — PNG, JPEG, GIF or WebP, one segment: the whole file (an image is not clipped).
+* ``hls-v1``  — an HLS media playlist of MPEG-TS segments cut at keyframes (see ``hls.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, BinaryIO
 from aiweb3.crypto.merkle import leaf_hash
 from aiweb3.errors import ContentError, InputError
 from aiweb3.files import atomic_write_bytes
+from aiweb3.provenance.hls import is_playlist, parse_playlist, playlist_leaves, write_hls_clip
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -40,7 +42,7 @@ __all__ = [
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 DEFAULT_SEGMENT_SECONDS = 1.0
-SCHEMES = ("bytes-v1", "wav-v1", "image-v1")
+SCHEMES = ("bytes-v1", "wav-v1", "image-v1", "hls-v1")
 _IMAGE_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
@@ -86,6 +88,8 @@ class WavInfo:
 
 
 def _sniff(head: bytes) -> tuple[str, str]:
+    if is_playlist(head):
+        return "hls-v1", "application/vnd.apple.mpegurl"
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "wav-v1", "audio/wav"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
@@ -221,19 +225,27 @@ def segment_file(
                 "frames_per_segment": max(1, round(segment_seconds * info.sample_rate)),
                 "header_sha256": _wav_header_hash(fh, info),
             }
+    elif scheme == "hls-v1":
+        params = {"durations": list(parse_playlist(path).durations)}
     else:
         params = {}
     leaves, size, duration = segment_leaves(path, scheme, params)
     return Segmentation(scheme, params, media_type, size, duration, leaves)
 
 
-def segment_leaves(path: Path, scheme: str, params: dict[str, Any]) -> tuple[list[bytes], int, float | None]:
+def segment_leaves(
+    path: Path, scheme: str, params: dict[str, Any], span: tuple[int, int] | None = None
+) -> tuple[list[bytes], int, float | None]:
     """Re-segment a file with recorded parameters: ``(leaves, size, duration)``.
 
     For ``wav-v1`` the file's format must match the parameters (a clip has a header of its
-    own, so ``header_sha256`` is not checked here; see :func:`wav_header_matches`).
+    own, so ``header_sha256`` is not checked here; see :func:`wav_header_matches`). For
+    ``hls-v1`` the playlist's durations must match the signed ones (of segments ``span``
+    when the file is a clip); ``size`` is then the segments' total size.
     """
     path = Path(path)
+    if scheme == "hls-v1":
+        return _hls_leaves(path, params, span)
     with _open(path) as fh:
         size = path.stat().st_size
         if size == 0:
@@ -251,6 +263,23 @@ def segment_leaves(path: Path, scheme: str, params: dict[str, Any]) -> tuple[lis
             leaves = _hash_pieces(fh, info.data_offset, info.data_size, seg_bytes)
             return leaves, size, info.frames / info.sample_rate
     raise ContentError(f"unsupported segmentation scheme {scheme!r}")
+
+
+def _hls_leaves(
+    path: Path, params: dict[str, Any], span: tuple[int, int] | None
+) -> tuple[list[bytes], int, float | None]:
+    playlist = parse_playlist(path)
+    signed = [float(d) for d in params["durations"]]
+    first = span[0] if span else 0
+    expected = signed[first : span[1] + 1] if span else signed
+    if len(expected) == len(playlist.durations):
+        for k, (got, want) in enumerate(zip(playlist.durations, expected, strict=True)):
+            if got != want:
+                raise ContentError(
+                    f"segment {first + k} lasts {got:g} s in the playlist, but {want:g} s was signed"
+                )
+    leaves, size = playlist_leaves(playlist)
+    return leaves, size, sum(playlist.durations)
 
 
 def wav_header_matches(path: Path, params: dict[str, Any]) -> bool:
@@ -326,6 +355,9 @@ def write_clip(path: Path, out: Path, scheme: str, params: dict[str, Any], first
             end = min(info.data_offset + info.data_size, info.data_offset + (last + 1) * seg_bytes)
             samples = b"".join(_read_range(fh, start, end - start))
             data = _wav_bytes_header(params, len(samples)) + samples + (b"\0" if len(samples) & 1 else b"")
+        elif scheme == "hls-v1":
+            write_hls_clip(path, out, first, last)
+            return
         else:
             raise ContentError(f"{scheme} media is a single segment and cannot be clipped")
     atomic_write_bytes(Path(out), data)

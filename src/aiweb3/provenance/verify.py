@@ -255,7 +255,7 @@ def _check_clip(path: Path, clip: Clip, report: Report) -> bool:
             "clip", False, f"the proof is for {proof.n} segments, the manifest signed {m.segments}"
         )
     try:
-        leaves, _, _ = segment_leaves(path, m.scheme, m.params)
+        leaves, _, _ = segment_leaves(path, m.scheme, m.params, span=(proof.first, proof.last))
     except (ContentError, InputError) as exc:
         return report.add("clip", False, str(exc))
     report.segments = (proof.first, proof.last, proof.n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import wave
@@ -114,3 +115,21 @@ def test_watch_signs_new_files_and_anchors_in_batches(cli: Cli, tmp_path: Path) 
     for i in range(3):
         verdict = cli("content", "verify", str(inbox / f"shot{i}.bin")).stdout
         assert "anchored at block" in verdict
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg (Debian: apt-get install ffmpeg)")
+def test_video_hls_sign_clip_verify(cli: Cli, tmp_path: Path) -> None:
+    video = tmp_path / "talk.mp4"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi",
+         "-i", "testsrc=duration=5:size=96x64:rate=10", "-g", "10", "-c:v", "mpeg2video",
+         "-f", "mp4", str(video)],
+        check=True,
+    )  # fmt: skip
+    cli("content", "hls", str(video), "-o", str(tmp_path / "hls"), "--segment-seconds", "1")
+    playlist = tmp_path / "hls" / "index.m3u8"
+    assert "hls-v1" in cli("content", "sign", str(playlist), "--account", "dev:1").stdout
+    clip = tmp_path / "quote.m3u8"
+    cli("content", "clip", str(playlist), "--start", "1", "--end", "3", "-o", str(clip))
+    verdict = cli("content", "verify", str(clip)).stdout
+    assert "authentic excerpt of index.m3u8" in verdict and "@alice" in verdict

@@ -17,6 +17,7 @@ from aiweb3.provenance import (
     CreatorRegistry,
     SignedManifest,
     clip_file,
+    registry_domain,
     sidecar_path,
     sign_file,
     verify_file,
@@ -197,15 +198,26 @@ def hls(
 def verify(
     files: list[Path] = typer.Argument(..., help="Files (originals or clips) with their .aiw.json sidecars."),
     offline: bool = typer.Option(False, help="Skip the chain: signature and content only."),
+    chain_id: int | None = typer.Option(None, help="Offline: the chain id manifests must be signed for."),
+    registry: str | None = typer.Option(None, help="Offline: the CreatorRegistry address they must name."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON report per file."),
     details: bool = typer.Option(True, help="List every check."),
 ) -> None:
     """Verify signed files or clips; exits 1 if any is not authentic."""
     ctx = Context()
     reg = None if offline else _registry(ctx)
+    trust = None
+    if offline and (chain_id is None) != (registry is None):
+        raise InputError("give both --chain-id and --registry to pin the signing domain offline")
+    if chain_id is not None and registry is not None:
+        if not offline:
+            raise InputError(
+                "--chain-id and --registry are for --offline; online the chain's registry is used"
+            )
+        trust = registry_domain(chain_id, registry)
     all_ok = True
     for path in files:
-        report = verify_file(path, registry=reg)
+        report = verify_file(path, registry=reg, trust=trust)
         all_ok &= report.ok
         if as_json:
             console.print_json(json.dumps(report.to_json()))

@@ -324,6 +324,25 @@ def _check_registry(signed: SignedManifest, registry: CreatorRegistry, report: R
         report.add("revocation", False, f"@{status.handle} revoked this manifest at {_when(revoked)}")
     else:
         report.add("revocation", True, "manifest not revoked")
+    _check_inference_claims(signed, registry, report)
+
+
+def _check_inference_claims(signed: SignedManifest, registry: CreatorRegistry, report: Report) -> None:
+    """An ai-generated claim that names an inference transaction must point to a successful one."""
+    for claim in signed.manifest.claims:
+        if claim.inference_tx is None:
+            continue
+        receipt = registry.chain.rpc("eth_getTransactionReceipt", [claim.inference_tx])
+        model = f" of model {claim.model_id}" if claim.model_id else ""
+        if receipt is None:
+            report.add("claim", False, f"the inference transaction {claim.inference_tx} is not on this chain")
+        elif int(receipt.get("status", "0x0"), 16) != 1:
+            report.add("claim", False, f"the inference transaction {claim.inference_tx} reverted")
+        else:
+            block = int(receipt["blockNumber"], 16)
+            report.add(
+                "claim", True, f"ai-generated: inference{model} in tx {claim.inference_tx}, block {block}"
+            )
 
 
 def _check_anchor(signed: SignedManifest, registry: CreatorRegistry, report: Report) -> int | None:

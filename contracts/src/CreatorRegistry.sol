@@ -57,6 +57,8 @@ contract CreatorRegistry is EIP712 {
     error AlreadyAnchored(bytes32 root, uint64 blockNumber);
     error EmptyBatch();
     error ZeroRoot();
+    error NotAnchored(bytes32 root);
+    error BadInclusionProof(uint256 index, uint256 count);
 
     constructor() EIP712("aiweb3 CreatorRegistry", "1") {}
 
@@ -165,6 +167,34 @@ contract CreatorRegistry is EIP712 {
     /// @notice The anchoring of `root` (all zero when never anchored).
     function anchorOf(bytes32 root) external view returns (Anchor memory) {
         return _anchors[root];
+    }
+
+    /// @notice When `manifestId` was anchored, proven by its inclusion in an anchored batch: leaf
+    /// `index` of `count`, with `proof` the sibling hashes from the leaf up. The tree is the one
+    /// aiweb3 builds off chain: sha256(0x00 || id) leaves, sha256(0x01 || left || right) nodes,
+    /// an odd last node carried up. Reverts NotAnchored when the root was never anchored.
+    function anchoredAt(bytes32 manifestId, uint256 index, uint256 count, bytes32[] calldata proof)
+        external
+        view
+        returns (uint64 blockNumber, uint64 timestamp)
+    {
+        if (index >= count) revert BadInclusionProof(index, count);
+        bytes32 node = sha256(abi.encodePacked(bytes1(0x00), manifestId));
+        uint256 used = 0;
+        for (uint256 width = count; width > 1; width = (width + 1) / 2) {
+            if (index % 2 == 1) {
+                if (used == proof.length) revert BadInclusionProof(index, count);
+                node = sha256(abi.encodePacked(bytes1(0x01), proof[used++], node));
+            } else if (index + 1 < width) {
+                if (used == proof.length) revert BadInclusionProof(index, count);
+                node = sha256(abi.encodePacked(bytes1(0x01), node, proof[used++]));
+            }
+            index /= 2;
+        }
+        if (used != proof.length) revert BadInclusionProof(index, count);
+        Anchor memory a = _anchors[node];
+        if (a.blockNumber == 0 || a.count != count) revert NotAnchored(node);
+        return (a.blockNumber, a.timestamp);
     }
 
     /// @notice The EIP-712 domain separator (name "aiweb3 CreatorRegistry", version "1").

@@ -155,7 +155,9 @@ def test_batch_anchor_one_transaction_many_manifests(
         report = verify_file(f, registry=registry)
         assert report.ok, report.reason
         assert report.anchored is not None and report.anchored[0] == head + 1
-        assert SignedManifest.load(sidecar_path(f)).leaves  # the leaf list survived the rewrite
+        loaded = SignedManifest.load(sidecar_path(f))
+        assert loaded.leaves  # the leaf list survived the rewrite
+        assert registry.anchored_at(loaded) == report.anchored  # the contract checks the proof too
     # a clip of an anchored original carries the anchor too
     out = tmp_path / "clip.bin"
     clip_file(files[0], 1024, 3000, out)
@@ -169,6 +171,9 @@ def test_batch_anchor_one_transaction_many_manifests(
     report = verify_file(files[1], registry=registry)
     assert not report.ok
     assert "anchor" in (report.reason or "")
+    with pytest.raises(TransactionReverted) as forged:
+        registry.anchored_at(SignedManifest.load(side))
+    assert forged.value.error_name == "NotAnchored"
     with pytest.raises(TransactionReverted) as exc:
         registry.chain.transact(
             alice, registry.contract.functions.anchor(bytes.fromhex(doc["anchoring"]["root"][2:]), 5)

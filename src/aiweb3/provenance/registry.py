@@ -12,7 +12,7 @@ from eth_utils import to_checksum_address
 from web3.contract import Contract
 
 from aiweb3.chain import Chain, artifact, system_contract
-from aiweb3.crypto.merkle import MerkleTree
+from aiweb3.crypto.merkle import MerkleTree, leaf_hash
 from aiweb3.crypto.typed_data import Domain, sign_typed
 from aiweb3.errors import InputError
 from aiweb3.provenance.manifest import Anchoring, SignedManifest, registry_domain
@@ -121,7 +121,7 @@ class CreatorRegistry:
         ids = [m.manifest_id for m in manifests]
         if len(set(ids)) != len(ids):
             raise InputError("the batch holds the same manifest twice")
-        tree = MerkleTree(ids)
+        tree = MerkleTree([leaf_hash(i) for i in ids])
         receipt = self.chain.transact(signer, self.contract.functions.anchor(tree.root, len(ids)))
         record = self.anchor_of(tree.root)
         out = []
@@ -157,6 +157,22 @@ class CreatorRegistry:
         """The anchoring of a batch root."""
         block, timestamp, count, by = self.chain.call(self.contract.functions.anchorOf(root))
         return AnchorRecord(root, int(block), int(timestamp), int(count), to_checksum_address(by))
+
+    def anchored_at(self, signed: SignedManifest) -> tuple[int, int]:
+        """``(block, timestamp)`` as the contract itself proves it from the sidecar's inclusion proof.
+
+        Raises:
+            InputError: the manifest carries no anchoring record.
+            TransactionReverted: ``NotAnchored`` or ``BadInclusionProof``.
+        """
+        a = signed.anchoring
+        if a is None or a.proof.first != a.proof.last:
+            raise InputError("the manifest is not anchored; run `aiweb3 content anchor` first")
+        fn = self.contract.functions.anchoredAt(
+            signed.manifest_id, a.proof.first, a.proof.n, list(a.proof.siblings)
+        )
+        block, timestamp = self.chain.call(fn)
+        return int(block), int(timestamp)
 
     def block_time(self) -> int:
         """The latest block's timestamp."""

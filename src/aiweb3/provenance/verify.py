@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiweb3.crypto.merkle import merkle_root, root_from_range
+from aiweb3.crypto.merkle import leaf_hash, merkle_root, root_from_range
 from aiweb3.crypto.typed_data import Domain
 from aiweb3.errors import AIWeb3Error, ChainError, ContentError, InputError
 from aiweb3.provenance.c2pa_read import C2PA_SUFFIXES, C2paInfo, read_c2pa
@@ -351,7 +351,7 @@ def _check_anchor(signed: SignedManifest, registry: CreatorRegistry, report: Rep
         report.add("anchor", None, "not anchored (run `aiweb3 content anchor`)")
         return None
     try:
-        root = root_from_range([signed.manifest_id], a.proof)
+        root = root_from_range([leaf_hash(signed.manifest_id)], a.proof)
     except (InputError, AIWeb3Error) as exc:
         report.add("anchor", False, f"malformed anchoring proof: {exc}")
         return None
@@ -363,6 +363,11 @@ def _check_anchor(signed: SignedManifest, registry: CreatorRegistry, report: Rep
     record = registry.anchor_of(root)
     if record.block == 0:
         report.add("anchor", False, f"batch root {a.root} is not anchored in this registry")
+        return None
+    if record.count != a.proof.n:
+        report.add(
+            "anchor", False, f"the proof is for a batch of {a.proof.n}, the anchored batch has {record.count}"
+        )
         return None
     report.anchored = (record.block, record.timestamp)
     report.add("anchor", True, f"anchored at block {record.block}, {_when(record.timestamp)}")

@@ -87,6 +87,16 @@ def test_changed_manifest_field_breaks_the_signature(signed_wav: Path) -> None:
     assert report.reason is not None and report.reason.startswith("signature: made by")
 
 
+def test_unsigned_extra_manifest_field_is_rejected(signed_wav: Path) -> None:
+    side = sidecar_path(signed_wav)
+    doc = json.loads(side.read_text())
+    doc["manifest"]["content"]["license"] = "CC0"  # not covered by the signature: refused, not ignored
+    side.write_text(json.dumps(doc))
+    report = verify_file(signed_wav, trust=DOMAIN)
+    assert not report.ok
+    assert "unknown fields content.license" in (report.reason or "")
+
+
 def test_signature_from_another_key_is_rejected(signed_wav: Path) -> None:
     side = sidecar_path(signed_wav)
     signed = SignedManifest.load(side)

@@ -47,6 +47,8 @@ CLAIM_TYPES = ("captured", "edited", "ai-generated")
 REGISTRY_DOMAIN_NAME = "aiweb3 CreatorRegistry"
 REGISTRY_DOMAIN_VERSION = "1"
 SIDECAR_SUFFIX = ".aiw.json"
+_MANIFEST_KEYS = {"version", "content", "creator", "created", "claims", "parents"}
+_CONTENT_KEYS = {"root", "scheme", "params", "segments", "media_type", "size", "duration", "name"}
 
 #: The EIP-712 struct a creator signs; ``manifestHash`` is keccak256 of the canonical JSON,
 #: the other fields repeat what a wallet should show the signer.
@@ -191,6 +193,9 @@ class Manifest:
                     f"version {MANIFEST_VERSION}); upgrade aiweb3"
                 )
             c = data["content"]
+            extra = (set(data) - _MANIFEST_KEYS) | {f"content.{k}" for k in set(c) - _CONTENT_KEYS}
+            if extra:
+                raise ContentError(f"malformed manifest: unknown fields {', '.join(sorted(extra))}")
             creator = str(data["creator"])
             if not is_address(creator):
                 raise InputError(f"creator {creator!r} is not an address")

@@ -245,3 +245,17 @@ def test_claims_and_parents(tmp_path: Path) -> None:
         Claim("painted")
     with pytest.raises(InputError, match="belongs to an ai-generated claim"):
         Claim("captured", model_id="0x" + "01" * 32)
+
+
+def test_clip_of_a_clip_still_verifies(signed_wav: Path, tmp_path: Path) -> None:
+    first = tmp_path / "first.wav"
+    clip_file(signed_wav, 2, 8, first)  # segments 2..7
+    second = tmp_path / "second.wav"
+    nested = clip_file(first, 1, 3, second)  # seconds 1..3 of the clip = 3..5 of the original
+    assert (nested.proof.first, nested.proof.last) == (3, 4)
+    report = verify_file(second, trust=DOMAIN)
+    assert report.ok, report.reason
+    assert "segments 3..4 of 10, seconds 3..5" in report.headline()
+    flip_byte(first, 44 + 10)
+    with pytest.raises(ContentError, match="does not verify as a clip"):
+        clip_file(first, 0, 1, tmp_path / "third.wav")

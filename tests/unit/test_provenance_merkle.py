@@ -14,6 +14,7 @@ from aiweb3.crypto.merkle import (
     merkle_root,
     node_hash,
     root_from_range,
+    sub_range_proof,
 )
 from aiweb3.errors import InputError
 
@@ -84,3 +85,17 @@ def test_malformed_proofs_are_refused() -> None:
     assert RangeProof.from_json(proof.to_json()) == proof
     with pytest.raises(InputError, match="malformed"):
         RangeProof.from_json({"first": 1})
+
+
+@pytest.mark.parametrize("n", [1, 6, 11])
+def test_sub_range_proof_equals_the_full_trees_proof(n: int) -> None:
+    leaves = _leaves(n)
+    tree = MerkleTree(leaves)
+    for first in range(n):
+        for last in range(first, n):
+            proof = tree.prove_range(first, last)
+            for a in range(first, last + 1):
+                for b in range(a, last + 1):
+                    assert sub_range_proof(leaves[first : last + 1], proof, a, b) == tree.prove_range(a, b)
+    with pytest.raises(InputError, match="not inside"):
+        sub_range_proof(leaves[1:3], tree.prove_range(1, 2), 0, 2)

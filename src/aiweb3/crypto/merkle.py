@@ -29,6 +29,7 @@ __all__ = [
     "merkle_root",
     "node_hash",
     "root_from_range",
+    "sub_range_proof",
 ]
 
 LEAF_PREFIX = b"\x00"
@@ -179,3 +180,52 @@ def root_from_range(leaves: Sequence[bytes], proof: RangeProof) -> bytes:
     if used != len(proof.siblings):
         raise InputError("the Merkle proof has more sibling hashes than its range needs")
     return current[0]
+
+
+def _known_nodes(leaves: Sequence[bytes], proof: RangeProof) -> list[dict[int, bytes]]:
+    """Every node a range proof lets one compute, per level, keyed by index."""
+    known: list[dict[int, bytes]] = []
+    sibs = iter(proof.siblings)
+    lo, hi, width = proof.first, proof.last, proof.n
+    level = {proof.first + k: leaf for k, leaf in enumerate(leaves)}
+    while True:
+        try:
+            if width > 1 and lo % 2 == 1:
+                level[lo - 1] = next(sibs)
+            if width > 1 and hi % 2 == 0 and hi + 1 < width:
+                level[hi + 1] = next(sibs)
+        except StopIteration:
+            raise InputError("the Merkle proof is too short for its range") from None
+        known.append(level)
+        if width == 1:
+            return known
+        up: dict[int, bytes] = {}
+        for i in range(lo // 2, hi // 2 + 1):
+            left, right = level[2 * i], level.get(2 * i + 1)
+            up[i] = node_hash(left, right) if right is not None else left
+        level, lo, hi, width = up, lo // 2, hi // 2, (width + 1) // 2
+
+
+def sub_range_proof(leaves: Sequence[bytes], proof: RangeProof, first: int, last: int) -> RangeProof:
+    """A proof for leaves ``first..last`` inside a proven range, without the rest of the tree.
+
+    Everything a sub-range needs is either inside the proven range (computed from its leaves)
+    or a sibling the original proof already holds, so a clip of a clip still proves its place.
+    Check the original first: ``root_from_range(leaves, proof)`` must equal the trusted root.
+    """
+    if not proof.first <= first <= last <= proof.last:
+        raise InputError(
+            f"leaves {first}..{last} are not inside the proven range {proof.first}..{proof.last}"
+        )
+    if len(leaves) != proof.last - proof.first + 1:
+        raise InputError("the leaves do not match the proof's range")
+    known = _known_nodes(leaves, proof)
+    siblings: list[bytes] = []
+    lo, hi, width = first, last, proof.n
+    for level in known[:-1]:
+        if lo % 2 == 1:
+            siblings.append(level[lo - 1])
+        if hi % 2 == 0 and hi + 1 < width:
+            siblings.append(level[hi + 1])
+        lo, hi, width = lo // 2, hi // 2, (width + 1) // 2
+    return RangeProof(first, last, proof.n, tuple(siblings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from aiweb3.crypto.merkle import MerkleTree, RangeProof, merkle_root
+from aiweb3.crypto.merkle import MerkleTree, RangeProof, merkle_root, root_from_range, sub_range_proof
 from aiweb3.crypto.typed_data import Domain
 from aiweb3.errors import ContentError, InputError
 from aiweb3.files import atomic_write_json
@@ -151,7 +152,10 @@ def clip_file(path: Path, start: float, end: float, out: Path) -> Clip:
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise InputError("the clip would overwrite its source; choose another -o path")
-    signed = SignedManifest.load(sidecar_path(path))
+    doc = _read_doc(sidecar_path(path))
+    if isinstance(doc, dict) and doc.get("aiw") == "clip":
+        return _clip_of_clip(path, Clip.from_json(doc), start, end, out)
+    signed = SignedManifest.from_json(doc)
     m = signed.manifest
     first, last = segment_range(m, start, end)
     tree = _tree_of(path, signed)
@@ -159,3 +163,40 @@ def clip_file(path: Path, start: float, end: float, out: Path) -> Clip:
     write_clip(path, out, m.scheme, m.params, first, last)
     atomic_write_json(sidecar_path(out), clip.to_json())
     return clip
+
+
+def _read_doc(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ContentError(f"no manifest at {path}; sign the file first (`aiweb3 content sign`)") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path} is not valid JSON ({exc})") from None
+
+
+def _clip_of_clip(path: Path, clip: Clip, start: float, end: float, out: Path) -> Clip:
+    """Cut a clip from a clip: ``start..end`` count from the clip's own beginning.
+
+    The new proof is derived from the clip's segments and its proof (no original needed).
+    """
+    m, proof = clip.source.manifest, clip.proof
+    leaves, _, _ = segment_leaves(path, m.scheme, m.params, span=(proof.first, proof.last))
+    try:
+        ok = len(leaves) == proof.last - proof.first + 1 and root_from_range(leaves, proof) == bytes.fromhex(
+            m.content_root[2:]
+        )
+    except InputError:
+        ok = False
+    if not ok:
+        raise ContentError(f"{path.name} does not verify as a clip; it cannot be clipped further")
+    span = segment_seconds(m, proof.first, proof.first)
+    offset = span[0] if span is not None else proof.first * float(m.params.get("chunk_size", 0))
+    first, last = segment_range(m, start + offset, end + offset)
+    first, last = max(first, proof.first), min(last, proof.last)
+    if first > last:
+        raise InputError(f"{start}..{end} is outside the clip")
+    sub = sub_range_proof(leaves, proof, first, last)
+    write_clip(path, out, m.scheme, m.params, first - proof.first, last - proof.first)
+    result = Clip(clip.source, sub)
+    atomic_write_json(sidecar_path(out), result.to_json())
+    return result

@@ -214,3 +214,29 @@ def test_ai_generated_claim_must_name_a_real_inference_tx(
     rejected = verify_file(bad, registry=registry)
     assert not rejected.ok
     assert "is not on this chain" in (rejected.reason or "")
+
+
+def test_watcher_anchors_after_the_interval(
+    registry: CreatorRegistry, alice: LocalAccount, tmp_path: Path
+) -> None:
+    import time
+
+    from aiweb3.provenance.watch import Watcher, WatchEvent
+
+    events: list[WatchEvent] = []
+    watcher = Watcher(tmp_path, registry, alice, every=100, interval=0.2, poll=0.05, on_event=events.append)
+    _file(tmp_path, "a.bin", 1)
+    (tmp_path / ".hidden").write_bytes(b"x")
+    (tmp_path / "partial.part").write_bytes(b"x")
+    watcher.step()  # first sight: not signed until its size is stable
+    assert not events
+    watcher.step()
+    assert [e.kind for e in events] == ["signed"]
+    time.sleep(0.25)
+    watcher.step()
+    assert [e.kind for e in events] == ["signed", "anchored"]
+    assert verify_file(tmp_path / "a.bin", registry=registry).anchored is not None
+    assert (
+        not sidecar_path(tmp_path / ".hidden").exists()
+        and not sidecar_path(tmp_path / "partial.part").exists()
+    )

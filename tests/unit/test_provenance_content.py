@@ -259,3 +259,28 @@ def test_clip_of_a_clip_still_verifies(signed_wav: Path, tmp_path: Path) -> None
     flip_byte(first, 44 + 10)
     with pytest.raises(ContentError, match="does not verify as a clip"):
         clip_file(first, 0, 1, tmp_path / "third.wav")
+
+
+def test_extensible_24_bit_wav_clips_keep_the_format(tmp_path: Path) -> None:
+    rate, channels, width = 4000, 2, 3
+    align = channels * width
+    pcm_guid = struct.pack("<H", 1) + bytes.fromhex("000000001000800000aa00389b71")
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, channels, rate, rate * align, align, 24, 22, 24, 3) + pcm_guid
+    samples = random.Random(9).randbytes(rate * align * 4)  # 4 seconds
+    body = (
+        b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(samples))
+        + samples
+    )
+    path = tmp_path / "studio.wav"
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    signed = sign_file(path, dev_account(1), DOMAIN)
+    assert (signed.manifest.params["format_tag"], signed.manifest.segments) == (1, 4)
+    out = tmp_path / "cut.wav"
+    clip_file(path, 1, 3, out)
+    assert fmt in out.read_bytes()[:80]  # the clip carries the original fmt chunk
+    assert verify_file(out, trust=DOMAIN).ok

@@ -50,6 +50,7 @@ _IMAGE_MAGIC = {
     b"GIF89a": "image/gif",
 }
 _WAV_FORMATS = {1: "PCM", 3: "IEEE float"}
+_EXTENSIBLE = 0xFFFE
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class WavInfo:
     data_offset: int
     data_size: int
     file_size: int
+    fmt_chunk: bytes = b""
 
     @property
     def frames(self) -> int:
@@ -122,6 +124,7 @@ def parse_wav(fh: BinaryIO, file_size: int) -> WavInfo:
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         raise ContentError("not a RIFF/WAVE file")
     fmt: tuple[int, int, int, int, int] | None = None
+    fmt_body = b""
     pos = 12
     while pos + 8 <= file_size:
         fh.seek(pos)
@@ -132,7 +135,9 @@ def parse_wav(fh: BinaryIO, file_size: int) -> WavInfo:
             if len(raw) < 16:
                 raise ContentError("WAV truncated: the fmt chunk is incomplete")
             tag, channels, rate, _, align, bits = struct.unpack("<HHIIHH", raw[:16])
-            fmt = (tag, channels, rate, align, bits)
+            if tag == _EXTENSIBLE and len(raw) >= 26:  # the real encoding is the sub-format's
+                tag = struct.unpack("<H", raw[24:26])[0]
+            fmt, fmt_body = (tag, channels, rate, align, bits), raw
         elif cid == b"data":
             if fmt is None:
                 raise ContentError("malformed WAV: the data chunk comes before the fmt chunk")
@@ -150,7 +155,7 @@ def parse_wav(fh: BinaryIO, file_size: int) -> WavInfo:
                 )
             if size % align:
                 raise ContentError("WAV truncated: the sample data ends in the middle of a frame")
-            return WavInfo(tag, channels, rate, bits, align, body, size, file_size)
+            return WavInfo(tag, channels, rate, bits, align, body, size, file_size, fmt_body)
         pos = body + size + (size & 1)
     raise ContentError("WAV truncated or malformed: no complete data chunk")
 
@@ -223,6 +228,7 @@ def segment_file(
                 "bits_per_sample": info.bits_per_sample,
                 "block_align": info.block_align,
                 "frames_per_segment": max(1, round(segment_seconds * info.sample_rate)),
+                "fmt_chunk": info.fmt_chunk.hex(),
                 "header_sha256": _wav_header_hash(fh, info),
             }
     elif scheme == "hls-v1":
@@ -296,6 +302,7 @@ def _check_wav_format(info: WavInfo, params: dict[str, Any]) -> None:
         ("sample_rate", info.sample_rate),
         ("bits_per_sample", info.bits_per_sample),
         ("block_align", info.block_align),
+        ("fmt_chunk", info.fmt_chunk.hex()),
     ):
         if params.get(key) != value:
             raise ContentError(
@@ -304,18 +311,9 @@ def _check_wav_format(info: WavInfo, params: dict[str, Any]) -> None:
 
 
 def _wav_bytes_header(params: dict[str, Any], data_size: int) -> bytes:
-    align = int(params["block_align"])
-    rate = int(params["sample_rate"])
-    fmt = struct.pack(
-        "<HHIIHH",
-        int(params["format_tag"]),
-        int(params["channels"]),
-        rate,
-        rate * align,
-        align,
-        int(params["bits_per_sample"]),
-    )
-    riff_size = 4 + (8 + len(fmt)) + (8 + data_size) + (data_size & 1)
+    fmt = bytes.fromhex(str(params["fmt_chunk"]))  # the original's fmt chunk, extensible or not
+    pad = b"\0" if len(fmt) & 1 else b""
+    riff_size = 4 + (8 + len(fmt) + len(pad)) + (8 + data_size) + (data_size & 1)
     return (
         b"RIFF"
         + struct.pack("<I", riff_size)
@@ -323,6 +321,7 @@ def _wav_bytes_header(params: dict[str, Any], data_size: int) -> bytes:
         + b"fmt "
         + struct.pack("<I", len(fmt))
         + fmt
+        + pad
         + (b"data" + struct.pack("<I", data_size))
     )
 

@@ -19,7 +19,8 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     ├── ContractError               artifacts and deployments
     │   ├── StaleArtifact
     │   └── DeploymentError
-    └── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
+    ├── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
+    └── ContentError                content authenticity: unsupported, truncated or unsigned media
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "ChainError",
     "ChainIdMismatch",
     "ConfigError",
+    "ContentError",
     "ContractError",
     "DeploymentError",
     "InputError",
@@ -139,3 +141,7 @@ class DeploymentError(ContractError):
 
 class ProofError(AIWeb3Error):
     """A zero-knowledge proof could not be made or did not verify."""
+
+
+class ContentError(AIWeb3Error):
+    """Media, a manifest or a clip cannot be read: unsupported, truncated or malformed."""

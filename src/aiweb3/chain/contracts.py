@@ -125,6 +125,7 @@ class SystemContract:
 #: The system contracts in deployment order. Features add theirs here.
 SYSTEM_CONTRACTS: list[SystemContract] = [
     SystemContract("AIUSD"),
+    SystemContract("CreatorRegistry"),
 ]
 
 

@@ -1,0 +1,284 @@
+"""``aiweb3 content`` — sign media, clip it, verify it, manage creator keys and anchors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+
+from aiweb3.chain import Deployments, deploy_system, dev_account
+from aiweb3.cli.context import Context, console, err_console
+from aiweb3.config import LOCAL_CHAIN_ID
+from aiweb3.errors import DeploymentError, InputError
+from aiweb3.provenance import (
+    Claim,
+    CreatorRegistry,
+    SignedManifest,
+    clip_file,
+    registry_domain,
+    sidecar_path,
+    sign_file,
+    verify_file,
+)
+from aiweb3.provenance.hls import video_to_hls
+from aiweb3.provenance.segment import DEFAULT_CHUNK_SIZE, DEFAULT_SEGMENT_SECONDS
+from aiweb3.provenance.watch import Watcher, WatchEvent, anchor_sidecars
+
+app = typer.Typer(
+    help="Content authenticity: sign media with your wallet key, clip it, verify it.", no_args_is_help=True
+)
+
+ACCOUNT = typer.Option(None, "--account", help="Signer: keystore name/address or dev:N.")
+
+
+def _registry(ctx: Context) -> CreatorRegistry:
+    """The CreatorRegistry of the configured chain (deployed on demand on the local chain)."""
+    chain = ctx.chain
+    try:
+        address = Deployments(ctx.settings.home, chain.chain_id).address("CreatorRegistry")
+    except DeploymentError:
+        if chain.chain_id != LOCAL_CHAIN_ID:
+            raise
+        err_console.print("[dim]deploying the system contracts on the local chain…[/dim]")
+        address = deploy_system(chain, dev_account(0), ctx.settings.home)["CreatorRegistry"].address
+    return CreatorRegistry(chain, address)
+
+
+def _manifest_id(text: str) -> bytes:
+    if text.startswith("0x") and len(text) == 66:
+        return bytes.fromhex(text[2:])
+    path = Path(text)
+    side = path if path.name.endswith(".aiw.json") else sidecar_path(path)
+    return SignedManifest.load(side).manifest_id
+
+
+@app.command()
+def register(
+    handle: str = typer.Argument(..., help="3-32 chars: a-z 0-9 - _ ."), account: str | None = ACCOUNT
+) -> None:
+    """Bind a creator handle to your signing key on chain."""
+    ctx = Context()
+    signer = ctx.signer(account)
+    _registry(ctx).register(signer, handle)
+    console.print(f"@{handle} is now bound to {signer.address}")
+
+
+@app.command()
+def rotate(
+    handle: str = typer.Argument(..., help="Your handle."),
+    new_account: str = typer.Option(
+        ..., "--new-account", help="The new key: keystore name/address or dev:N."
+    ),
+    account: str | None = ACCOUNT,
+) -> None:
+    """Rotate the handle's key: the old and the new key both sign (EIP-712); the new key submits."""
+    ctx = Context()
+    old, new = ctx.signer(account), ctx.signer(new_account)
+    _registry(ctx).rotate(handle, old, new)
+    console.print(f"@{handle}: key {old.address} retired, {new.address} is current")
+
+
+@app.command("revoke-key")
+def revoke_key(
+    key: str = typer.Argument(..., help="The key (address) to revoke."),
+    since: int | None = typer.Option(
+        None, help="Unix time from which its signatures are void (default: now)."
+    ),
+    account: str | None = ACCOUNT,
+) -> None:
+    """Revoke a key of your handle from a point in time (e.g. when it leaked)."""
+    ctx = Context()
+    reg = _registry(ctx)
+    reg.revoke_key(ctx.signer(account), key, since)
+    status = reg.key_status(key)
+    console.print(f"revoked {status.key} of @{status.handle} from unix time {status.revoked_since}")
+
+
+@app.command()
+def revoke(
+    manifest: str = typer.Argument(..., help="A signed FILE, its FILE.aiw.json, or a manifest id (0x…)."),
+    account: str | None = ACCOUNT,
+) -> None:
+    """Withdraw one of your manifests."""
+    ctx = Context()
+    mid = _manifest_id(manifest)
+    _registry(ctx).revoke_manifest(ctx.signer(account), mid)
+    console.print(f"revoked manifest 0x{mid.hex()}")
+
+
+@app.command()
+def sign(
+    files: list[Path] = typer.Argument(
+        ..., help="Files to sign (a FILE.aiw.json sidecar is written beside each)."
+    ),
+    account: str | None = ACCOUNT,
+    claim: str = typer.Option("captured", help="captured | edited | ai-generated"),
+    model_id: str | None = typer.Option(None, help="ai-generated: the ModelRegistry model id (0x…32 bytes)."),
+    inference_tx: str | None = typer.Option(None, help="ai-generated: the verified inference's tx hash."),
+    parent: list[str] = typer.Option([], help="Edited from: a signed FILE, sidecar or manifest id (repeat)."),
+    scheme: str | None = typer.Option(None, help="bytes-v1 | wav-v1 | image-v1 (default: detected)."),
+    segment_seconds: float = typer.Option(DEFAULT_SEGMENT_SECONDS, help="WAV: seconds per segment."),
+    chunk_size: int = typer.Option(DEFAULT_CHUNK_SIZE, help="bytes-v1: bytes per segment."),
+    anchor: bool = typer.Option(False, "--anchor", help="Also anchor the manifests (one transaction)."),
+) -> None:
+    """Sign files with your wallet key (EIP-712 in the CreatorRegistry's domain)."""
+    ctx = Context()
+    signer = ctx.signer(account)
+    reg = _registry(ctx)
+    claims = (Claim(claim, model_id, inference_tx),)
+    parents = tuple("0x" + _manifest_id(p).hex() for p in parent)
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("signing", total=len(files))
+        for path in files:
+            signed = sign_file(
+                path,
+                signer,
+                reg.domain,
+                claims=claims,
+                parents=parents,
+                scheme=scheme,
+                segment_seconds=segment_seconds,
+                chunk_size=chunk_size,
+            )
+            m = signed.manifest
+            console.print(
+                f"signed {path} ({m.segments} segments, {m.scheme}): manifest 0x{signed.manifest_id.hex()}"
+            )
+            progress.advance(task)
+    if anchor:
+        _anchor(ctx, reg, files, account)
+
+
+def _anchor(ctx: Context, reg: CreatorRegistry, files: list[Path], account: str | None) -> None:
+    anchored = anchor_sidecars(reg, ctx.signer(account), files)
+    a = anchored[0].anchoring
+    if a is not None:
+        console.print(f"anchored {len(files)} manifest(s): root {a.root} in block {a.block}")
+
+
+@app.command("anchor")
+def anchor_cmd(
+    files: list[Path] = typer.Argument(
+        ..., help="Signed files whose manifests to anchor in one transaction."
+    ),
+    account: str | None = ACCOUNT,
+) -> None:
+    """Anchor many manifests with one transaction (a Merkle root of their ids)."""
+    ctx = Context()
+    _anchor(ctx, _registry(ctx), files, account)
+
+
+@app.command()
+def clip(
+    file: Path = typer.Argument(..., help="A signed file."),
+    start: float = typer.Option(..., help="Start (seconds for audio, bytes for other files)."),
+    end: float = typer.Option(..., help="End (seconds for audio, bytes for other files)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Where to write the clip."),
+) -> None:
+    """Cut a clip of whole segments with a proof; no new signature is needed."""
+    result = clip_file(file, start, end, out)
+    p = result.proof
+    console.print(f"wrote {out} (segments {p.first}..{p.last} of {p.n}) and {sidecar_path(out).name}")
+
+
+@app.command()
+def hls(
+    video: Path = typer.Argument(..., help="A video file ffmpeg can read (MP4, MKV, MOV, …)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Directory for index.m3u8 and the .ts segments."),
+    segment_seconds: float = typer.Option(6.0, help="Target seconds per segment (cut at keyframes)."),
+) -> None:
+    """Cut a video into HLS/MPEG-TS segments at keyframes (needs ffmpeg); then sign index.m3u8."""
+    playlist = video_to_hls(video, out, segment_seconds)
+    console.print(f"wrote {playlist}; sign it with `aiweb3 content sign {playlist}`")
+
+
+@app.command()
+def verify(
+    files: list[Path] = typer.Argument(..., help="Files (originals or clips) with their .aiw.json sidecars."),
+    offline: bool = typer.Option(False, help="Skip the chain: signature and content only."),
+    chain_id: int | None = typer.Option(None, help="Offline: the chain id manifests must be signed for."),
+    registry: str | None = typer.Option(None, help="Offline: the CreatorRegistry address they must name."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON report per file."),
+    details: bool = typer.Option(True, help="List every check."),
+) -> None:
+    """Verify signed files or clips; exits 1 if any is not authentic."""
+    ctx = Context()
+    reg = None if offline else _registry(ctx)
+    trust = None
+    if offline and (chain_id is None) != (registry is None):
+        raise InputError("give both --chain-id and --registry to pin the signing domain offline")
+    if chain_id is not None and registry is not None:
+        if not offline:
+            raise InputError(
+                "--chain-id and --registry are for --offline; online the chain's registry is used"
+            )
+        trust = registry_domain(chain_id, registry)
+    all_ok = True
+    for path in files:
+        report = verify_file(path, registry=reg, trust=trust)
+        all_ok &= report.ok
+        if as_json:
+            console.print_json(json.dumps(report.to_json()))
+            continue
+        style = "green" if report.ok else "bold red"
+        console.print(f"[{style}]{path}: {report.headline()}[/{style}]", highlight=False, soft_wrap=True)
+        if details:
+            for c in report.checks:
+                mark = {True: "ok", False: "FAIL", None: "--"}[c.ok]
+                console.print(f"  {mark:>4} {c.name}: {c.detail}", highlight=False, soft_wrap=True)
+    if not all_ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def whois(who: str = typer.Argument(..., help="A key address or a handle.")) -> None:
+    """Show a key's handle and status, or a handle's current key."""
+    ctx = Context()
+    reg = _registry(ctx)
+    if who.startswith("0x"):
+        s = reg.key_status(who)
+        if not s.registered:
+            console.print(f"{s.key}: not registered")
+            return
+        state = "current" if s.current else ("revoked" if s.revoked_since else "retired")
+        console.print(
+            f"{s.key}: @{s.handle}, {state} "
+            f"(added {s.added_at}, retired {s.retired_at}, revoked {s.revoked_since})"
+        )
+    else:
+        key = reg.current_key(who)
+        console.print(f"@{who}: {key or 'no current key'}")
+
+
+@app.command()
+def watch(
+    directory: Path = typer.Argument(..., help="Directory to watch."),
+    account: str | None = ACCOUNT,
+    every: int = typer.Option(10, help="Anchor every N signed files…"),
+    interval: float = typer.Option(30.0, help="…or every T seconds, whichever comes first."),
+    poll: float = typer.Option(0.5, help="Seconds between directory scans."),
+    max_files: int | None = typer.Option(None, help="Stop after signing this many files."),
+    duration: float | None = typer.Option(None, help="Stop after this many seconds."),
+) -> None:
+    """Sign each new file in DIR as it appears and anchor in batches (Ctrl-C stops, anchoring the rest)."""
+    ctx = Context()
+    if not directory.is_dir():
+        raise InputError(f"{directory} is not a directory")
+
+    def show(event: WatchEvent) -> None:
+        names = ", ".join(p.name for p in event.paths)
+        console.print(f"{event.kind} {names}: {event.detail}", highlight=False, soft_wrap=True)
+
+    watcher = Watcher(
+        directory,
+        _registry(ctx),
+        ctx.signer(account),
+        every=every,
+        interval=interval,
+        poll=poll,
+        on_event=show,
+    )
+    err_console.print(f"watching {directory} (anchor every {every} files or {interval:g} s; Ctrl-C stops)")
+    watcher.run(max_files=max_files, duration=duration)

@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: Merkle trees and EIP-712 typed data (import the modules)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import wave
@@ -117,7 +116,6 @@ def test_watch_signs_new_files_and_anchors_in_batches(cli: Cli, tmp_path: Path) 
         assert "anchored at block" in verdict
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg (Debian: apt-get install ffmpeg)")
 def test_video_hls_sign_clip_verify(cli: Cli, tmp_path: Path) -> None:
     video = tmp_path / "talk.mp4"
     subprocess.run(

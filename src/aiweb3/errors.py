@@ -19,7 +19,9 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     ├── ContractError               artifacts and deployments
     │   ├── StaleArtifact
     │   └── DeploymentError
-    └── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
+    ├── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
+    └── CredentialError (ValueError) SD-JWT credentials: malformed, tampered, untrusted
+        └── DisclosurePolicyError   a disclosure the policy or schema forbids
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ __all__ = [
     "ChainIdMismatch",
     "ConfigError",
     "ContractError",
+    "CredentialError",
     "DeploymentError",
+    "DisclosurePolicyError",
     "InputError",
     "InsufficientFunds",
     "NodeError",
@@ -139,3 +143,11 @@ class DeploymentError(ContractError):
 
 class ProofError(AIWeb3Error):
     """A zero-knowledge proof could not be made or did not verify."""
+
+
+class CredentialError(AIWeb3Error, ValueError):
+    """A signed credential (SD-JWT) is malformed, tampered, unbound or from an untrusted issuer."""
+
+
+class DisclosurePolicyError(CredentialError):
+    """A presentation would disclose what a dataset's policy or a record schema forbids."""

@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: SD-JWT (sdjwt), Merkle trees, EIP-712 typed data."""

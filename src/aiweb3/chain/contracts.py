@@ -125,6 +125,8 @@ class SystemContract:
 #: The system contracts in deployment order. Features add theirs here.
 SYSTEM_CONTRACTS: list[SystemContract] = [
     SystemContract("AIUSD"),
+    SystemContract("IssuerRegistry"),
+    SystemContract("DatasetPool", args=lambda d: [d["AIUSD"], d["IssuerRegistry"]]),
 ]
 
 

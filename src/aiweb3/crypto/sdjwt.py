@@ -330,6 +330,7 @@ def issue(
     decoys: int = 0,
     typ: str = DEFAULT_TYP,
     kid: str | None = None,
+    embed_issuer_jwk: bool = False,
     hash_alg: str = "sha-256",
     salts: Callable[[], str] | None = None,
 ) -> IssuedSdJwt:
@@ -339,6 +340,8 @@ def issue(
     Args:
         holder_key: bound as ``cnf.jwk`` so presentations can carry a KB-JWT.
         decoys: decoy digests added to every ``_sd`` array (hides how many claims exist).
+        embed_issuer_jwk: put the issuer's public JWK in the JWT header (``jwk``); a verifier
+            must then check that key against a registry (its thumbprint), never trust it as is.
         salts: salt source (tests only; the default draws 128 random bits per disclosure).
     """
     if hash_alg not in _HASHES:
@@ -386,6 +389,8 @@ def issue(
     header: dict[str, Any] = {"typ": typ}
     if kid is not None:
         header["kid"] = kid
+    if embed_issuer_jwk:
+        header["jwk"] = issuer_key.public.jwk
     jwt = sign_jwt(issuer_key, header, payload)
     return IssuedSdJwt(SdJwt(jwt, tuple(paths)), paths)
 

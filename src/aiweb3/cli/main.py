@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from aiweb3.cli import account, chaincmd, node
+from aiweb3.cli import account, chaincmd, dataset, node
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
+app.add_typer(dataset.app, name="dataset")
 chaincmd.register(app)
 
 

@@ -50,13 +50,35 @@ def test_dataset_cli_end_to_end(home: Path, tmp_path: Path) -> None:
         "min_k": 1,
     }
     (tmp_path / "policy.json").write_text(json.dumps(policy))
-    out = run(home, "dataset", "create", "--policy", str(tmp_path / "policy.json"), "--reward", "5",
-              "--budget", "10", "--curator", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8")  # fmt: skip
+    out = run(
+        home,
+        "dataset",
+        "create",
+        "--policy",
+        str(tmp_path / "policy.json"),
+        "--reward",
+        "5",
+        "--budget",
+        "10",
+        "--curator",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    )
     assert "dataset 1 created" in out
     for i in (0, 1, 2):
         run(home, "dataset", "record", "example", str(i), "--out", str(tmp_path / f"r{i}.json"))
-        run(home, "dataset", "record", "issue", str(tmp_path / f"r{i}.json"), "--issuer",
-            "https://hospital.example", "--out", str(tmp_path / f"held{i}.json"), "--copies", "2")  # fmt: skip
+        run(
+            home,
+            "dataset",
+            "record",
+            "issue",
+            str(tmp_path / f"r{i}.json"),
+            "--issuer",
+            "https://hospital.example",
+            "--out",
+            str(tmp_path / f"held{i}.json"),
+            "--copies",
+            "2",
+        )
         assert oct((tmp_path / f"held{i}.json").stat().st_mode & 0o777) == "0o600"
     run(home, "dataset", "record", "contribute", str(tmp_path / "held0.json"), "-d", "1", "-a", "dev:3")
     run(home, "dataset", "record", "contribute", str(tmp_path / "held1.json"), "-d", "1", "-a", "dev:4")
@@ -120,6 +142,18 @@ def test_dataset_cli_end_to_end(home: Path, tmp_path: Path) -> None:
     held["copies"][1]["sd_jwt"] = "not-an-sd-jwt"
     (tmp_path / "held2.json").write_text(json.dumps(held))
     run(home, "dataset", "close", "1")
-    err = run(home, "dataset", "record", "present", str(tmp_path / "held2.json"), "-d", "1",
-              "--payee", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--out", str(tmp_path / "p"), ok=False)  # fmt: skip
+    err = run(
+        home,
+        "dataset",
+        "record",
+        "present",
+        str(tmp_path / "held2.json"),
+        "-d",
+        "1",
+        "--payee",
+        "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        "--out",
+        str(tmp_path / "p"),
+        ok=False,
+    )
     assert "malformed SD-JWT" in err

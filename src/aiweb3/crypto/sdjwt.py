@@ -17,8 +17,10 @@ ES256K on secp256k1, RFC 7518 / RFC 8812) is ``cryptography``'s.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -60,6 +62,8 @@ _HASHES: dict[str, Callable[[bytes], Any]] = {
 KB_TYP = "kb+jwt"
 DEFAULT_TYP = "aiweb3+sd-jwt"
 Path = tuple[str | int, ...]
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_TO_STD = str.maketrans("-_", "+/")
 
 
 def b64url_encode(data: bytes) -> str:
@@ -69,17 +73,17 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Strict base64url decoding (no padding, URL-safe alphabet only)."""
-    if not isinstance(text, str) or "=" in text or "+" in text or "/" in text:
+    if not isinstance(text, str) or len(text) % 4 == 1 or not _B64URL.fullmatch(text):
         raise CredentialError("malformed base64url text; expected unpadded base64url")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except ValueError as exc:
+        return binascii.a2b_base64((text.translate(_TO_STD) + "=" * (-len(text) % 4)).encode("ascii"))
+    except binascii.Error as exc:
         raise CredentialError("malformed base64url text; expected unpadded base64url") from exc
 
 
 def _json_b64(part: str, what: str) -> Any:
     try:
-        return json.loads(b64url_decode(part))
+        return json.loads(b64url_decode(part).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise CredentialError(f"malformed {what}: not base64url-encoded JSON") from exc
 
@@ -500,9 +504,12 @@ def verify(
         CredentialError: with the specific reason.
     """
     sd = presentation if isinstance(presentation, SdJwt) else SdJwt.parse(presentation)
-    header, unverified, _, _ = _parse_jwt(sd.jwt, "issuer-signed JWT")
-    key = issuer_key(header, unverified) if callable(issuer_key) else issuer_key
-    header, payload = _check_sig(sd.jwt, key, "issuer-signed JWT")
+    header, payload, signing_input, signature = _parse_jwt(sd.jwt, "issuer-signed JWT")
+    key = issuer_key(header, payload) if callable(issuer_key) else issuer_key
+    if header.get("alg") != key.alg:
+        raise CredentialError(f"issuer-signed JWT alg {header.get('alg')!r} is not the key's {key.alg}")
+    if not key.verify(signature, signing_input):
+        raise CredentialError("issuer-signed JWT signature is invalid (wrong key or tampered content)")
     if expected_typ is not None and header.get("typ") != expected_typ:
         raise CredentialError(f"SD-JWT typ {header.get('typ')!r} is not the expected {expected_typ!r}")
     clock = time.time() if now is None else now

@@ -164,3 +164,34 @@ def test_malformed_strings_are_rejected(text: str) -> None:
 def test_parse_roundtrip() -> None:
     text = f"{JWT}~{D['email']}~"
     assert SdJwt.parse(text).serialize() == text
+
+
+# The same example payload signed for the 2024 drafts (draft-ietf-oauth-selective-disclosure-jwt,
+# section 5.2 "SD-JWT+KB" example: holder key of Appendix A.5, aud https://verifier.example.org,
+# nonce 1234567890, iat 1725374413). ECDSA signatures are randomized, so only the signature differs.
+DRAFT_SIGNATURE = "ZfSxIFLHf7f84WIMqt7Fzme8-586WutjFnXH4TO5XuWG_peQ4hPsqDpiMBClkh2aUJdl83bwyyOriqvdFra-bg"
+DRAFT_KB_JWT = (
+    "eyJhbGciOiAiRVMyNTYiLCAidHlwIjogImtiK2p3dCJ9.eyJub25jZSI6ICIxMjM0NTY"
+    "3ODkwIiwgImF1ZCI6ICJodHRwczovL3ZlcmlmaWVyLmV4YW1wbGUub3JnIiwgImlhdCI"
+    "6IDE3MjUzNzQ0MTMsICJzZF9oYXNoIjogIkF5T0p2TFlQVk1sS2REbGZacnpVeTFrX2l"
+    "tQ0tfTFZKMzI2Yl94QmtFM00ifQ.B2o5kubh-Dzcd-2v_mWxUMPNM5WSAJqMQTDsGQUX"
+    "kZXzsN1U5Ou5mr-7iJsCGcx6_uU39u-2HKB0xLvYd9BMcQ"
+)
+
+
+def test_section_5_2_presentation_with_key_binding() -> None:
+    jwt = JWT.rsplit(".", 1)[0] + "." + DRAFT_SIGNATURE
+    disclosures = [D["family_name"], D["address"], D["given_name"], D["nat_us"]]
+    text = "~".join([jwt, *disclosures, DRAFT_KB_JWT])
+    aud, nonce = "https://verifier.example.org", "1234567890"
+    out = verify(text, issuer(), expected_aud=aud, expected_nonce=nonce, now=1_725_374_413)
+    assert out.kb_payload is not None and out.kb_payload["iat"] == 1_725_374_413
+    assert out.claims["family_name"] == "Doe" and out.claims["nationalities"] == ["US"]
+    with pytest.raises(CredentialError, match="sd_hash"):  # drop one disclosure: the KB no longer covers it
+        verify(
+            "~".join([jwt, *disclosures[:3], DRAFT_KB_JWT]), issuer(), expected_aud=aud, expected_nonce=nonce
+        )
+    with pytest.raises(CredentialError, match="nonce"):
+        verify(text, issuer(), expected_aud=aud, expected_nonce="1234567891")
+    with pytest.raises(CredentialError, match="window"):  # a stale KB-JWT replayed much later
+        verify(text, issuer(), expected_aud=aud, expected_nonce=nonce, now=1_725_374_413 + 86_400)

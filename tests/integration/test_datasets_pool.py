@@ -174,3 +174,58 @@ def test_revoked_issuer_contribution_rejected(
     assert "revoked" in result.rejected[cid]
     assert pool.balance(accounts[2].address) == before
     assert pool.dataset(ds).reserved == 0
+
+
+def test_create_with_approval_fund_and_resubmit_after_reject(
+    pool: DatasetPool, deployer: LocalAccount, accounts: list[LocalAccount], hospital: RecordIssuer
+) -> None:
+    creator, curator, holder = accounts[0], accounts[1], accounts[2]
+    pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    policy = breast_cancer_policy(min_k=1)
+    with pytest.raises(TransactionReverted, match="ERC20InsufficientAllowance"):
+        pool.create_dataset(
+            creator,
+            MEDICAL_RECORD,
+            policy,
+            "p",
+            curator=curator.address,
+            reward=REWARD,
+            budget=REWARD,
+            permit=False,
+        )
+    pool.chain.transact(creator, pool.token.functions.approve(pool.address, REWARD))
+    ds = pool.create_dataset(
+        creator,
+        MEDICAL_RECORD,
+        policy,
+        "p",
+        curator=curator.address,
+        reward=REWARD,
+        budget=REWARD,
+        permit=False,
+    )
+    pool.fund(accounts[5], ds, REWARD)  # anyone may top up
+    assert pool.dataset(ds).budget == 2 * REWARD
+    record = breast_cancer_records(1)[0]
+    held = issue_record(MEDICAL_RECORD, record, hospital, copies=1)
+    ref = DatasetRef(pool.chain.chain_id, pool.address, ds)
+    c = present_record(held, MEDICAL_RECORD, policy, ref, holder.address)
+    # first submitted with a wrong content id (e.g. a broken upload): the curator rejects it...
+    cid, _ = pool.contribute(holder, ds, c.nullifier, b"\x09" * 32, holder.address)
+    result = review(
+        pool, curator, ds, policy, MEDICAL_RECORD, [Submission(cid, c.presentation, c.secret_disclosure)], []
+    )
+    assert cid in result.rejected
+    # ...which frees the nullifier: the holder resubmits correctly and is paid once
+    cid2, _ = pool.contribute(holder, ds, c.nullifier, c.content_digest, holder.address)
+    before = pool.balance(holder.address)
+    review(
+        pool, curator, ds, policy, MEDICAL_RECORD, [Submission(cid2, c.presentation, c.secret_disclosure)], []
+    )
+    assert pool.balance(holder.address) == before + REWARD
+    with pytest.raises(TransactionReverted, match="NullifierAlreadyUsed"):
+        pool.contribute(holder, ds, c.nullifier, c.content_digest, holder.address)
+    with pytest.raises(TransactionReverted, match="NotCreator"):
+        pool.close(holder, ds)
+    with pytest.raises(TransactionReverted, match="DatasetNotClosed"):
+        pool.withdraw(creator, ds)

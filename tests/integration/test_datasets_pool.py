@@ -229,3 +229,85 @@ def test_create_with_approval_fund_and_resubmit_after_reject(
         pool.close(holder, ds)
     with pytest.raises(TransactionReverted, match="DatasetNotClosed"):
         pool.withdraw(creator, ds)
+
+
+def test_random_call_sequences_never_lock_or_lose_funds(
+    chain: Chain,
+    pool: DatasetPool,
+    deployer: LocalAccount,
+    accounts: list[LocalAccount],
+    hospital: RecordIssuer,
+) -> None:
+    """A seeded random walk over every pool entry point (valid or not); after each step the pool
+    holds exactly the sum of the datasets' budgets, and at the end everything can be drained."""
+    import os
+    import random
+
+    rng = random.Random(1234)
+    creator, curator = accounts[0], accounts[1]
+    pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    policy = breast_cancer_policy(min_k=1)
+    datasets = [
+        pool.create_dataset(
+            creator,
+            MEDICAL_RECORD,
+            policy,
+            "p",
+            curator=curator.address,
+            reward=REWARD,
+            budget=rng.randrange(1, 4) * REWARD,
+            review_window=100,
+        )
+        for _ in range(2)
+    ]
+    ids: list[int] = []
+    paid = 0
+
+    def invariant() -> None:
+        infos = [pool.dataset(d) for d in datasets]
+        assert pool.balance(pool.address) == sum(i.budget for i in infos)
+        assert all(i.budget >= i.reserved == i.pending * REWARD for i in infos)
+
+    for _ in range(70):
+        action = rng.choice(["contribute", "accept", "reject", "expire", "fund", "time", "close", "withdraw"])
+        ds = rng.choice(datasets)
+        try:
+            if action == "contribute":
+                sender = accounts[rng.randrange(2, 9)]
+                cid, _ = pool.contribute(sender, ds, os.urandom(32), os.urandom(32), sender.address)
+                ids.append(cid)
+            elif action == "accept" and ids:
+                pool.accept(curator, rng.choice(ids), hospital.thumbprint)
+                paid += REWARD
+            elif action == "reject" and ids:
+                pool.reject(curator, rng.choice(ids), "no")
+            elif action == "expire" and ids:
+                pool.expire(accounts[8], rng.choice(ids))
+            elif action == "fund":
+                pool.fund(accounts[7], ds, REWARD)
+            elif action == "time":
+                chain.rpc("evm_increaseTime", [rng.choice([10, 200])])
+                chain.rpc("evm_mine", [])
+            elif action == "close":
+                pool.close(creator, ds)
+            elif action == "withdraw":
+                pool.withdraw(creator, ds)
+        except TransactionReverted:
+            pass  # refused calls must not change balances either
+        invariant()
+    # drain: close, let the review windows pass, expire what is pending, withdraw the rest
+    chain.rpc("evm_increaseTime", [1000])
+    chain.rpc("evm_mine", [])
+    for cid in ids:
+        if pool.contribution(cid).status == "pending":
+            pool.expire(accounts[8], cid)
+    for ds in datasets:
+        if not pool.dataset(ds).closed:
+            pool.close(creator, ds)
+        if pool.dataset(ds).budget:
+            pool.withdraw(creator, ds)
+    invariant()
+    assert pool.balance(pool.address) == 0
+    assert sum(1 for cid in ids if pool.contribution(cid).status == "accepted") * REWARD == paid
+    statuses = {pool.contribution(cid).status for cid in ids}
+    assert paid > 0 and {"accepted", "rejected", "expired"} <= statuses  # the walk reached every path

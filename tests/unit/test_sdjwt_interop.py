@@ -171,3 +171,18 @@ def test_structural_attacks() -> None:
         issue({SD("_sd"): 1}, issuer)
     pk = PublicKey.from_jwk(issuer.public.jwk)
     assert pk.thumbprint() == issuer.public.thumbprint() and len(pk.thumbprint_bytes()) == 32
+
+
+def test_thumbprint_matches_jwcrypto_rfc7638() -> None:
+    for alg in ("ES256", "ES256K"):
+        key = SigningKey.generate(alg)
+        assert key.public.thumbprint() == jwk_of(key, False).thumbprint()
+
+
+def test_critical_header_extensions_rejected() -> None:
+    from aiweb3.crypto.sdjwt import sign_jwt
+
+    issuer = SigningKey.generate()
+    jwt = sign_jwt(issuer, {"typ": "x", "crit": ["exp"]}, {"_sd_alg": "sha-256"})
+    with pytest.raises(CredentialError, match="critical"):
+        verify(jwt + "~", issuer.public)

@@ -35,6 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from aiweb3.errors import CredentialError
 
 __all__ = [
+    "DEFAULT_TYP",
+    "KB_TYP",
     "SD",
     "Disclosure",
     "IssuedSdJwt",
@@ -44,8 +46,10 @@ __all__ = [
     "VerifiedSdJwt",
     "b64url_decode",
     "b64url_encode",
+    "holder_paths",
     "issue",
     "present",
+    "sign_jwt",
     "verify",
 ]
 
@@ -216,6 +220,10 @@ def _parse_jwt(jwt: str, what: str) -> tuple[dict[str, Any], dict[str, Any], byt
     header, payload = _json_b64(parts[0], f"{what} header"), _json_b64(parts[1], f"{what} payload")
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise CredentialError(f"malformed {what}: header and payload must be JSON objects")
+    if "crit" in header:  # RFC 7515 section 4.1.11: we understand no critical extension
+        raise CredentialError(
+            f"{what} has critical header extensions {header['crit']!r} this verifier does not support"
+        )
     return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), b64url_decode(parts[2])
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from aiweb3.crypto.sdjwt import Disclosure, PublicKey, VerifiedSdJwt, verify
+from aiweb3.crypto.sdjwt import DEFAULT_TYP, Disclosure, PublicKey, VerifiedSdJwt, verify
 from aiweb3.datasets.pool import ContributionInfo, DatasetPool
 from aiweb3.datasets.records import (
     SECRET_CLAIM,
@@ -105,7 +105,11 @@ def verify_contribution(
         return key
 
     verified = verify(
-        presentation, issuer_key, expected_aud=ref.aud, expected_nonce=kb_nonce(nullifier, payee)
+        presentation,
+        issuer_key,
+        expected_aud=ref.aud,
+        expected_nonce=kb_nonce(nullifier, payee),
+        expected_typ=DEFAULT_TYP,
     )
     check_disclosure(verified, schema, policy)
     if secret_disclosure is not None:

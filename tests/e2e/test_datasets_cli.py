@@ -1,4 +1,6 @@
-"""The dataset flow through the real ``aiweb3`` entry point, against its own local node."""
+"""The dataset flow through the CLI against its own local node: the happy path through Typer's
+CliRunner on ``aiweb3.cli.main.app`` (in process, fast), the failures through the real ``aiweb3``
+entry point (one line on stderr, exit code 1, no traceback)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from aiweb3.cli.main import app
 
 AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 
@@ -29,14 +34,15 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def run(home: Path, *args: str, ok: bool = True) -> str:
+    if ok:
+        result = CliRunner().invoke(app, list(args), env=_env(home))
+        if result.exit_code != 0:
+            raise AssertionError(f"aiweb3 {' '.join(args)} failed: {result.output}") from result.exception
+        return result.output
     proc = subprocess.run([*AIWEB3, *args], env=_env(home), capture_output=True, text=True, timeout=300)
-    if ok and proc.returncode != 0:
-        raise AssertionError(f"aiweb3 {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    if not ok:
-        assert proc.returncode == 1, proc.stdout + proc.stderr
-        assert "Traceback" not in proc.stderr
-        return proc.stderr
-    return proc.stdout
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc.stderr
 
 
 def test_dataset_cli_end_to_end(home: Path, tmp_path: Path) -> None:

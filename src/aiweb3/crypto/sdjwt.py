@@ -6,32 +6,32 @@ as *disclosures* (``base64url(json([salt, name, value]))``). A holder forwards o
 disclosures it chooses, optionally bound to its key by a KB-JWT (audience, nonce, ``sd_hash``).
 A verifier checks the issuer signature, recomputes every digest and rebuilds the disclosed claims.
 
-Why this is hand-written rather than built on a JOSE library: the compact JWS we need is a few
-lines over ``cryptography``'s ECDSA, while SD-JWT needs byte-exact control of what is signed and
-hashed (``sd_hash`` covers the exact presentation string), and the reference package ``sd-jwt``
-(jwcrypto) is slower and accepts several unsafe inputs (duplicate disclosures, unreferenced
-disclosures) that RFC 9901 section 7.1 requires to be rejected. ECDSA itself (ES256 on P-256,
-ES256K on secp256k1, RFC 7518 / RFC 8812) is ``cryptography``'s.
+Why this is hand-written: no maintained Python library covers RFC 9901 as published; the
+reference package ``sd-jwt`` is a demonstrator (jwcrypto-based, slower, and it accepts inputs
+section 7.1 requires to be rejected, such as unreferenced disclosures). The JWS layer is
+``aiweb3.crypto.jws`` over ``cryptography``'s ECDSA (ES256 on P-256, ES256K on secp256k1).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
-import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
-
+from aiweb3.crypto.jws import (
+    PublicKey,
+    SigningKey,
+    b64url_decode,
+    b64url_encode,
+    json_b64,
+    parse_jwt,
+    sign_jwt,
+    verify_jwt,
+)
 from aiweb3.errors import CredentialError
 
 __all__ = [
@@ -53,11 +53,6 @@ __all__ = [
     "verify",
 ]
 
-_CURVES: dict[str, tuple[str, type[ec.EllipticCurve], int]] = {
-    "ES256": ("P-256", ec.SECP256R1, 32),
-    "ES256K": ("secp256k1", ec.SECP256K1, 32),
-}
-_ALG_OF_CRV = {crv: alg for alg, (crv, _, _) in _CURVES.items()}
 _HASHES: dict[str, Callable[[bytes], Any]] = {
     "sha-256": hashlib.sha256,
     "sha-384": hashlib.sha384,
@@ -66,174 +61,6 @@ _HASHES: dict[str, Callable[[bytes], Any]] = {
 KB_TYP = "kb+jwt"
 DEFAULT_TYP = "aiweb3+sd-jwt"
 Path = tuple[str | int, ...]
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_TO_STD = str.maketrans("-_", "+/")
-
-
-def b64url_encode(data: bytes) -> str:
-    """Base64url without padding (RFC 7515 section 2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    """Strict base64url decoding (no padding, URL-safe alphabet only)."""
-    if not isinstance(text, str) or len(text) % 4 == 1 or not _B64URL.fullmatch(text):
-        raise CredentialError("malformed base64url text; expected unpadded base64url")
-    try:
-        return binascii.a2b_base64((text.translate(_TO_STD) + "=" * (-len(text) % 4)).encode("ascii"))
-    except binascii.Error as exc:
-        raise CredentialError("malformed base64url text; expected unpadded base64url") from exc
-
-
-def _json_b64(part: str, what: str) -> Any:
-    try:
-        return json.loads(b64url_decode(part).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CredentialError(f"malformed {what}: not base64url-encoded JSON") from exc
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-@dataclass(frozen=True)
-class PublicKey:
-    """An EC public key usable for ES256 or ES256K verification, with its JWK form."""
-
-    alg: str
-    key: ec.EllipticCurvePublicKey
-
-    @classmethod
-    def from_jwk(cls, jwk: Mapping[str, Any]) -> PublicKey:
-        """Parse a public EC JWK (``kty`` EC, ``crv`` P-256 or secp256k1)."""
-        try:
-            if jwk["kty"] != "EC":
-                raise CredentialError(f"unsupported JWK kty {jwk['kty']!r}; use an EC key")
-            alg = _ALG_OF_CRV[jwk["crv"]]
-            _, curve, size = _CURVES[alg]
-            x, y = b64url_decode(jwk["x"]), b64url_decode(jwk["y"])
-            if len(x) != size or len(y) != size:
-                raise CredentialError("JWK coordinates have the wrong length")
-            point = b"\x04" + x + y
-            key = ec.EllipticCurvePublicKey.from_encoded_point(curve(), point)
-        except KeyError as exc:
-            raise CredentialError(f"JWK is missing or has an unsupported member: {exc}") from None
-        except ValueError as exc:
-            raise CredentialError("JWK is not a point on its curve") from exc
-        return cls(alg, key)
-
-    @property
-    def jwk(self) -> dict[str, str]:
-        """The public JWK (kty, crv, x, y)."""
-        crv, _, size = _CURVES[self.alg]
-        nums = self.key.public_numbers()
-        return {
-            "kty": "EC",
-            "crv": crv,
-            "x": b64url_encode(nums.x.to_bytes(size, "big")),
-            "y": b64url_encode(nums.y.to_bytes(size, "big")),
-        }
-
-    def thumbprint(self) -> str:
-        """RFC 7638 JWK thumbprint (SHA-256, base64url) over the required members in order."""
-        jwk = self.jwk
-        required = {k: jwk[k] for k in ("crv", "kty", "x", "y")}
-        return b64url_encode(hashlib.sha256(_dumps(required)).digest())
-
-    def thumbprint_bytes(self) -> bytes:
-        """The raw 32-byte RFC 7638 thumbprint (the issuer's on-chain identifier)."""
-        return b64url_decode(self.thumbprint())
-
-    def verify(self, signature: bytes, signing_input: bytes) -> bool:
-        """True when ``signature`` (JWS raw r||s) signs ``signing_input`` under this key."""
-        size = _CURVES[self.alg][2]
-        if len(signature) != 2 * size:
-            return False
-        r = int.from_bytes(signature[:size], "big")
-        s = int.from_bytes(signature[size:], "big")
-        try:
-            self.key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature:
-            return False
-        return True
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    """An EC private key that signs JWS with ES256 (P-256) or ES256K (secp256k1)."""
-
-    alg: str
-    key: ec.EllipticCurvePrivateKey = field(repr=False)
-
-    @classmethod
-    def generate(cls, alg: str = "ES256") -> SigningKey:
-        """A fresh random key for ``alg`` (ES256 or ES256K)."""
-        if alg not in _CURVES:
-            raise CredentialError(f"unsupported algorithm {alg!r}; use ES256 or ES256K")
-        return cls(alg, ec.generate_private_key(_CURVES[alg][1]()))
-
-    @classmethod
-    def from_jwk(cls, jwk: Mapping[str, Any]) -> SigningKey:
-        """Parse a private EC JWK (with ``d``)."""
-        public = PublicKey.from_jwk(jwk)
-        if "d" not in jwk:
-            raise CredentialError("JWK has no private part 'd'; pass a private key")
-        d = int.from_bytes(b64url_decode(jwk["d"]), "big")
-        try:
-            key = ec.derive_private_key(d, _CURVES[public.alg][1]())
-        except ValueError as exc:
-            raise CredentialError("JWK private part is out of range") from exc
-        if key.public_key().public_numbers() != public.key.public_numbers():
-            raise CredentialError("JWK private part does not match its public point")
-        return cls(public.alg, key)
-
-    @property
-    def public(self) -> PublicKey:
-        """The matching public key."""
-        return PublicKey(self.alg, self.key.public_key())
-
-    def private_jwk(self) -> dict[str, str]:
-        """The private JWK (secret: never log it)."""
-        size = _CURVES[self.alg][2]
-        d = self.key.private_numbers().private_value.to_bytes(size, "big")
-        return {**self.public.jwk, "d": b64url_encode(d)}
-
-    def sign(self, signing_input: bytes) -> bytes:
-        """JWS ECDSA signature: raw big-endian r||s (RFC 7518 section 3.4)."""
-        size = _CURVES[self.alg][2]
-        r, s = decode_dss_signature(self.key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
-
-
-def sign_jwt(key: SigningKey, header: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
-    """A compact JWS over JSON ``payload`` with ``alg`` set from the key."""
-    head = b64url_encode(_dumps({**header, "alg": key.alg}))
-    body = b64url_encode(_dumps(payload))
-    signing_input = f"{head}.{body}".encode("ascii")
-    return f"{head}.{body}.{b64url_encode(key.sign(signing_input))}"
-
-
-def _parse_jwt(jwt: str, what: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
-    parts = jwt.split(".")
-    if len(parts) != 3 or not all(parts):
-        raise CredentialError(f"malformed {what}: expected three dot-separated base64url parts")
-    header, payload = _json_b64(parts[0], f"{what} header"), _json_b64(parts[1], f"{what} payload")
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        raise CredentialError(f"malformed {what}: header and payload must be JSON objects")
-    if "crit" in header:  # RFC 7515 section 4.1.11: we understand no critical extension
-        raise CredentialError(
-            f"{what} has critical header extensions {header['crit']!r} this verifier does not support"
-        )
-    return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), b64url_decode(parts[2])
-
-
-def _check_sig(jwt: str, key: PublicKey, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    header, payload, signing_input, sig = _parse_jwt(jwt, what)
-    if header.get("alg") != key.alg:
-        raise CredentialError(f"{what} alg {header.get('alg')!r} does not match the key's {key.alg}")
-    if not key.verify(sig, signing_input):
-        raise CredentialError(f"{what} signature is invalid (wrong key or tampered content)")
-    return header, payload
 
 
 class SD:
@@ -274,7 +101,7 @@ class Disclosure:
     @classmethod
     def parse(cls, encoded: str) -> Disclosure:
         """Decode and validate a disclosure string."""
-        items = _json_b64(encoded, "disclosure")
+        items = json_b64(encoded, "disclosure")
         if not isinstance(items, list) or len(items) not in (2, 3) or not isinstance(items[0], str):
             raise CredentialError("malformed disclosure: expected [salt, value] or [salt, name, value]")
         if len(items) == 2:
@@ -512,7 +339,7 @@ def verify(
         CredentialError: with the specific reason.
     """
     sd = presentation if isinstance(presentation, SdJwt) else SdJwt.parse(presentation)
-    header, payload, signing_input, signature = _parse_jwt(sd.jwt, "issuer-signed JWT")
+    header, payload, signing_input, signature = parse_jwt(sd.jwt, "issuer-signed JWT")
     key = issuer_key(header, payload) if callable(issuer_key) else issuer_key
     if header.get("alg") != key.alg:
         raise CredentialError(f"issuer-signed JWT alg {header.get('alg')!r} is not the key's {key.alg}")
@@ -539,7 +366,7 @@ def verify(
         cnf = payload.get("cnf")
         if not isinstance(cnf, dict) or not isinstance(cnf.get("jwk"), dict):
             raise CredentialError("the SD-JWT binds no holder key (cnf.jwk); it cannot carry a KB-JWT")
-        kb_header, kb_payload = _check_sig(sd.kb_jwt, PublicKey.from_jwk(cnf["jwk"]), "KB-JWT")
+        kb_header, kb_payload = verify_jwt(sd.kb_jwt, PublicKey.from_jwk(cnf["jwk"]), "KB-JWT")
         if kb_header.get("typ") != KB_TYP:
             raise CredentialError("KB-JWT typ is not 'kb+jwt'")
         if expected_aud is not None and kb_payload.get("aud") != expected_aud:
@@ -555,14 +382,14 @@ def verify(
         if kb_payload.get("sd_hash") != want:
             raise CredentialError("KB-JWT sd_hash does not match the presented disclosures")
     elif sd.kb_jwt is not None:
-        _parse_jwt(sd.kb_jwt, "KB-JWT")  # still reject garbage in the KB position
+        parse_jwt(sd.kb_jwt, "KB-JWT")  # still reject garbage in the KB position
     return VerifiedSdJwt(claims, header, payload, used, kb_payload)
 
 
 def holder_paths(sd_jwt: SdJwt | str) -> dict[str, Path]:
     """Each disclosure's path in the payload, worked out without verifying the signature."""
     sd = sd_jwt if isinstance(sd_jwt, SdJwt) else SdJwt.parse(sd_jwt)
-    _, payload, _, _ = _parse_jwt(sd.jwt, "issuer-signed JWT")
+    _, payload, _, _ = parse_jwt(sd.jwt, "issuer-signed JWT")
     alg = payload.get("_sd_alg", "sha-256")
     if alg not in _HASHES:
         raise CredentialError(f"unsupported _sd_alg {alg!r}")
@@ -604,7 +431,7 @@ def present(
         return chosen
     if aud is None or nonce is None:
         raise CredentialError("a KB-JWT needs both aud and nonce")
-    _, payload, _, _ = _parse_jwt(sd.jwt, "issuer-signed JWT")
+    _, payload, _, _ = parse_jwt(sd.jwt, "issuer-signed JWT")
     alg = payload.get("_sd_alg", "sha-256")
     kb = {
         "iat": int(time.time()) if iat is None else iat,

@@ -124,6 +124,7 @@ def test_dataset_cli_end_to_end(home: Path, tmp_path: Path) -> None:
     header = (tmp_path / "table.csv").read_text().splitlines()[0].split(",")
     assert "birth_decade" in header and "tests_mean_radius" in header and "diagnoses" in header
     assert not {"name", "national_id", "address", "postcode", "birth_year"} & set(header)
+    assert "medical-record/v1" in run(home, "dataset", "list")
     shown = run(home, "dataset", "show", "1")
     assert "accepted" in shown and "0 AIUSD" in shown  # budget fully paid out
     # a policy asking for an identifying field is refused before anything is sent
@@ -163,3 +164,4 @@ def test_dataset_cli_end_to_end(home: Path, tmp_path: Path) -> None:
         ok=False,
     )
     assert "malformed SD-JWT" in err
+    assert "no dataset 7" in run(home, "dataset", "show", "7", ok=False)

@@ -212,6 +212,27 @@ def show(dataset: int = typer.Argument(..., help="Dataset id.")) -> None:
     console.print(table)
 
 
+@app.command("list")
+def list_() -> None:
+    """Every dataset in the pool."""
+    ctx = Context()
+    pool, _ = _env(ctx)
+    names = {s.schema_id: s.id for s in SCHEMAS.values()}
+    table = Table("id", "schema", "reward", "budget", "accepted", "pending", "closed")
+    for dataset_id in pool.dataset_ids():
+        d = pool.dataset(dataset_id)
+        table.add_row(
+            str(dataset_id),
+            names.get(d.schema_id, "0x" + d.schema_id.hex()[:12]),
+            fmt_amount(d.reward),
+            fmt_amount(d.budget),
+            str(d.accepted),
+            str(d.pending),
+            str(d.closed),
+        )
+    console.print(table)
+
+
 @app.command("review")
 def review_cmd(dataset: int = typer.Argument(...), account: str | None = ACCOUNT) -> None:
     """(Curator) verify waiting contributions; accept and pay, reject, or hold them for k."""

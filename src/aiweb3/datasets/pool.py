@@ -229,6 +229,10 @@ class DatasetPool:
                 out.append(_info(i, c))
         return out
 
+    def dataset_ids(self) -> list[int]:
+        """Every dataset id in the pool."""
+        return list(range(1, int(self.chain.call(self.contract.functions.datasetCount())) + 1))
+
     def balance(self, address: str) -> int:
         """AIUSD balance of an address (6 decimals)."""
         return int(self.chain.call(self.token.functions.balanceOf(checksum(address))))

@@ -258,6 +258,8 @@ def verify_dataset(
     if policy.policy_hash != info.policy_hash:
         report.problems.append("the published policy does not match the policy hash on chain")
         return report
+    if policy.min_k != info.min_k:
+        report.problems.append(f"the policy's min_k {policy.min_k} differs from the pool's {info.min_k}")
     schema = schemas.get(info.schema_id)
     if schema is None:
         report.problems.append(f"unknown schema id {info.schema_id.hex()}")

@@ -35,7 +35,7 @@ from aiweb3.crypto.sdjwt import (
     present,
     verify,
 )
-from aiweb3.datasets.schemas import DisclosurePolicy, FieldKind, RecordSchema, coarsen
+from aiweb3.datasets.schemas import SECRET_CLAIM, DisclosurePolicy, FieldKind, RecordSchema, coarsen
 from aiweb3.errors import CredentialError, DisclosurePolicyError, InputError
 
 __all__ = [
@@ -51,7 +51,6 @@ __all__ = [
     "present_record",
 ]
 
-SECRET_CLAIM = "record_secret"
 _NULLIFIER_TAG = b"aiweb3/dataset-nullifier/v1"
 Path = tuple[str | int, ...]
 

@@ -22,6 +22,7 @@ __all__ = [
     "FINANCIAL_RECORD",
     "MEDICAL_RECORD",
     "SCHEMAS",
+    "SECRET_CLAIM",
     "DisclosurePolicy",
     "Field",
     "FieldKind",
@@ -29,6 +30,10 @@ __all__ = [
     "coarsen",
     "schema_by_id",
 ]
+
+
+#: The claim holding the record secret the nullifiers derive from; never disclosed publicly.
+SECRET_CLAIM = "record_secret"
 
 
 class FieldKind(StrEnum):
@@ -181,12 +186,14 @@ class DisclosurePolicy:
         """Refuse a policy that would make holders disclose an identifying or precise quasi field."""
         if schema.id != self.schema:
             raise InputError(f"policy is for schema {self.schema}, not {schema.id}")
-        forbidden = set(schema.names(FieldKind.IDENTIFYING)) | set(schema.names(FieldKind.QUASI))
+        forbidden = (
+            set(schema.names(FieldKind.IDENTIFYING)) | set(schema.names(FieldKind.QUASI)) | {SECRET_CLAIM}
+        )
         for path in self.disclose:
             if path.split(".")[0] in forbidden:
                 raise InputError(
-                    f"policy discloses {path!r}, an identifying or precise quasi-identifying field; "
-                    "disclose its coarse claim instead"
+                    f"policy discloses {path!r}, an identifying, precise quasi-identifying or secret "
+                    "field; disclose a coarse claim instead"
                 )
         unknown = [q for q in self.quasi if q not in self.disclose]
         if unknown:

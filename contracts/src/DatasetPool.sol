@@ -46,11 +46,11 @@ contract DatasetPool is ReentrancyGuard {
     }
 
     struct Contribution {
-        uint256 datasetId;
         bytes32 nullifier;
         bytes32 contentDigest; // sha2-256 of the presentation (CIDv1 raw)
-        address payee;
-        uint64 submittedAt;
+        address payee; // payee, datasetId, submittedAt and status share one storage slot
+        uint48 datasetId;
+        uint40 submittedAt;
         Status status;
         bytes32 issuer; // JWK thumbprint, set on acceptance
     }
@@ -160,7 +160,7 @@ contract DatasetPool is ReentrancyGuard {
         d.pending += 1;
         contributionId = ++contributionCount;
         _contributions[contributionId] =
-            Contribution(datasetId, nullifier, contentDigest, payee, uint64(block.timestamp), Status.Pending, 0);
+            Contribution(nullifier, contentDigest, payee, uint48(datasetId), uint40(block.timestamp), Status.Pending, 0);
         emit Contributed(datasetId, contributionId, nullifier, contentDigest, payee);
     }
 

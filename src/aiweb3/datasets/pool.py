@@ -222,10 +222,10 @@ class DatasetPool:
             for i in range(1, count + 1)
         ]
         out = []
-        types = ["(uint256,bytes32,bytes32,address,uint64,uint8,bytes32)"]
+        types = ["(bytes32,bytes32,address,uint48,uint40,uint8,bytes32)"]
         for i, raw in enumerate(self.chain.rpc_batch(calls), start=1):
             (c,) = self.contract.w3.codec.decode(types, bytes.fromhex(raw[2:]))
-            if int(c[0]) == dataset_id:
+            if int(c[3]) == dataset_id:
                 out.append(_info(i, c))
         return out
 
@@ -247,13 +247,14 @@ class DatasetPool:
 
 
 def _info(contribution_id: int, c: Any) -> ContributionInfo:
+    nullifier, digest, payee, dataset_id, submitted_at, status, issuer = c
     return ContributionInfo(
         contribution_id,
-        int(c[0]),
-        bytes(c[1]),
-        bytes(c[2]),
-        checksum(c[3]),
-        int(c[4]),
-        STATUS[int(c[5])],
-        bytes(c[6]),
+        int(dataset_id),
+        bytes(nullifier),
+        bytes(digest),
+        checksum(payee),
+        int(submitted_at),
+        STATUS[int(status)],
+        bytes(issuer),
     )

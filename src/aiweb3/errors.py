@@ -20,7 +20,9 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     │   ├── StaleArtifact
     │   └── DeploymentError
     ├── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
-    └── ContentError                content authenticity: unsupported, truncated or unsigned media
+    ├── ContentError                content authenticity: unsupported, truncated or unsigned media
+    └── CredentialError (ValueError) SD-JWT credentials: malformed, tampered, untrusted
+        └── DisclosurePolicyError   a disclosure the policy or schema forbids
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ __all__ = [
     "ConfigError",
     "ContentError",
     "ContractError",
+    "CredentialError",
     "DeploymentError",
+    "DisclosurePolicyError",
     "InputError",
     "InsufficientFunds",
     "NodeError",
@@ -145,3 +149,11 @@ class ProofError(AIWeb3Error):
 
 class ContentError(AIWeb3Error):
     """Media, a manifest or a clip cannot be read: unsupported, truncated or malformed."""
+
+
+class CredentialError(AIWeb3Error, ValueError):
+    """A signed credential (SD-JWT) is malformed, tampered, unbound or from an untrusted issuer."""
+
+
+class DisclosurePolicyError(CredentialError):
+    """A presentation would disclose what a dataset's policy or a record schema forbids."""

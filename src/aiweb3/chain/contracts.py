@@ -126,6 +126,8 @@ class SystemContract:
 SYSTEM_CONTRACTS: list[SystemContract] = [
     SystemContract("AIUSD"),
     SystemContract("CreatorRegistry"),
+    SystemContract("IssuerRegistry"),
+    SystemContract("DatasetPool", args=lambda d: [d["AIUSD"], d["IssuerRegistry"]]),
 ]
 
 

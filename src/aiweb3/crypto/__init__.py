@@ -1,1 +1,1 @@
-"""Cryptographic building blocks: Merkle trees and EIP-712 typed data (import the modules)."""
+"""Cryptographic building blocks: SD-JWT (sdjwt), Merkle trees, EIP-712 typed data."""

@@ -1,0 +1,313 @@
+"""IssuerRegistry and DatasetPool on a real anvil node: payments, nullifiers, budget, no lost funds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from aiweb3.chain import Chain, Deployment
+from aiweb3.crypto.sdjwt import SigningKey
+from aiweb3.datasets import (
+    MEDICAL_RECORD,
+    DatasetPool,
+    DatasetRef,
+    RecordIssuer,
+    Submission,
+    issue_record,
+    present_record,
+    review,
+)
+from aiweb3.datasets.example import breast_cancer_policy, breast_cancer_records
+from aiweb3.errors import TransactionReverted
+
+pytestmark = pytest.mark.usefixtures("chain_isolation")
+REWARD = 5 * 10**6
+
+
+@pytest.fixture
+def pool(chain: Chain, deployments: dict[str, Deployment], aiweb3_home: Path) -> DatasetPool:
+    return DatasetPool.from_home(chain, aiweb3_home)
+
+
+@pytest.fixture(scope="module")
+def hospital() -> RecordIssuer:
+    return RecordIssuer("https://hospital.example", SigningKey.generate("ES256"))
+
+
+def _setup(
+    pool: DatasetPool,
+    deployer: LocalAccount,
+    accounts: list[LocalAccount],
+    hospital: RecordIssuer,
+    budget: int = 3 * REWARD,
+    min_k: int = 1,
+) -> int:
+    pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    policy = breast_cancer_policy(min_k=min_k)
+    return pool.create_dataset(
+        accounts[0],
+        MEDICAL_RECORD,
+        policy,
+        "bafy-policy",
+        curator=accounts[1].address,
+        reward=REWARD,
+        budget=budget,
+        review_window=3600,
+    )
+
+
+def _contribute(
+    pool: DatasetPool,
+    dataset_id: int,
+    hospital: RecordIssuer,
+    sender: LocalAccount,
+    record_index: int = 0,
+    min_k: int = 1,
+) -> tuple[int, Submission]:
+    record = breast_cancer_records(record_index + 1)[record_index]
+    held = issue_record(MEDICAL_RECORD, record, hospital, copies=1)
+    ref = DatasetRef(pool.chain.chain_id, pool.address, dataset_id)
+    c = present_record(held, MEDICAL_RECORD, breast_cancer_policy(min_k), ref, sender.address)
+    cid, _ = pool.contribute(sender, dataset_id, c.nullifier, c.content_digest, sender.address)
+    return cid, Submission(cid, c.presentation, c.secret_disclosure)
+
+
+def test_registry_governance_and_revocation(
+    pool: DatasetPool, deployer: LocalAccount, accounts: list[LocalAccount], hospital: RecordIssuer
+) -> None:
+    with pytest.raises(TransactionReverted, match="OwnableUnauthorizedAccount"):
+        pool.registry.register(accounts[0], hospital.thumbprint, "me", [MEDICAL_RECORD])
+    pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    assert pool.registry.is_authorized(hospital.thumbprint, MEDICAL_RECORD.schema_id)
+    assert not pool.registry.is_authorized(hospital.thumbprint, b"\x01" * 32)
+    with pytest.raises(TransactionReverted, match="IssuerAlreadyRegistered"):
+        pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    pool.registry.revoke(deployer, hospital.thumbprint)
+    assert not pool.registry.is_authorized(hospital.thumbprint, MEDICAL_RECORD.schema_id)
+
+
+def test_contribute_accept_pay_and_nullifier(
+    pool: DatasetPool, deployer: LocalAccount, accounts: list[LocalAccount], hospital: RecordIssuer
+) -> None:
+    creator, curator, holder = accounts[0], accounts[1], accounts[2]
+    before = pool.balance(creator.address)
+    ds = _setup(pool, deployer, accounts, hospital)
+    assert pool.balance(creator.address) == before - 3 * REWARD  # pulled with a permit
+    cid, sub = _contribute(pool, ds, hospital, holder)
+    info = pool.contribution(cid)
+    # the same record (same nullifier) cannot be contributed again
+    with pytest.raises(TransactionReverted, match="NullifierAlreadyUsed"):
+        pool.contribute(holder, ds, info.nullifier, b"\x02" * 32, holder.address)
+    with pytest.raises(TransactionReverted, match="NotCurator"):
+        pool.accept(holder, cid, hospital.thumbprint)
+    with pytest.raises(TransactionReverted, match="IssuerNotAuthorized"):
+        pool.accept(curator, cid, b"\x03" * 32)
+    paid_before = pool.balance(holder.address)
+    result = review(pool, curator, ds, breast_cancer_policy(1), MEDICAL_RECORD, [sub], [])
+    assert result.accepted == [cid]
+    assert pool.balance(holder.address) == paid_before + REWARD
+    with pytest.raises(TransactionReverted, match="NotPending"):
+        pool.accept(curator, cid, hospital.thumbprint)  # never paid twice
+    d = pool.dataset(ds)
+    assert (d.budget, d.reserved, d.accepted) == (2 * REWARD, 0, 1)
+
+
+def test_budget_exhaustion_reject_expire_close_withdraw(
+    chain: Chain,
+    pool: DatasetPool,
+    deployer: LocalAccount,
+    accounts: list[LocalAccount],
+    hospital: RecordIssuer,
+) -> None:
+    creator, curator = accounts[0], accounts[1]
+    ds = _setup(pool, deployer, accounts, hospital, budget=2 * REWARD)
+    c1, s1 = _contribute(pool, ds, hospital, accounts[2], 0)
+    c2, s2 = _contribute(pool, ds, hospital, accounts[3], 1)
+    with pytest.raises(TransactionReverted, match="BudgetExhausted"):
+        _contribute(pool, ds, hospital, accounts[4], 2)
+    # a tampered presentation is rejected on chain by the curator, releasing its reservation
+    bad = Submission(c2, s2.presentation.replace("~", "~x", 1), s2.secret_disclosure)
+    result = review(pool, curator, ds, breast_cancer_policy(1), MEDICAL_RECORD, [bad], [])
+    assert c2 in result.rejected and "content id" in result.rejected[c2]
+    assert pool.contribution(c2).status == "rejected"
+    # the freed reservation lets someone else contribute; the unreviewed one expires later
+    c3, _ = _contribute(pool, ds, hospital, accounts[4], 2)
+    with pytest.raises(TransactionReverted, match="ReviewWindowOpen"):
+        pool.expire(accounts[5], c3)
+    chain.rpc("evm_increaseTime", [3601])
+    chain.rpc("evm_mine", [])
+    pool.expire(accounts[5], c3)
+    pool.close(creator, ds)
+    with pytest.raises(TransactionReverted, match="DatasetIsClosed"):
+        _contribute(pool, ds, hospital, accounts[5], 3)
+    # c1 still pending: its reward stays reserved; the rest comes back to the creator
+    before = pool.balance(creator.address)
+    assert pool.withdraw(creator, ds) == REWARD
+    assert pool.balance(creator.address) == before + REWARD
+    review(pool, curator, ds, breast_cancer_policy(1), MEDICAL_RECORD, [s1], [])
+    assert pool.contribution(c1).status == "accepted"
+    with pytest.raises(TransactionReverted, match="NothingToWithdraw"):
+        pool.withdraw(creator, ds)
+    assert pool.balance(pool.address) == 0  # nothing locked, nothing lost
+
+
+def test_k_anonymity_gate_holds_small_classes(
+    pool: DatasetPool, deployer: LocalAccount, accounts: list[LocalAccount], hospital: RecordIssuer
+) -> None:
+    ds = _setup(pool, deployer, accounts, hospital, budget=20 * REWARD, min_k=50)
+    _, sub = _contribute(pool, ds, hospital, accounts[2], 0, min_k=50)
+    result = review(pool, accounts[1], ds, breast_cancer_policy(50), MEDICAL_RECORD, [sub], [])
+    assert result.waiting == [sub.contribution_id] and not result.accepted
+    assert pool.contribution(sub.contribution_id).status == "pending"
+
+
+def test_revoked_issuer_contribution_rejected(
+    pool: DatasetPool, deployer: LocalAccount, accounts: list[LocalAccount], hospital: RecordIssuer
+) -> None:
+    ds = _setup(pool, deployer, accounts, hospital)
+    cid, sub = _contribute(pool, ds, hospital, accounts[2])
+    pool.registry.revoke(deployer, hospital.thumbprint)
+    before = pool.balance(accounts[2].address)
+    result = review(pool, accounts[1], ds, breast_cancer_policy(1), MEDICAL_RECORD, [sub], [])
+    assert "revoked" in result.rejected[cid]
+    assert pool.balance(accounts[2].address) == before
+    assert pool.dataset(ds).reserved == 0
+
+
+def test_create_with_approval_fund_and_resubmit_after_reject(
+    pool: DatasetPool, deployer: LocalAccount, accounts: list[LocalAccount], hospital: RecordIssuer
+) -> None:
+    creator, curator, holder = accounts[0], accounts[1], accounts[2]
+    pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    policy = breast_cancer_policy(min_k=1)
+    with pytest.raises(TransactionReverted, match="ERC20InsufficientAllowance"):
+        pool.create_dataset(
+            creator,
+            MEDICAL_RECORD,
+            policy,
+            "p",
+            curator=curator.address,
+            reward=REWARD,
+            budget=REWARD,
+            permit=False,
+        )
+    pool.chain.transact(creator, pool.token.functions.approve(pool.address, REWARD))
+    ds = pool.create_dataset(
+        creator,
+        MEDICAL_RECORD,
+        policy,
+        "p",
+        curator=curator.address,
+        reward=REWARD,
+        budget=REWARD,
+        permit=False,
+    )
+    pool.fund(accounts[5], ds, REWARD)  # anyone may top up
+    assert pool.dataset(ds).budget == 2 * REWARD
+    record = breast_cancer_records(1)[0]
+    held = issue_record(MEDICAL_RECORD, record, hospital, copies=1)
+    ref = DatasetRef(pool.chain.chain_id, pool.address, ds)
+    c = present_record(held, MEDICAL_RECORD, policy, ref, holder.address)
+    # first submitted with a wrong content id (e.g. a broken upload): the curator rejects it...
+    cid, _ = pool.contribute(holder, ds, c.nullifier, b"\x09" * 32, holder.address)
+    result = review(
+        pool, curator, ds, policy, MEDICAL_RECORD, [Submission(cid, c.presentation, c.secret_disclosure)], []
+    )
+    assert cid in result.rejected
+    # ...which frees the nullifier: the holder resubmits correctly and is paid once
+    cid2, _ = pool.contribute(holder, ds, c.nullifier, c.content_digest, holder.address)
+    before = pool.balance(holder.address)
+    review(
+        pool, curator, ds, policy, MEDICAL_RECORD, [Submission(cid2, c.presentation, c.secret_disclosure)], []
+    )
+    assert pool.balance(holder.address) == before + REWARD
+    with pytest.raises(TransactionReverted, match="NullifierAlreadyUsed"):
+        pool.contribute(holder, ds, c.nullifier, c.content_digest, holder.address)
+    with pytest.raises(TransactionReverted, match="NotCreator"):
+        pool.close(holder, ds)
+    with pytest.raises(TransactionReverted, match="DatasetNotClosed"):
+        pool.withdraw(creator, ds)
+
+
+def test_random_call_sequences_never_lock_or_lose_funds(
+    chain: Chain,
+    pool: DatasetPool,
+    deployer: LocalAccount,
+    accounts: list[LocalAccount],
+    hospital: RecordIssuer,
+) -> None:
+    """A seeded random walk over every pool entry point (valid or not); after each step the pool
+    holds exactly the sum of the datasets' budgets, and at the end everything can be drained."""
+    import os
+    import random
+
+    rng = random.Random(1234)
+    creator, curator = accounts[0], accounts[1]
+    pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    policy = breast_cancer_policy(min_k=1)
+    datasets = [
+        pool.create_dataset(
+            creator,
+            MEDICAL_RECORD,
+            policy,
+            "p",
+            curator=curator.address,
+            reward=REWARD,
+            budget=rng.randrange(1, 4) * REWARD,
+            review_window=100,
+        )
+        for _ in range(2)
+    ]
+    ids: list[int] = []
+    paid = 0
+
+    def invariant() -> None:
+        infos = [pool.dataset(d) for d in datasets]
+        assert pool.balance(pool.address) == sum(i.budget for i in infos)
+        assert all(i.budget >= i.reserved == i.pending * REWARD for i in infos)
+
+    for _ in range(70):
+        action = rng.choice(["contribute", "accept", "reject", "expire", "fund", "time", "close", "withdraw"])
+        ds = rng.choice(datasets)
+        try:
+            if action == "contribute":
+                sender = accounts[rng.randrange(2, 9)]
+                cid, _ = pool.contribute(sender, ds, os.urandom(32), os.urandom(32), sender.address)
+                ids.append(cid)
+            elif action == "accept" and ids:
+                pool.accept(curator, rng.choice(ids), hospital.thumbprint)
+                paid += REWARD
+            elif action == "reject" and ids:
+                pool.reject(curator, rng.choice(ids), "no")
+            elif action == "expire" and ids:
+                pool.expire(accounts[8], rng.choice(ids))
+            elif action == "fund":
+                pool.fund(accounts[7], ds, REWARD)
+            elif action == "time":
+                chain.rpc("evm_increaseTime", [rng.choice([10, 200])])
+                chain.rpc("evm_mine", [])
+            elif action == "close":
+                pool.close(creator, ds)
+            elif action == "withdraw":
+                pool.withdraw(creator, ds)
+        except TransactionReverted:
+            pass  # refused calls must not change balances either
+        invariant()
+    # drain: close, let the review windows pass, expire what is pending, withdraw the rest
+    chain.rpc("evm_increaseTime", [1000])
+    chain.rpc("evm_mine", [])
+    for cid in ids:
+        if pool.contribution(cid).status == "pending":
+            pool.expire(accounts[8], cid)
+    for ds in datasets:
+        if not pool.dataset(ds).closed:
+            pool.close(creator, ds)
+        if pool.dataset(ds).budget:
+            pool.withdraw(creator, ds)
+    invariant()
+    assert pool.balance(pool.address) == 0
+    assert sum(1 for cid in ids if pool.contribution(cid).status == "accepted") * REWARD == paid
+    statuses = {pool.contribution(cid).status for cid in ids}
+    assert paid > 0 and {"accepted", "rejected", "expired"} <= statuses  # the walk reached every path

@@ -125,6 +125,9 @@ class SystemContract:
 #: The system contracts in deployment order. Features add theirs here.
 SYSTEM_CONTRACTS: list[SystemContract] = [
     SystemContract("AIUSD"),
+    # zkml: the ezkl reusable Halo2 verifier and the model registry that uses it
+    SystemContract("Halo2VerifierReusable"),
+    SystemContract("ModelRegistry", args=lambda deployed: [deployed["Halo2VerifierReusable"]]),
 ]
 
 

@@ -454,17 +454,19 @@ class CompiledModel:
         store = ZkmlHome(self.home).store
         return Model(store.get_bytes(self.onnx_cid), home=self.home, name=self.name)
 
-    def prove(self, inputs: Any, *, on_progress: ProgressFn | None = None) -> InferenceProof:
+    def prove(
+        self, inputs: Any, *, srs: Path | None = None, on_progress: ProgressFn | None = None
+    ) -> InferenceProof:
         """Run the model on ``inputs`` and prove it; see :func:`aiweb3.zkml.proof.prove`."""
         from aiweb3.zkml.proof import prove
 
-        return prove(self, inputs, on_progress=on_progress)
+        return prove(self, inputs, srs=srs, on_progress=on_progress)
 
-    def verify(self, proof: InferenceProof) -> None:
+    def verify(self, proof: InferenceProof, *, srs: Path | None = None) -> None:
         """Verify a proof locally against this model's key; raises ProofError when invalid."""
         from aiweb3.zkml.proof import verify
 
-        verify(self, proof)
+        verify(self, proof, srs=srs)
 
     # -- on chain -------------------------------------------------------------
     def register(

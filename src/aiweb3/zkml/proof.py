@@ -20,6 +20,7 @@ from aiweb3.errors import InputError, ProofError
 from aiweb3.files import atomic_write_json
 from aiweb3.zkml import _ezkl
 from aiweb3.zkml.model import CompiledModel, TensorSpec, ZkmlHome, _flatten
+from aiweb3.zkml.srs import file_cid
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -211,14 +212,31 @@ class InferenceProof:
         }
 
 
+def _srs_path(model: CompiledModel, srs: Path | None) -> Path:
+    if srs is None:
+        return model.artifact_path("srs")
+    try:
+        cid = file_cid(Path(srs))
+    except OSError as exc:
+        raise InputError(f"cannot read SRS file {srs}: {exc.strerror}") from exc
+    model.check_srs(cid)
+    return Path(srs)
+
+
 def prove(
-    model: CompiledModel, inputs: Any, *, on_progress: Callable[[str], None] | None = None
+    model: CompiledModel,
+    inputs: Any,
+    *,
+    srs: Path | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> InferenceProof:
     """Run ``model`` on ``inputs`` and prove the result.
 
     Args:
         model: the compiled model.
         inputs: one array for a one-input model, else a sequence of arrays.
+        srs: an SRS file to use instead of the stored one; it must be the one the keys were
+            made with.
         on_progress: called with ``"witness"`` then ``"prove"``.
 
     Raises:
@@ -230,7 +248,7 @@ def prove(
     if len(arrays) != len(specs):
         raise InputError(f"{model.name} takes {len(specs)} inputs, got {len(arrays)}")
     data = {"input_data": [_flatten(s, a, model.name) for s, a in zip(specs, arrays, strict=True)]}
-    circuit, pk, srs = model.artifact_path("circuit"), model.artifact_path("pk"), model.artifact_path("srs")
+    circuit, pk, srs_file = model.artifact_path("circuit"), model.artifact_path("pk"), _srs_path(model, srs)
     store_root = ZkmlHome(model.home).store.root
     step = on_progress or (lambda _s: None)
     with tempfile.TemporaryDirectory(dir=store_root) as tmp:
@@ -239,7 +257,7 @@ def prove(
         step("witness")
         _ezkl.gen_witness(t / "input.json", circuit, t / "witness.json")
         step("prove")
-        _ezkl.prove(t / "witness.json", circuit, pk, t / "proof.json", srs)
+        _ezkl.prove(t / "witness.json", circuit, pk, t / "proof.json", srs_file)
         raw = json.loads((t / "proof.json").read_text())
     instances = [int.from_bytes(bytes.fromhex(h), "little") for h in raw["instances"][0]]
     shapes = [[int(d) for d in s] for _, s in model.outputs]
@@ -257,20 +275,20 @@ def prove(
     )
 
 
-def verify(model: CompiledModel, proof: InferenceProof) -> None:
-    """Verify ``proof`` locally against ``model``'s verifying key.
+def verify(model: CompiledModel, proof: InferenceProof, *, srs: Path | None = None) -> None:
+    """Verify ``proof`` locally against ``model``'s verifying key (``srs``: as for :func:`prove`).
 
     Raises:
         ProofError: the proof is for another model or does not verify.
     """
     if proof.model_id.lower() != model.model_id.lower():
         raise ProofError(f"the proof is for model {proof.model_id}, not {model.model_id}")
-    settings, vk, srs = model.artifact_path("settings"), model.artifact_path("vk"), model.artifact_path("srs")
+    settings, vk, srs_file = model.artifact_path("settings"), model.artifact_path("vk"), _srs_path(model, srs)
     with tempfile.TemporaryDirectory(dir=ZkmlHome(model.home).store.root) as tmp:
         path = Path(tmp) / "proof.json"
         path.write_text(json.dumps(proof.ezkl_json()))
         try:
-            ok = _ezkl.verify(path, settings, vk, srs)
+            ok = _ezkl.verify(path, settings, vk, srs_file)
         except ProofError as exc:
             raise ProofError(f"the proof does not verify for model {model.model_id}: {exc}") from exc
     if not ok:

@@ -9,6 +9,8 @@ its hash; it then replaces the development SRS for its logrows.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import tempfile
 import time
@@ -16,12 +18,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
+from multiformats import CID, multihash
+
 from aiweb3.errors import InputError, ProofError
 from aiweb3.files import atomic_write_json
 from aiweb3.store import LocalStore
 from aiweb3.zkml import _ezkl
 
-__all__ = ["DEV_WARNING", "SrsEntry", "SrsStore", "srs_logrows"]
+__all__ = ["DEV_WARNING", "SrsEntry", "SrsStore", "file_cid", "srs_logrows"]
 
 DEV_WARNING = "development only: its maker could forge proofs; import a ceremony SRS for production"
 
@@ -167,4 +171,26 @@ class SrsStore:
                 f"the SRS {cid} these keys were made with is not in the store; import that SRS "
                 "file (`aiweb3 srs import FILE`) or compile the model again"
             )
-        return self.store.path(cid)
+        path = self.store.path(cid)
+        stat = path.stat()
+        if not _hash_matches(str(path), stat.st_mtime_ns, stat.st_size, cid):
+            raise ProofError(
+                f"the SRS file {path} no longer matches its hash {cid}; it is not the SRS the keys were "
+                "made with: import the right SRS file again (`aiweb3 srs import FILE`)"
+            )
+        return path
+
+
+def file_cid(path: Path) -> str:
+    """The content id of a file (as the store would name it), read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return str(CID("base32", 1, "raw", multihash.wrap(digest.digest(), "sha2-256")))
+
+
+@functools.lru_cache(maxsize=64)
+def _hash_matches(path: str, mtime_ns: int, size: int, cid: str) -> bool:
+    # keyed by modification time and size: a file is re-hashed only after it changed
+    return file_cid(Path(path)) == str(CID.decode(cid).set(base="base32"))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
-from aiweb3.chain import Chain, Deployments, artifact
+from aiweb3.chain import Chain, Deployments, artifact, checksum
 from aiweb3.chain.client import Receipt
 from aiweb3.zkml.model import CompiledModel
 
@@ -173,7 +173,7 @@ class ModelRegistryClient:
         ) = raw
         return RegisteredModel(
             model_id=model_id.lower(),
-            owner=str(owner),
+            owner=checksum(str(owner)),
             name=str(name),
             deprecated=bool(deprecated),
             input_instances=int(inputs),

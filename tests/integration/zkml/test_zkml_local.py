@@ -28,7 +28,13 @@ def test_compile_settings_and_store(mlp_model: CompiledModel, aiweb3_home: Path)
         "Public",
     )
     assert run["logrows"] == mlp_model.logrows <= 12
-    for cid in (mlp_model.onnx_cid, mlp_model.circuit_cid, mlp_model.vk_cid, mlp_model.pk_cid, mlp_model.vka_cid):
+    for cid in (
+        mlp_model.onnx_cid,
+        mlp_model.circuit_cid,
+        mlp_model.vk_cid,
+        mlp_model.pk_cid,
+        mlp_model.vka_cid,
+    ):
         store.get_bytes(cid)  # present and hashes to its name
     assert mlp_model.development_srs
     assert mlp_model.model_id == "0x" + __import__("eth_utils").keccak(b"".join(mlp_model.vka_words())).hex()

@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from aiweb3.cli import account, chaincmd, node
+from aiweb3.cli import account, chaincmd, node, zkml
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -25,6 +25,7 @@ app = typer.Typer(
 app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 chaincmd.register(app)
+zkml.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,264 @@
+"""``aiweb3 model compile|register|list|show|prove|verify|deprecate`` and ``aiweb3 srs dev|import|list``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from aiweb3.cli.account import fmt_amount, parse_amount
+from aiweb3.cli.context import Context, console, err_console
+from aiweb3.errors import InputError, ProofError
+from aiweb3.zkml import (
+    DEV_WARNING,
+    CompiledModel,
+    CompileOptions,
+    InferenceProof,
+    Model,
+    ModelRegistryClient,
+    ZkmlHome,
+    compiled_models,
+)
+
+__all__ = ["model_app", "register", "srs_app"]
+
+model_app = typer.Typer(
+    help="Verifiable inference: compile, register, prove and verify models.", no_args_is_help=True
+)
+srs_app = typer.Typer(help="Structured reference strings (SRS) for proving keys.", no_args_is_help=True)
+
+_STEPS = {
+    "settings": "generating circuit settings",
+    "calibrate": "calibrating on the samples",
+    "circuit": "compiling the circuit",
+    "srs": "finding the SRS",
+    "setup": "making the proving and verifying keys",
+    "vka": "deriving the on-chain verifying-key artifact",
+    "witness": "running the model",
+    "prove": "proving",
+    "reused": "reusing the compiled artifacts",
+}
+
+
+@contextmanager
+def _progress(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the current step (setup and proving take seconds to minutes)."""
+    with err_console.status(title) as status:
+
+        def step(name: str) -> None:
+            status.update(f"{title}: {_STEPS.get(name, name)}…")
+            err_console.print(f"  [dim]{_STEPS.get(name, name)}[/dim]")
+
+        yield step
+
+
+def _read_json(text: str, what: str) -> Any:
+    """Inline JSON (starting with ``[`` or ``{``) or a path to a JSON file."""
+    if text.lstrip()[:1] in ("[", "{"):
+        source = text
+    else:
+        try:
+            source = Path(text).read_text()
+        except OSError as exc:
+            raise InputError(f"cannot read {what} file {text}: {exc.strerror}") from exc
+    try:
+        return json.loads(source)
+    except ValueError as exc:
+        raise InputError(f"the {what} is not valid JSON: {exc}") from exc
+
+
+def _resolve(home: Path, model_id: str) -> CompiledModel:
+    """A compiled model by full id or unique prefix."""
+    wanted = model_id.lower()
+    matches = [m for m in compiled_models(home) if m.model_id.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ProofError(f"no compiled model matches {model_id}; see `aiweb3 model list`")
+    raise InputError(f"{model_id} matches {len(matches)} models; give more of the id")
+
+
+def _srs_note(model: CompiledModel) -> str:
+    return f"[yellow]development SRS — {DEV_WARNING}[/yellow]" if model.development_srs else "imported SRS"
+
+
+@model_app.command("compile")
+def compile_(
+    onnx_file: Path = typer.Argument(..., help="The ONNX model."),
+    samples: str = typer.Option(
+        ..., "--samples", help="JSON file (or inline JSON): a list of sample inputs, or {'samples': [...]}."
+    ),
+    input_visibility: str = typer.Option("private", help="private, hashed or public."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+) -> None:
+    """Compile an ONNX model into a circuit and keys (reused when already compiled)."""
+    ctx = Context()
+    data = _read_json(samples, "samples")
+    rows = data.get("samples") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise InputError("samples must be a JSON list of inputs (or an object with a 'samples' list)")
+    options = CompileOptions(input_visibility=input_visibility)  # type: ignore[arg-type]
+    model = Model.from_onnx(onnx_file, home=ctx.settings.home)
+    with _progress(f"compiling {onnx_file.name}") as step:
+        compiled = model.compile(rows, options, on_progress=step)
+    if as_json:
+        console.print_json(data=compiled.to_json())
+        return
+    console.print(f"model id: [bold]{compiled.model_id}[/bold]")
+    console.print(f"logrows {compiled.logrows}; inputs {compiled.inputs}; outputs {compiled.outputs}")
+    console.print(_srs_note(compiled))
+
+
+@model_app.command("register")
+def register_model(
+    model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
+    name: str | None = typer.Option(None, help="Name in the registry (default: the ONNX file name)."),
+    metadata_uri: str = typer.Option("", help="Where the model card lives."),
+    price: str = typer.Option("0", help="Price per inference in AIUSD (e.g. 0.25)."),
+    account: str | None = typer.Option(None, help="Owner: keystore name/address or dev:N."),
+) -> None:
+    """Commit a compiled model in the on-chain ModelRegistry."""
+    ctx = Context()
+    model = _resolve(ctx.settings.home, model_id)
+    registry = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    signer = ctx.signer(account)
+    with err_console.status("registering the model…"):
+        registry.register(
+            model, signer, name=name or model.name, metadata_uri=metadata_uri, price=parse_amount(price)
+        )
+    console.print(f"registered {model.model_id} (owner {signer.address}) in ModelRegistry {registry.address}")
+
+
+@model_app.command("list")
+def list_(onchain: bool = typer.Option(False, help="List the models registered on chain instead.")) -> None:
+    """List compiled models (or registered ones with --onchain)."""
+    ctx = Context()
+    if onchain:
+        table = Table("name", "owner", "price (AIUSD)", "deprecated")
+        table.add_column("model id", no_wrap=True)
+        for rec in ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).models():
+            table.add_row(
+                rec.name, rec.owner, fmt_amount(rec.price), "yes" if rec.deprecated else "", rec.model_id
+            )
+    else:
+        table = Table("name", "logrows", "SRS")
+        table.add_column("model id", no_wrap=True)
+        for m in compiled_models(ctx.settings.home):
+            table.add_row(
+                m.name, str(m.logrows), "development" if m.development_srs else "imported", m.model_id
+            )
+    console.print(table)
+
+
+@model_app.command()
+def show(
+    model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
+    onchain: bool = typer.Option(False, help="Also show the registry's record."),
+) -> None:
+    """Show a compiled model's manifest (and its on-chain record with --onchain)."""
+    ctx = Context()
+    model = _resolve(ctx.settings.home, model_id)
+    out: dict[str, Any] = model.to_json()
+    if onchain:
+        rec = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(model.model_id)
+        out["onchain"] = rec.__dict__
+    console.print_json(data=out)
+    if model.development_srs:
+        err_console.print(_srs_note(model))
+
+
+@model_app.command()
+def prove(
+    model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
+    input_: str = typer.Option(..., "--input", help="JSON file or inline JSON with the input values."),
+    out: Path = typer.Option(Path("proof.json"), "--out", help="Where to write the proof file."),
+) -> None:
+    """Run the model on an input and prove it; writes a proof file and prints the outputs."""
+    ctx = Context()
+    model = _resolve(ctx.settings.home, model_id)
+    data = _read_json(input_, "input")
+    if isinstance(data, dict):
+        data = data.get("input", data.get("input_data"))
+    with _progress(f"proving with {model.name}") as step:
+        proof = model.prove(data, on_progress=step)
+    proof.save(out)
+    console.print(f"outputs: {json.dumps(proof.outputs)}")
+    console.print(f"proof: {out} ({len(proof.proof)} bytes) for model {model.model_id}")
+
+
+@model_app.command()
+def verify(
+    proof_file: Path = typer.Argument(..., help="A proof file written by `aiweb3 model prove`."),
+    onchain: bool = typer.Option(False, help="Verify against the model registered on chain."),
+    send: bool = typer.Option(False, help="With --onchain: send verifyInference (emits InferenceVerified)."),
+    account: str | None = typer.Option(None, help="Sender for --send: keystore name/address or dev:N."),
+) -> None:
+    """Verify a proof file locally (needs the compiled model) or on chain."""
+    ctx = Context()
+    proof = InferenceProof.load(proof_file)
+    if onchain:
+        registry = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+        signer = ctx.signer(account) if send else None
+        check = proof.verify_onchain(ctx.chain, registry=registry, signer=signer)
+        where = f"on chain {ctx.chain.chain_id} (ModelRegistry {registry.address})"
+        if check.tx_hash:
+            where += f", tx {check.tx_hash}, gas {check.gas_used}"
+    else:
+        proof.verify(home=ctx.settings.home)
+        where = "locally"
+    console.print(
+        f"[bold green]valid[/bold green]: model {proof.model_id} produced {json.dumps(proof.outputs)}"
+    )
+    console.print(f"verified {where}")
+
+
+@model_app.command()
+def deprecate(
+    model_id: str = typer.Argument(..., help="The full model id."),
+    account: str | None = typer.Option(None, help="The owner: keystore name/address or dev:N."),
+) -> None:
+    """Retire a registered model for good (owner only): its proofs are refused from then on."""
+    ctx = Context()
+    registry = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry.deprecate(model_id.lower(), ctx.signer(account))
+    console.print(f"deprecated {model_id}")
+
+
+@srs_app.command("list")
+def srs_list() -> None:
+    """List the SRS files recorded, by logrows."""
+    ctx = Context()
+    table = Table("logrows", "origin", "source")
+    table.add_column("cid", no_wrap=True)
+    for e in ZkmlHome(ctx.settings.home).srs.list():
+        table.add_row(str(e.logrows), e.origin, e.source or DEV_WARNING, e.cid)
+    console.print(table)
+
+
+@srs_app.command("dev")
+def srs_dev(logrows: int = typer.Argument(..., help="Circuit size (2**logrows rows).")) -> None:
+    """Generate a development SRS (kept; development only — its maker could forge proofs)."""
+    ctx = Context()
+    with err_console.status(f"generating a development SRS for logrows {logrows}…"):
+        entry = ZkmlHome(ctx.settings.home).srs.generate_dev(logrows)
+    console.print(f"SRS for logrows {entry.logrows}: {entry.cid}")
+    console.print(f"[yellow]{DEV_WARNING}[/yellow]")
+
+
+@srs_app.command("import")
+def srs_import(file: Path = typer.Argument(..., help="A ceremony SRS file (e.g. kzg17.srs).")) -> None:
+    """Import an SRS file; it becomes the SRS for its logrows (recompile models to use it)."""
+    ctx = Context()
+    entry = ZkmlHome(ctx.settings.home).srs.import_file(file)
+    console.print(f"imported SRS for logrows {entry.logrows}: {entry.cid}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``model`` and ``srs`` to the main app."""
+    app.add_typer(model_app, name="model")
+    app.add_typer(srs_app, name="srs")

@@ -33,7 +33,8 @@ _STANDIN = """#!/usr/bin/env node
 const solc = require(%(module)s);
 const args = process.argv.slice(2);
 if (args.includes("--version")) {
-  process.stdout.write("solc, the solidity compiler commandline interface\\nVersion: " + solc.version() + "\\n");
+  const banner = "solc, the solidity compiler commandline interface\\n";
+  process.stdout.write(banner + "Version: " + solc.version() + "\\n");
 } else if (args.includes("--standard-json")) {
   let input = "";
   process.stdin.on("data", (d) => (input += d));

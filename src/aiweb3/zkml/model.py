@@ -29,7 +29,7 @@ from aiweb3.errors import InputError, ProofError, StoreError
 from aiweb3.files import atomic_write_json, canonical_json
 from aiweb3.store import LocalStore
 from aiweb3.zkml import _ezkl
-from aiweb3.zkml.srs import SrsEntry, SrsStore
+from aiweb3.zkml.srs import SrsEntry, SrsStore, store_path
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -422,7 +422,7 @@ class CompiledModel:
         if which == "srs":
             return paths.srs.path(cid)
         try:
-            return paths.store.path(cid)
+            return store_path(paths.store, cid)
         except StoreError as exc:
             raise ProofError(f"the {which} of model {self.model_id} is missing; compile it again") from exc
 

@@ -20,12 +20,12 @@ from typing import Literal
 
 from multiformats import CID, multihash
 
-from aiweb3.errors import InputError, ProofError
+from aiweb3.errors import InputError, ProofError, StoreError
 from aiweb3.files import atomic_write_json
 from aiweb3.store import LocalStore
 from aiweb3.zkml import _ezkl
 
-__all__ = ["DEV_WARNING", "SrsEntry", "SrsStore", "file_cid", "srs_logrows"]
+__all__ = ["DEV_WARNING", "SrsEntry", "SrsStore", "file_cid", "srs_logrows", "store_path"]
 
 DEV_WARNING = "development only: its maker could forge proofs; import a ceremony SRS for production"
 
@@ -166,12 +166,13 @@ class SrsStore:
         Raises:
             ProofError: the SRS is not in the store (keys made with it cannot be used).
         """
-        if not self.store.has(cid):
+        try:
+            path = store_path(self.store, cid)
+        except StoreError:
             raise ProofError(
                 f"the SRS {cid} these keys were made with is not in the store; import that SRS "
                 "file (`aiweb3 srs import FILE`) or compile the model again"
-            )
-        path = self.store.path(cid)
+            ) from None
         stat = path.stat()
         if not _hash_matches(str(path), stat.st_mtime_ns, stat.st_size, cid):
             raise ProofError(
@@ -179,6 +180,24 @@ class SrsStore:
                 "made with: import the right SRS file again (`aiweb3 srs import FILE`)"
             )
         return path
+
+
+@functools.lru_cache(maxsize=256)
+def _resolve(root: str, cid: str) -> Path:
+    return LocalStore(Path(root)).path(cid)  # a miss raises, and exceptions are not cached
+
+
+def store_path(store: LocalStore, cid: str) -> Path:
+    """``store.path(cid)``, remembered: parsing a CID costs more than proving-time bookkeeping should.
+
+    Raises:
+        StoreError: the object is not in the store.
+    """
+    path = _resolve(str(store.root), cid)
+    if not path.is_file():  # removed since it was resolved
+        _resolve.cache_clear()
+        return store.path(cid)
+    return path
 
 
 def file_cid(path: Path) -> str:

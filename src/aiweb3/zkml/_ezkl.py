@@ -30,6 +30,7 @@ __all__ = [
     "gen_settings",
     "gen_srs",
     "gen_witness",
+    "poseidon_commitment",
     "prove",
     "setup",
     "verify",
@@ -212,6 +213,16 @@ def verify(proof_path: Path, settings_path: Path, vk_path: Path, srs_path: Path)
             srs_path=str(srs_path),
         )
     )
+
+
+def poseidon_commitment(values: list[float], scale: int) -> int:
+    """The Poseidon hash ezkl publishes for a ``hashed`` input: quantize at ``scale``, then hash."""
+
+    def run() -> int:
+        felts = [ezkl.float_to_felt(float(v), scale, ezkl.PyInputType.F32) for v in values]
+        return int.from_bytes(bytes.fromhex(ezkl.poseidon_hash(felts)[0]), "little")
+
+    return _call("hashing the input", "check the input values", run)
 
 
 def create_vka(vk_path: Path, settings_path: Path, vka_path: Path, srs_path: Path) -> None:

@@ -448,6 +448,34 @@ class CompiledModel:
         """True when the keys rest on a locally generated (forgeable) SRS."""
         return self.srs_origin == "development"
 
+    def input_commitment(self, inputs: Any) -> str:
+        """The ``inputCommitment`` a proof on ``inputs`` carries (as InferenceVerified emits it).
+
+        Zero for a private input; for a ``hashed`` input, the Poseidon hash of each quantized
+        input (one: as bytes32; several: keccak256 of them). Lets whoever knows the input check
+        that a proof is about it.
+
+        Raises:
+            InputError: ``public`` inputs (the instances are the input itself) or bad inputs.
+        """
+        if self.input_instances == 0:
+            return "0x" + "00" * 32
+        if self.options.get("input_visibility") != "hashed":
+            raise InputError("input commitments are computed for hashed inputs only")
+        specs = [TensorSpec(str(n), tuple(int(d) for d in s)) for n, s in self.inputs]
+        arrays = [inputs] if len(specs) == 1 else list(inputs)
+        if len(arrays) != len(specs):
+            raise InputError(f"{self.name} takes {len(specs)} inputs, got {len(arrays)}")
+        settings = json.loads(self.artifact_path("settings").read_text())
+        scales = settings.get("model_input_scales") or [settings["run_args"]["input_scale"]] * len(specs)
+        hashes = [
+            _ezkl.poseidon_commitment(_flatten(spec, a, self.name), int(scale))
+            for spec, a, scale in zip(specs, arrays, scales, strict=True)
+        ]
+        if len(hashes) == 1:
+            return "0x" + hashes[0].to_bytes(32, "big").hex()
+        return "0x" + keccak(b"".join(h.to_bytes(32, "big") for h in hashes)).hex()
+
     # -- proving --------------------------------------------------------------
     def spec(self) -> Model:
         """The ONNX model (from the store), for input checks."""

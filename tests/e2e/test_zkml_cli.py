@@ -89,3 +89,22 @@ def test_model_cli_end_to_end(cli: Cli, tmp_path: Path) -> None:
     cli("model", "deprecate", mid)
     refused = cli("model", "verify", str(proof_path), "--onchain", ok=False)
     assert "ModelIsDeprecated" in refused.stderr
+
+
+def test_srs_cli(tmp_path: Path) -> None:
+    from aiweb3.zkml import ZkmlHome
+
+    home = tmp_path / "home"
+    cli = Cli(home)
+    made = cli("srs", "dev", "4")
+    assert "development only" in made.stdout and "logrows 4" in made.stdout
+    entry = ZkmlHome(home).srs.find(4)
+    assert entry is not None
+    copy = tmp_path / "kzg4.srs"
+    copy.write_bytes(ZkmlHome(home).store.get_bytes(entry.cid))
+    assert f"imported SRS for logrows 4: {entry.cid}" in cli("srs", "import", str(copy)).stdout
+    listed = cli("srs", "list").stdout
+    assert "imported" in listed and entry.cid in listed
+    junk = tmp_path / "junk.srs"
+    junk.write_bytes(b"junk")
+    assert "not an SRS" in cli("srs", "import", str(junk), ok=False).stderr

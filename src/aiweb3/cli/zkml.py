@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,10 @@ model_app = typer.Typer(
     help="Verifiable inference: compile, register, prove and verify models.", no_args_is_help=True
 )
 srs_app = typer.Typer(help="Structured reference strings (SRS) for proving keys.", no_args_is_help=True)
+
+# ezkl logs every scale it tries while calibrating (as ERROR/WARNING records): the CLI shows
+# its own progress instead. Library users keep ezkl's logging as they configure it.
+logging.getLogger("ezkl").setLevel(logging.CRITICAL)
 
 _STEPS = {
     "settings": "generating circuit settings",
@@ -160,15 +165,23 @@ def show(
     model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
     onchain: bool = typer.Option(False, help="Also show the registry's record."),
 ) -> None:
-    """Show a compiled model's manifest (and its on-chain record with --onchain)."""
+    """Show a compiled model's manifest and/or (with --onchain) the registry's record.
+
+    With --onchain and a full id, a model registered by someone else (not compiled here) is shown too.
+    """
     ctx = Context()
-    model = _resolve(ctx.settings.home, model_id)
-    out: dict[str, Any] = model.to_json()
+    model: CompiledModel | None = None
+    try:
+        model = _resolve(ctx.settings.home, model_id)
+    except ProofError:
+        if not (onchain and len(model_id) == 66):
+            raise
+    out: dict[str, Any] = model.to_json() if model else {"model_id": model_id.lower()}
     if onchain:
-        rec = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(model.model_id)
+        rec = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(str(out["model_id"]))
         out["onchain"] = rec.__dict__
     console.print_json(data=out)
-    if model.development_srs:
+    if model is not None and model.development_srs:
         err_console.print(_srs_note(model))
 
 
@@ -183,6 +196,8 @@ def prove(
     model = _resolve(ctx.settings.home, model_id)
     data = _read_json(input_, "input")
     if isinstance(data, dict):
+        if "input" not in data and "input_data" not in data:
+            raise InputError("the input must be a JSON list of numbers, or an object with an 'input' list")
         data = data.get("input", data.get("input_data"))
     with _progress(f"proving with {model.name}") as step:
         proof = model.prove(data, on_progress=step)

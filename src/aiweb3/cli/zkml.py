@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -15,16 +15,9 @@ from rich.table import Table
 from aiweb3.cli.account import fmt_amount, parse_amount
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.errors import InputError, ProofError
-from aiweb3.zkml import (
-    DEV_WARNING,
-    CompiledModel,
-    CompileOptions,
-    InferenceProof,
-    Model,
-    ModelRegistryClient,
-    ZkmlHome,
-    compiled_models,
-)
+
+if TYPE_CHECKING:
+    from aiweb3.zkml import CompiledModel
 
 __all__ = ["model_app", "register", "srs_app"]
 
@@ -79,8 +72,10 @@ def _read_json(text: str, what: str) -> Any:
 
 def _resolve(home: Path, model_id: str) -> CompiledModel:
     """A compiled model by full id or unique prefix."""
+    from aiweb3 import zkml as zk
+
     wanted = model_id.lower()
-    matches = [m for m in compiled_models(home) if m.model_id.startswith(wanted)]
+    matches = [m for m in zk.compiled_models(home) if m.model_id.startswith(wanted)]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -89,6 +84,8 @@ def _resolve(home: Path, model_id: str) -> CompiledModel:
 
 
 def _srs_note(model: CompiledModel) -> str:
+    from aiweb3.zkml import DEV_WARNING
+
     return f"[yellow]development SRS — {DEV_WARNING}[/yellow]" if model.development_srs else "imported SRS"
 
 
@@ -102,13 +99,15 @@ def compile_(
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
 ) -> None:
     """Compile an ONNX model into a circuit and keys (reused when already compiled)."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
     data = _read_json(samples, "samples")
     rows = data.get("samples") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise InputError("samples must be a JSON list of inputs (or an object with a 'samples' list)")
-    options = CompileOptions(input_visibility=input_visibility)  # type: ignore[arg-type]
-    model = Model.from_onnx(onnx_file, home=ctx.settings.home)
+    options = zk.CompileOptions(input_visibility=input_visibility)  # type: ignore[arg-type]
+    model = zk.Model.from_onnx(onnx_file, home=ctx.settings.home)
     with _progress(f"compiling {onnx_file.name}") as step:
         compiled = model.compile(rows, options, on_progress=step)
     if as_json:
@@ -128,9 +127,11 @@ def register_model(
     account: str | None = typer.Option(None, help="Owner: keystore name/address or dev:N."),
 ) -> None:
     """Commit a compiled model in the on-chain ModelRegistry."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
     model = _resolve(ctx.settings.home, model_id)
-    registry = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
     signer = ctx.signer(account)
     with err_console.status("registering the model…"):
         registry.register(
@@ -142,18 +143,20 @@ def register_model(
 @model_app.command("list")
 def list_(onchain: bool = typer.Option(False, help="List the models registered on chain instead.")) -> None:
     """List compiled models (or registered ones with --onchain)."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
     if onchain:
         table = Table("name", "owner", "price (AIUSD)", "deprecated")
         table.add_column("model id", no_wrap=True)
-        for rec in ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).models():
+        for rec in zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).models():
             table.add_row(
                 rec.name, rec.owner, fmt_amount(rec.price), "yes" if rec.deprecated else "", rec.model_id
             )
     else:
         table = Table("name", "logrows", "SRS")
         table.add_column("model id", no_wrap=True)
-        for m in compiled_models(ctx.settings.home):
+        for m in zk.compiled_models(ctx.settings.home):
             table.add_row(
                 m.name, str(m.logrows), "development" if m.development_srs else "imported", m.model_id
             )
@@ -169,6 +172,8 @@ def show(
 
     With --onchain and a full id, a model registered by someone else (not compiled here) is shown too.
     """
+    from aiweb3 import zkml as zk
+
     ctx = Context()
     model: CompiledModel | None = None
     try:
@@ -178,7 +183,7 @@ def show(
             raise
     out: dict[str, Any] = model.to_json() if model else {"model_id": model_id.lower()}
     if onchain:
-        rec = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(str(out["model_id"]))
+        rec = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(str(out["model_id"]))
         out["onchain"] = rec.__dict__
     console.print_json(data=out)
     if model is not None and model.development_srs:
@@ -192,6 +197,7 @@ def prove(
     out: Path = typer.Option(Path("proof.json"), "--out", help="Where to write the proof file."),
 ) -> None:
     """Run the model on an input and prove it; writes a proof file and prints the outputs."""
+
     ctx = Context()
     model = _resolve(ctx.settings.home, model_id)
     data = _read_json(input_, "input")
@@ -214,10 +220,12 @@ def verify(
     account: str | None = typer.Option(None, help="Sender for --send: keystore name/address or dev:N."),
 ) -> None:
     """Verify a proof file locally (needs the compiled model) or on chain."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
-    proof = InferenceProof.load(proof_file)
+    proof = zk.InferenceProof.load(proof_file)
     if onchain:
-        registry = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+        registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
         signer = ctx.signer(account) if send else None
         check = proof.verify_onchain(ctx.chain, registry=registry, signer=signer)
         where = f"on chain {ctx.chain.chain_id} (ModelRegistry {registry.address})"
@@ -238,8 +246,10 @@ def deprecate(
     account: str | None = typer.Option(None, help="The owner: keystore name/address or dev:N."),
 ) -> None:
     """Retire a registered model for good (owner only): its proofs are refused from then on."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
-    registry = ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
     registry.deprecate(model_id.lower(), ctx.signer(account))
     console.print(f"deprecated {model_id}")
 
@@ -247,29 +257,35 @@ def deprecate(
 @srs_app.command("list")
 def srs_list() -> None:
     """List the SRS files recorded, by logrows."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
     table = Table("logrows", "origin", "source")
     table.add_column("cid", no_wrap=True)
-    for e in ZkmlHome(ctx.settings.home).srs.list():
-        table.add_row(str(e.logrows), e.origin, e.source or DEV_WARNING, e.cid)
+    for e in zk.ZkmlHome(ctx.settings.home).srs.list():
+        table.add_row(str(e.logrows), e.origin, e.source or zk.DEV_WARNING, e.cid)
     console.print(table)
 
 
 @srs_app.command("dev")
 def srs_dev(logrows: int = typer.Argument(..., help="Circuit size (2**logrows rows).")) -> None:
     """Generate a development SRS (kept; development only — its maker could forge proofs)."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
     with err_console.status(f"generating a development SRS for logrows {logrows}…"):
-        entry = ZkmlHome(ctx.settings.home).srs.generate_dev(logrows)
+        entry = zk.ZkmlHome(ctx.settings.home).srs.generate_dev(logrows)
     console.print(f"SRS for logrows {entry.logrows}: {entry.cid}")
-    console.print(f"[yellow]{DEV_WARNING}[/yellow]")
+    console.print(f"[yellow]{zk.DEV_WARNING}[/yellow]")
 
 
 @srs_app.command("import")
 def srs_import(file: Path = typer.Argument(..., help="A ceremony SRS file (e.g. kzg17.srs).")) -> None:
     """Import an SRS file; it becomes the SRS for its logrows (recompile models to use it)."""
+    from aiweb3 import zkml as zk
+
     ctx = Context()
-    entry = ZkmlHome(ctx.settings.home).srs.import_file(file)
+    entry = zk.ZkmlHome(ctx.settings.home).srs.import_file(file)
     console.print(f"imported SRS for logrows {entry.logrows}: {entry.cid}")
 
 

@@ -37,7 +37,7 @@ from aiweb3.zkml import Model, ModelRegistryClient
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "zkml"
-RUNS = 7
+RUNS = 11
 
 
 def emit(
@@ -73,13 +73,9 @@ def main() -> None:
     samples = json.loads((EXAMPLES / "mlp_samples.json").read_text())["samples"]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        marks: dict[str, float] = {}
         start = time.perf_counter()
-        model = Model.from_onnx(EXAMPLES / "mlp.onnx", home=home).compile(
-            samples[:8], on_progress=lambda step: marks.setdefault(step, time.perf_counter())
-        )
+        model = Model.from_onnx(EXAMPLES / "mlp.onnx", home=home).compile(samples[:8])
         compile_s = time.perf_counter() - start
-        setup_s = marks["vka"] - marks["setup"]
         circuit, pk, srs = (str(model.artifact_path(k)) for k in ("circuit", "pk", "srs"))
         settings, vk = str(model.artifact_path("settings")), str(model.artifact_path("vk"))
         work = home / "direct"
@@ -91,12 +87,20 @@ def main() -> None:
         def direct_setup() -> None:
             ezkl.setup(circuit, str(work / "vk.key"), str(work / "pk.key"), srs_path=srs)
 
-        setup_runs = []
-        for _ in range(3):
+        # ours: the setup step of fresh compiles (other calibration samples, same home and SRS)
+        ours_setup: list[float] = []
+        setup_runs: list[float] = []
+        for i in range(1, 4):
+            steps: dict[str, float] = {}
+            Model.from_onnx(EXAMPLES / "mlp.onnx", home=home).compile(
+                samples[i : i + 8], on_progress=lambda step, d=steps: d.setdefault(step, time.perf_counter())
+            )
+            ours_setup.append(steps["vka"] - steps["setup"])
             start = time.perf_counter()
             direct_setup()
             setup_runs.append(time.perf_counter() - start)
-        emit(out, "setup_s", setup_s, "ezkl.setup", statistics.median(setup_runs), better="lower", runs=1)
+        setup_s = statistics.median(ours_setup)
+        emit(out, "setup_s", setup_s, "ezkl.setup", statistics.median(setup_runs), better="lower", runs=3)
         emit(out, "compile_s", compile_s, None, None, better="lower", runs=1)
 
         def ours_prove() -> None:

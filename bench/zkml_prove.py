@@ -53,13 +53,14 @@ def emit(
 
 
 def alternate(ours: Callable[[], None], peer: Callable[[], None], runs: int = RUNS) -> tuple[float, float]:
-    """Median seconds of each, measured A B A B ... after one warm-up of each."""
+    """Median seconds of each, alternated A B B A A B ... (no side always goes first) after a warm-up."""
     ours()
     peer()
     a: list[float] = []
     b: list[float] = []
-    for _ in range(runs):
-        for fn, into in ((ours, a), (peer, b)):
+    for i in range(runs):
+        pair = ((ours, a), (peer, b)) if i % 2 == 0 else ((peer, b), (ours, a))
+        for fn, into in pair:
             start = time.perf_counter()
             fn()
             into.append(time.perf_counter() - start)

@@ -86,7 +86,12 @@ def test_model_cli_end_to_end(cli: Cli, tmp_path: Path) -> None:
     wrong = cli("model", "prove", mid, "--input", "[1, 2, 3]", ok=False)
     assert "expected [1, 8]" in wrong.stderr
 
-    cli("model", "deprecate", mid)
+    dev1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # anvil's dev account 1
+    cli("model", "transfer", mid, dev1)
+    assert "NotModelOwner" in cli("model", "deprecate", mid, ok=False).stderr  # dev 0 lost it
+    cli("model", "set-price", mid, "1.5", "--account", "dev:1")
+    assert json.loads(cli("model", "show", mid, "--onchain").stdout)["onchain"]["price"] == 1_500_000
+    cli("model", "deprecate", mid, "--account", "dev:1")
     refused = cli("model", "verify", str(proof_path), "--onchain", ok=False)
     assert "ModelIsDeprecated" in refused.stderr
 

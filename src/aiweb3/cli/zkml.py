@@ -254,6 +254,37 @@ def deprecate(
     console.print(f"deprecated {model_id}")
 
 
+@model_app.command()
+def transfer(
+    model_id: str = typer.Argument(..., help="The full model id."),
+    new_owner: str = typer.Argument(..., help="Address of the new owner."),
+    account: str | None = typer.Option(None, help="The current owner: keystore name/address or dev:N."),
+) -> None:
+    """Hand a registered model to a new owner (owner only)."""
+    from aiweb3 import zkml as zk
+    from aiweb3.chain import checksum
+
+    ctx = Context()
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry.transfer_ownership(model_id.lower(), checksum(new_owner), ctx.signer(account))
+    console.print(f"{model_id} now belongs to {checksum(new_owner)}")
+
+
+@model_app.command("set-price")
+def set_price(
+    model_id: str = typer.Argument(..., help="The full model id."),
+    price: str = typer.Argument(..., help="Price per inference in AIUSD (e.g. 0.25)."),
+    account: str | None = typer.Option(None, help="The owner: keystore name/address or dev:N."),
+) -> None:
+    """Change the published price per inference (owner only)."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry.set_price(model_id.lower(), parse_amount(price), ctx.signer(account))
+    console.print(f"price of {model_id}: {price} AIUSD per inference")
+
+
 @srs_app.command("list")
 def srs_list() -> None:
     """List the SRS files recorded, by logrows."""

@@ -396,7 +396,8 @@ class CompiledModel:
             data = json.loads(path.read_text())
         except FileNotFoundError:
             raise ProofError(
-                f"model {model_id} is not compiled here; run `aiweb3 model compile` with its ONNX file"
+                f"model {model_id} is not compiled here; compile its ONNX file (`aiweb3 model compile`) "
+                "or verify against the registered model (`aiweb3 model verify --onchain`)"
             ) from None
         except ValueError as exc:
             raise ProofError(f"the manifest {path} is corrupted; compile the model again") from exc

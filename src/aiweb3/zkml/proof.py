@@ -284,12 +284,17 @@ def verify(model: CompiledModel, proof: InferenceProof, *, srs: Path | None = No
     if proof.model_id.lower() != model.model_id.lower():
         raise ProofError(f"the proof is for model {proof.model_id}, not {model.model_id}")
     settings, vk, srs_file = model.artifact_path("settings"), model.artifact_path("vk"), _srs_path(model, srs)
-    with tempfile.TemporaryDirectory(dir=ZkmlHome(model.home).store.root) as tmp:
-        path = Path(tmp) / "proof.json"
-        path.write_text(json.dumps(proof.ezkl_json()))
-        try:
-            ok = _ezkl.verify(path, settings, vk, srs_file)
-        except ProofError as exc:
-            raise ProofError(f"the proof does not verify for model {model.model_id}: {exc}") from exc
+    # one scratch file, not a directory: verification takes milliseconds, so bookkeeping shows
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".proof.json", dir=ZkmlHome(model.home).store.root, delete=False
+    ) as fh:
+        fh.write(json.dumps(proof.ezkl_json()))
+    path = Path(fh.name)
+    try:
+        ok = _ezkl.verify(path, settings, vk, srs_file)
+    except ProofError as exc:
+        raise ProofError(f"the proof does not verify for model {model.model_id}: {exc}") from exc
+    finally:
+        path.unlink(missing_ok=True)
     if not ok:
         raise ProofError(f"the proof does not verify for model {model.model_id}")

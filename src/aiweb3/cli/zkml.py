@@ -14,6 +14,7 @@ from rich.table import Table
 
 from aiweb3.cli.account import fmt_amount, parse_amount
 from aiweb3.cli.context import Context, console, err_console
+from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import InputError, ProofError
 
 if TYPE_CHECKING:
@@ -83,10 +84,14 @@ def _resolve(home: Path, model_id: str) -> CompiledModel:
     raise InputError(f"{model_id} matches {len(matches)} models; give more of the id")
 
 
-def _srs_note(model: CompiledModel) -> str:
+def _dev_warning() -> str:
     from aiweb3.zkml import DEV_WARNING
 
-    return f"[yellow]development SRS — {DEV_WARNING}[/yellow]" if model.development_srs else "imported SRS"
+    return DEV_WARNING
+
+
+def _srs_note(model: CompiledModel) -> str:
+    return f"[yellow]development SRS — {_dev_warning()}[/yellow]" if model.development_srs else "imported SRS"
 
 
 @model_app.command("compile")
@@ -133,6 +138,11 @@ def register_model(
     model = _resolve(ctx.settings.home, model_id)
     registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
     signer = ctx.signer(account)
+    if model.development_srs and ctx.chain.chain_id != LOCAL_CHAIN_ID:
+        err_console.print(
+            f"[bold yellow]warning:[/bold yellow] these keys rest on a development SRS ({_dev_warning()}); "
+            "anyone holding it could forge proofs for this model"
+        )
     with err_console.status("registering the model…"):
         registry.register(
             model, signer, name=name or model.name, metadata_uri=metadata_uri, price=parse_amount(price)

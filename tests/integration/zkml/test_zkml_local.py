@@ -182,3 +182,12 @@ def test_unsupported_operator_named(tmp_path: Path) -> None:
     model = Model.from_onnx(tmp_path / "det.onnx", home=tmp_path / "home")
     with pytest.raises(InputError, match="operators ezkl cannot prove: Det"):
         model.compile([[[1.0, 2.0], [3.0, 4.0]]])
+
+
+def test_corrupted_vka_in_store_detected(mlp_model: CompiledModel, aiweb3_home: Path, tmp_path: Path) -> None:
+    store = ZkmlHome(aiweb3_home).store
+    data = store.get_bytes(mlp_model.vka_cid)
+    fake = dataclasses.replace(mlp_model, vka_cid=store.put_bytes(data + b"tail"))
+    store.path(fake.vka_cid).write_bytes(data)  # the object no longer hashes to its name
+    with pytest.raises(ProofError, match="corrupted"):
+        fake.vka_words()

@@ -128,6 +128,9 @@ SYSTEM_CONTRACTS: list[SystemContract] = [
     SystemContract("CreatorRegistry"),
     SystemContract("IssuerRegistry"),
     SystemContract("DatasetPool", args=lambda d: [d["AIUSD"], d["IssuerRegistry"]]),
+    # zkml: the ezkl reusable Halo2 verifier and the model registry that uses it
+    SystemContract("Halo2VerifierReusable"),
+    SystemContract("ModelRegistry", args=lambda deployed: [deployed["Halo2VerifierReusable"]]),
 ]
 
 

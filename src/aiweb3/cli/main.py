@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from aiweb3.cli import account, chaincmd, content, dataset, node
+from aiweb3.cli import account, chaincmd, content, dataset, node, zkml
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -50,6 +50,7 @@ app.add_typer(account.app, name="account")
 app.add_typer(content.app, name="content")
 app.add_typer(dataset.app, name="dataset")
 chaincmd.register(app)
+zkml.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,336 @@
+"""``aiweb3 model compile|register|list|show|prove|verify|deprecate`` and ``aiweb3 srs dev|import|list``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.table import Table
+
+from aiweb3.cli.account import fmt_amount, parse_amount
+from aiweb3.cli.context import Context, console, err_console
+from aiweb3.config import LOCAL_CHAIN_ID
+from aiweb3.errors import InputError, ProofError
+
+if TYPE_CHECKING:
+    from aiweb3.zkml import CompiledModel
+
+__all__ = ["model_app", "register", "srs_app"]
+
+model_app = typer.Typer(
+    help="Verifiable inference: compile, register, prove and verify models.", no_args_is_help=True
+)
+srs_app = typer.Typer(help="Structured reference strings (SRS) for proving keys.", no_args_is_help=True)
+
+# ezkl logs every scale it tries while calibrating (as ERROR/WARNING records): the CLI shows
+# its own progress instead. Library users keep ezkl's logging as they configure it.
+logging.getLogger("ezkl").setLevel(logging.CRITICAL)
+
+_STEPS = {
+    "settings": "generating circuit settings",
+    "calibrate": "calibrating on the samples",
+    "circuit": "compiling the circuit",
+    "srs": "finding the SRS",
+    "setup": "making the proving and verifying keys",
+    "vka": "deriving the on-chain verifying-key artifact",
+    "witness": "running the model",
+    "prove": "proving",
+    "reused": "reusing the compiled artifacts",
+}
+
+
+@contextmanager
+def _progress(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the current step (setup and proving take seconds to minutes)."""
+    with err_console.status(title) as status:
+
+        def step(name: str) -> None:
+            status.update(f"{title}: {_STEPS.get(name, name)}…")
+            err_console.print(f"  [dim]{_STEPS.get(name, name)}[/dim]")
+
+        yield step
+
+
+def _read_json(text: str, what: str) -> Any:
+    """Inline JSON (starting with ``[`` or ``{``) or a path to a JSON file."""
+    if text.lstrip()[:1] in ("[", "{"):
+        source = text
+    else:
+        try:
+            source = Path(text).read_text()
+        except OSError as exc:
+            raise InputError(f"cannot read {what} file {text}: {exc.strerror}") from exc
+    try:
+        return json.loads(source)
+    except ValueError as exc:
+        raise InputError(f"the {what} is not valid JSON: {exc}") from exc
+
+
+def _resolve(home: Path, model_id: str) -> CompiledModel:
+    """A compiled model by full id or unique prefix."""
+    from aiweb3 import zkml as zk
+
+    wanted = model_id.lower()
+    matches = [m for m in zk.compiled_models(home) if m.model_id.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ProofError(f"no compiled model matches {model_id}; see `aiweb3 model list`")
+    raise InputError(f"{model_id} matches {len(matches)} models; give more of the id")
+
+
+def _dev_warning() -> str:
+    from aiweb3.zkml import DEV_WARNING
+
+    return DEV_WARNING
+
+
+def _srs_note(model: CompiledModel) -> str:
+    return f"[yellow]development SRS — {_dev_warning()}[/yellow]" if model.development_srs else "imported SRS"
+
+
+@model_app.command("compile")
+def compile_(
+    onnx_file: Path = typer.Argument(..., help="The ONNX model."),
+    samples: str = typer.Option(
+        ..., "--samples", help="JSON file (or inline JSON): a list of sample inputs, or {'samples': [...]}."
+    ),
+    input_visibility: str = typer.Option("private", help="private, hashed or public."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
+) -> None:
+    """Compile an ONNX model into a circuit and keys (reused when already compiled)."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    data = _read_json(samples, "samples")
+    rows = data.get("samples") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise InputError("samples must be a JSON list of inputs (or an object with a 'samples' list)")
+    options = zk.CompileOptions(input_visibility=input_visibility)  # type: ignore[arg-type]
+    model = zk.Model.from_onnx(onnx_file, home=ctx.settings.home)
+    with _progress(f"compiling {onnx_file.name}") as step:
+        compiled = model.compile(rows, options, on_progress=step)
+    if as_json:
+        console.print_json(data=compiled.to_json())
+        return
+    console.print(f"model id: [bold]{compiled.model_id}[/bold]")
+    console.print(f"logrows {compiled.logrows}; inputs {compiled.inputs}; outputs {compiled.outputs}")
+    console.print(_srs_note(compiled))
+
+
+@model_app.command("register")
+def register_model(
+    model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
+    name: str | None = typer.Option(None, help="Name in the registry (default: the ONNX file name)."),
+    metadata_uri: str = typer.Option("", help="Where the model card lives."),
+    price: str = typer.Option("0", help="Price per inference in AIUSD (e.g. 0.25)."),
+    account: str | None = typer.Option(None, help="Owner: keystore name/address or dev:N."),
+) -> None:
+    """Commit a compiled model in the on-chain ModelRegistry."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    model = _resolve(ctx.settings.home, model_id)
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    signer = ctx.signer(account)
+    if model.development_srs and ctx.chain.chain_id != LOCAL_CHAIN_ID:
+        err_console.print(
+            f"[bold yellow]warning:[/bold yellow] these keys rest on a development SRS ({_dev_warning()}); "
+            "anyone holding it could forge proofs for this model"
+        )
+    with err_console.status("registering the model…"):
+        registry.register(
+            model, signer, name=name or model.name, metadata_uri=metadata_uri, price=parse_amount(price)
+        )
+    console.print(f"registered {model.model_id} (owner {signer.address}) in ModelRegistry {registry.address}")
+
+
+@model_app.command("list")
+def list_(onchain: bool = typer.Option(False, help="List the models registered on chain instead.")) -> None:
+    """List compiled models (or registered ones with --onchain)."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    if onchain:
+        table = Table("name", "owner", "price (AIUSD)", "deprecated")
+        table.add_column("model id", no_wrap=True)
+        for rec in zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).models():
+            table.add_row(
+                rec.name, rec.owner, fmt_amount(rec.price), "yes" if rec.deprecated else "", rec.model_id
+            )
+    else:
+        table = Table("name", "logrows", "SRS")
+        table.add_column("model id", no_wrap=True)
+        for m in zk.compiled_models(ctx.settings.home):
+            table.add_row(
+                m.name, str(m.logrows), "development" if m.development_srs else "imported", m.model_id
+            )
+    console.print(table)
+
+
+@model_app.command()
+def show(
+    model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
+    onchain: bool = typer.Option(False, help="Also show the registry's record."),
+) -> None:
+    """Show a compiled model's manifest and/or (with --onchain) the registry's record.
+
+    With --onchain and a full id, a model registered by someone else (not compiled here) is shown too.
+    """
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    model: CompiledModel | None = None
+    try:
+        model = _resolve(ctx.settings.home, model_id)
+    except ProofError:
+        if not (onchain and len(model_id) == 66):
+            raise
+    out: dict[str, Any] = model.to_json() if model else {"model_id": model_id.lower()}
+    if onchain:
+        rec = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(str(out["model_id"]))
+        out["onchain"] = rec.__dict__
+    console.print_json(data=out)
+    if model is not None and model.development_srs:
+        err_console.print(_srs_note(model))
+
+
+@model_app.command()
+def prove(
+    model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
+    input_: str = typer.Option(..., "--input", help="JSON file or inline JSON with the input values."),
+    out: Path = typer.Option(Path("proof.json"), "--out", help="Where to write the proof file."),
+) -> None:
+    """Run the model on an input and prove it; writes a proof file and prints the outputs."""
+
+    ctx = Context()
+    model = _resolve(ctx.settings.home, model_id)
+    data = _read_json(input_, "input")
+    if isinstance(data, dict):
+        if "input" not in data and "input_data" not in data:
+            raise InputError("the input must be a JSON list of numbers, or an object with an 'input' list")
+        data = data.get("input", data.get("input_data"))
+    with _progress(f"proving with {model.name}") as step:
+        proof = model.prove(data, on_progress=step)
+    proof.save(out)
+    console.print(f"outputs: {json.dumps(proof.outputs)}")
+    console.print(f"proof: {out} ({len(proof.proof)} bytes) for model {model.model_id}")
+
+
+@model_app.command()
+def verify(
+    proof_file: Path = typer.Argument(..., help="A proof file written by `aiweb3 model prove`."),
+    onchain: bool = typer.Option(False, help="Verify against the model registered on chain."),
+    send: bool = typer.Option(False, help="With --onchain: send verifyInference (emits InferenceVerified)."),
+    account: str | None = typer.Option(None, help="Sender for --send: keystore name/address or dev:N."),
+) -> None:
+    """Verify a proof file locally (needs the compiled model) or on chain."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    proof = zk.InferenceProof.load(proof_file)
+    if onchain:
+        registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+        signer = ctx.signer(account) if send else None
+        check = proof.verify_onchain(ctx.chain, registry=registry, signer=signer)
+        where = f"on chain {ctx.chain.chain_id} (ModelRegistry {registry.address})"
+        if check.tx_hash:
+            where += f", tx {check.tx_hash}, gas {check.gas_used}"
+    else:
+        proof.verify(home=ctx.settings.home)
+        where = "locally"
+    console.print(
+        f"[bold green]valid[/bold green]: model {proof.model_id} produced {json.dumps(proof.outputs)}"
+    )
+    console.print(f"verified {where}")
+
+
+@model_app.command()
+def deprecate(
+    model_id: str = typer.Argument(..., help="The full model id."),
+    account: str | None = typer.Option(None, help="The owner: keystore name/address or dev:N."),
+) -> None:
+    """Retire a registered model for good (owner only): its proofs are refused from then on."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry.deprecate(model_id.lower(), ctx.signer(account))
+    console.print(f"deprecated {model_id}")
+
+
+@model_app.command()
+def transfer(
+    model_id: str = typer.Argument(..., help="The full model id."),
+    new_owner: str = typer.Argument(..., help="Address of the new owner."),
+    account: str | None = typer.Option(None, help="The current owner: keystore name/address or dev:N."),
+) -> None:
+    """Hand a registered model to a new owner (owner only)."""
+    from aiweb3 import zkml as zk
+    from aiweb3.chain import checksum
+
+    ctx = Context()
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry.transfer_ownership(model_id.lower(), checksum(new_owner), ctx.signer(account))
+    console.print(f"{model_id} now belongs to {checksum(new_owner)}")
+
+
+@model_app.command("set-price")
+def set_price(
+    model_id: str = typer.Argument(..., help="The full model id."),
+    price: str = typer.Argument(..., help="Price per inference in AIUSD (e.g. 0.25)."),
+    account: str | None = typer.Option(None, help="The owner: keystore name/address or dev:N."),
+) -> None:
+    """Change the published price per inference (owner only)."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    registry.set_price(model_id.lower(), parse_amount(price), ctx.signer(account))
+    console.print(f"price of {model_id}: {price} AIUSD per inference")
+
+
+@srs_app.command("list")
+def srs_list() -> None:
+    """List the SRS files recorded, by logrows."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    table = Table("logrows", "origin", "source")
+    table.add_column("cid", no_wrap=True)
+    for e in zk.ZkmlHome(ctx.settings.home).srs.list():
+        table.add_row(str(e.logrows), e.origin, e.source or zk.DEV_WARNING, e.cid)
+    console.print(table)
+
+
+@srs_app.command("dev")
+def srs_dev(logrows: int = typer.Argument(..., help="Circuit size (2**logrows rows).")) -> None:
+    """Generate a development SRS (kept; development only — its maker could forge proofs)."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    with err_console.status(f"generating a development SRS for logrows {logrows}…"):
+        entry = zk.ZkmlHome(ctx.settings.home).srs.generate_dev(logrows)
+    console.print(f"SRS for logrows {entry.logrows}: {entry.cid}")
+    console.print(f"[yellow]{zk.DEV_WARNING}[/yellow]")
+
+
+@srs_app.command("import")
+def srs_import(file: Path = typer.Argument(..., help="A ceremony SRS file (e.g. kzg17.srs).")) -> None:
+    """Import an SRS file; it becomes the SRS for its logrows (recompile models to use it)."""
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    entry = zk.ZkmlHome(ctx.settings.home).srs.import_file(file)
+    console.print(f"imported SRS for logrows {entry.logrows}: {entry.cid}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``model`` and ``srs`` to the main app."""
+    app.add_typer(model_app, name="model")
+    app.add_typer(srs_app, name="srs")

@@ -1,0 +1,35 @@
+"""Verifiable inference: ONNX model -> ezkl circuit -> proof checked locally or on chain.
+
+    model = Model.from_onnx("mlp.onnx", home=home).compile(samples)
+    model.register(chain, signer)                 # commit it in the ModelRegistry
+    result = model.prove(x)                       # outputs + proof
+    result.verify()                               # locally
+    result.verify_onchain(chain, signer=signer)   # InferenceVerified on chain
+
+Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
+"""
+
+from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
+from aiweb3.zkml.proof import InferenceProof, dequantize, prove, verify
+from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel
+from aiweb3.zkml.srs import DEV_WARNING, SrsEntry, SrsStore, srs_logrows
+
+__all__ = [
+    "DEV_WARNING",
+    "CompileOptions",
+    "CompiledModel",
+    "InferenceCheck",
+    "InferenceProof",
+    "Model",
+    "ModelRegistryClient",
+    "RegisteredModel",
+    "SrsEntry",
+    "SrsStore",
+    "ZkmlHome",
+    "compiled_models",
+    "dequantize",
+    "parse_vka",
+    "prove",
+    "srs_logrows",
+    "verify",
+]

@@ -139,3 +139,22 @@ class DeploymentError(ContractError):
 
 class ProofError(AIWeb3Error):
     """A zero-knowledge proof could not be made or did not verify."""
+
+
+# -- indexer and language models (appended) ---------------------------------
+#   AIWeb3Error ├── LLMUnavailable   no language model configured or reachable
+#               ├── IndexerError     the index database (missing, locked, other chain)
+#   InputError  └── QueryRefused     a question or SQL that writes or touches unknown names
+__all__ += ["IndexerError", "LLMUnavailable", "QueryRefused"]
+
+
+class LLMUnavailable(AIWeb3Error):
+    """No language model is configured, or the configured one cannot be reached."""
+
+
+class IndexerError(AIWeb3Error):
+    """The chain indexer's database is missing, locked or belongs to another chain."""
+
+
+class QueryRefused(InputError):
+    """A query or question was refused: it writes, or touches unknown tables or functions."""

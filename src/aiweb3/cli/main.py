@@ -10,6 +10,7 @@ import sys
 import typer
 
 from aiweb3.cli import account, chaincmd, node
+from aiweb3.cli import ask, index, metric
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -25,6 +26,9 @@ app = typer.Typer(
 app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 chaincmd.register(app)
+app.add_typer(index.app, name="index")
+app.add_typer(metric.app, name="metric")
+ask.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

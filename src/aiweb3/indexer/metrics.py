@@ -67,6 +67,7 @@ def _limit(p: Params, default: int) -> str:
     return f"LIMIT {p.top_n or default}"
 
 
+_ZERO = "0x" + "0" * 40
 _VOLUME = "CAST(sum(t.value) AS DOUBLE) / pow(10, coalesce(any_value(k.decimals), 0))"
 
 
@@ -248,24 +249,24 @@ METRICS: list[Metric] = [
     ),
     Metric(
         "top_token_senders", "Top token senders",
-        "Addresses that sent the most of a token (volume in whole tokens).",
-        ("address", "transfers", "volume"), ("token", "days", "top_n"),
-        lambda p: f"""SELECT t.from_address AS address, count(*) AS transfers, {_VOLUME} AS volume
-            FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
-            WHERE t.standard = 'erc20' AND {_token(p)} AND {_window(p, "t.block_time")}
-            GROUP BY t.from_address ORDER BY volume DESC, address {_limit(p, 10)}""",
+        "Addresses that sent the most of a token (volume in whole tokens; mints left out).",
+        ("symbol", "address", "transfers", "volume"), ("token", "days", "top_n"),
+        lambda p: f"""SELECT any_value(k.symbol) AS symbol, t.from_address AS address, count(*) AS transfers,
+            {_VOLUME} AS volume FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
+            WHERE t.standard = 'erc20' AND t.from_address <> '{_ZERO}' AND {_token(p)}
+            AND {_window(p, "t.block_time")} GROUP BY t.token, t.from_address ORDER BY volume DESC, address, symbol {_limit(p, 10)}""",
         "top token senders sent the most tokens biggest spenders payers outflow",
         ("Who sent the most AIUSD?", "top 5 token senders", "biggest payers"),
         "tokens",
     ),
     Metric(
         "top_token_receivers", "Top token receivers",
-        "Addresses that received the most of a token (volume in whole tokens).",
-        ("address", "transfers", "volume"), ("token", "days", "top_n"),
-        lambda p: f"""SELECT t.to_address AS address, count(*) AS transfers, {_VOLUME} AS volume
-            FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
-            WHERE t.standard = 'erc20' AND {_token(p)} AND {_window(p, "t.block_time")}
-            GROUP BY t.to_address ORDER BY volume DESC, address {_limit(p, 10)}""",
+        "Addresses that received the most of a token (volume in whole tokens; burns left out).",
+        ("symbol", "address", "transfers", "volume"), ("token", "days", "top_n"),
+        lambda p: f"""SELECT any_value(k.symbol) AS symbol, t.to_address AS address, count(*) AS transfers,
+            {_VOLUME} AS volume FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
+            WHERE t.standard = 'erc20' AND t.to_address <> '{_ZERO}' AND {_token(p)}
+            AND {_window(p, "t.block_time")} GROUP BY t.token, t.to_address ORDER BY volume DESC, address, symbol {_limit(p, 10)}""",
         "top token receivers recipients received the most tokens earners payees inflow",
         ("Who received the most AIUSD?", "top token recipients"),
         "tokens",
@@ -273,16 +274,17 @@ METRICS: list[Metric] = [
     Metric(
         "top_token_holders", "Top token holders",
         "Balances rebuilt from transfers (received minus sent), largest first; the zero address is left out.",
-        ("address", "balance"), ("token", "top_n"),
-        lambda p: f"""SELECT address, CAST(sum(delta) AS DOUBLE) / pow(10, coalesce(any_value(decimals), 0))
-            AS balance FROM (
-              SELECT t.to_address AS address, t.value AS delta, k.decimals FROM token_transfers t
-                LEFT JOIN tokens k ON k.address = t.token WHERE t.standard = 'erc20' AND {_token(p)}
+        ("symbol", "address", "balance"), ("token", "top_n"),
+        lambda p: f"""SELECT any_value(symbol) AS symbol, address,
+            CAST(sum(delta) AS DOUBLE) / pow(10, coalesce(any_value(decimals), 0)) AS balance FROM (
+              SELECT t.token, t.to_address AS address, t.value AS delta, k.symbol, k.decimals
+                FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
+                WHERE t.standard = 'erc20' AND {_token(p)}
               UNION ALL
-              SELECT t.from_address, -t.value, k.decimals FROM token_transfers t
+              SELECT t.token, t.from_address, -t.value, k.symbol, k.decimals FROM token_transfers t
                 LEFT JOIN tokens k ON k.address = t.token WHERE t.standard = 'erc20' AND {_token(p)})
-            WHERE address <> '0x0000000000000000000000000000000000000000'
-            GROUP BY address ORDER BY balance DESC, address {_limit(p, 10)}""",
+            WHERE address <> '{_ZERO}'
+            GROUP BY token, address ORDER BY balance DESC, address, symbol {_limit(p, 10)}""",
         "top holders balances richest whales largest balance hold owns most",
         ("Who holds the most AIUSD?", "top 10 holders", "largest balances"),
         "tokens",
@@ -306,7 +308,7 @@ METRICS: list[Metric] = [
         ("day", "token", "symbol", "mints", "minted"), ("token", "days"),
         lambda p: f"""SELECT t.day, t.token, any_value(k.symbol) AS symbol, count(*) AS mints,
             {_VOLUME} AS minted FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
-            WHERE t.standard = 'erc20' AND t.from_address = '0x0000000000000000000000000000000000000000'
+            WHERE t.standard = 'erc20' AND t.from_address = '{_ZERO}'
             AND {_token(p)} AND {_window(p, "t.block_time")} GROUP BY t.day, t.token ORDER BY t.day, t.token""",
         "minted mints issued supply created faucet new tokens",
         ("How many tokens were minted per day?", "AIUSD minted by the faucet"),

@@ -171,6 +171,25 @@ METRICS: list[Metric] = [
         ("How much ETH was transferred per day?", "daily ether volume"),
     ),
     Metric(
+        "chain_summary", "Chain summary",
+        "Totals over the indexed range: blocks, last block, transactions, failed ones, active addresses, "
+        "ERC-20 tokens seen, first and last block time.",
+        ("blocks", "last_block", "transactions", "failed_transactions", "active_addresses", "erc20_tokens",
+         "first_block_time", "last_block_time"), ("days",),
+        lambda p: f"""SELECT (SELECT count(*) FROM blocks WHERE {_window(p)}) AS blocks,
+            (SELECT max(block_number) FROM blocks) AS last_block,
+            (SELECT count(*) FROM receipts WHERE {_window(p)}) AS transactions,
+            (SELECT count(*) FROM receipts WHERE status = 0 AND {_window(p)}) AS failed_transactions,
+            (SELECT count(DISTINCT a) FROM (SELECT from_address AS a FROM transactions WHERE {_window(p)}
+              UNION ALL SELECT to_address FROM transactions WHERE to_address IS NOT NULL AND {_window(p)}))
+              AS active_addresses,
+            (SELECT count(*) FROM tokens WHERE standard = 'erc20') AS erc20_tokens,
+            (SELECT min(block_time) FROM blocks) AS first_block_time,
+            (SELECT max(block_time) FROM blocks) AS last_block_time""",
+        "total overall summary all time latest last block height how many in total failed tokens count",
+        ("How many transactions in total?", "What is the latest block?", "chain overview"),
+    ),
+    Metric(
         "top_senders", "Top transaction senders",
         "Addresses that sent the most transactions.",
         ("address", "transactions"), ("days", "top_n"),
@@ -229,7 +248,7 @@ METRICS: list[Metric] = [
             {_VOLUME} AS volume FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
             WHERE t.standard = 'erc20' AND {_token(p)} AND {_window(p, "t.block_time")}
             GROUP BY t.day, t.token ORDER BY t.day, t.token""",
-        "token transfer volume erc20 amount moved daily per token per day",
+        "token transfer volume erc20 amount moved daily per token per day number of transfers count",
         ("What is the daily transfer volume of AIUSD?", "token volume per day",
          "how much of each token was transferred each day"),
         "tokens",
@@ -290,6 +309,21 @@ METRICS: list[Metric] = [
         "tokens",
     ),
     Metric(
+        "token_balances", "Token balances of one address",
+        "An address's balance of every ERC-20 (or one token), rebuilt from transfers.",
+        ("symbol", "token", "balance"), ("token", "address"),
+        lambda p: f"""SELECT any_value(k.symbol) AS symbol, t.token,
+            CAST(sum(CASE WHEN t.to_address = '{p.address}' THEN t.value ELSE -t.value END) AS DOUBLE)
+              / pow(10, coalesce(any_value(k.decimals), 0)) AS balance
+            FROM token_transfers t LEFT JOIN tokens k ON k.address = t.token
+            WHERE t.standard = 'erc20' AND (t.to_address = '{p.address}' OR t.from_address = '{p.address}')
+            AND {_token(p)} GROUP BY t.token ORDER BY symbol, t.token""",
+        "balance of address holds how much does own wallet holdings",
+        ("What is the AIUSD balance of 0x70997970c51812dc3a010c7d01b50e0d17dc79c8?",
+         "how much GLD does this address hold"),
+        "tokens", required=("address",),
+    ),
+    Metric(
         "largest_transfers", "Largest token transfers",
         "The biggest single ERC-20 transfers (in whole tokens).",
         ("tx_hash", "symbol", "from_address", "to_address", "amount"), ("token", "days", "top_n"),
@@ -338,7 +372,7 @@ METRICS: list[Metric] = [
               AS token_transfers_out,
             (SELECT count(*) FROM token_transfers WHERE to_address = '{p.address}' AND {_window(p)})
               AS token_transfers_in""",
-        "activity of address account wallet history what did do profile",
+        "activity of address account wallet history what did do does profile how many transactions transfers",
         ("What did 0x70997970c51812dc3a010c7d01b50e0d17dc79c8 do?", "activity of an address"),
         required=("address",),
     ),

@@ -24,7 +24,7 @@ __all__ = ["Match", "MetricMatcher", "extract_params", "refuse_writes"]
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = set(
     "a an the of in on for to by and or is are was were be been what which who whom how many much "
-    "me show give list tell please with from per each did do does at as it its this that there "
+    "me show give list tell please with from per each at as it its this that there "
     "their i we you our my can could would should get find over past last".split()
 )
 _SYNONYMS = {
@@ -35,7 +35,7 @@ _SYNONYMS = {
     "deployed": "contracts", "deployments": "contracts", "deploy": "contracts",
     "payments": "payment", "daily": "day", "days": "day", "everyday": "day",
     "recipients": "receivers", "recipient": "receivers", "payees": "receivers", "payers": "senders",
-    "sent": "senders", "received": "receivers", "sender": "senders", "receiver": "receivers",
+    "sent": "senders", "received": "receivers", "send": "senders", "receive": "receivers", "sender": "senders", "receiver": "receivers",
     "mint": "minted", "mints": "minted", "issued": "minted", "balances": "holders", "balance": "holders",
     "holds": "holders", "hold": "holders", "owns": "holders", "holder": "holders",
     "allowance": "approvals", "allowances": "approvals", "approved": "approvals", "approval": "approvals",
@@ -49,6 +49,7 @@ _WRITES = re.compile(
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
             "nine": 9, "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100}  # fmt: skip
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
+_DAILY = re.compile(r"\b(per|each|every|by)[ -]day\b|\bdaily\b|\bper-day\b|\bday by day\b", re.I)
 
 
 def _stem(word: str) -> str:
@@ -109,6 +110,7 @@ class MetricMatcher:
         a parameter the question gives gets a small bonus.
         """
         q = self._vector(_terms(question))
+        daily = bool(_DAILY.search(question))
         out = []
         for metric, vec in zip(self.metrics, self._vectors, strict=True):
             score = sum(w * vec.get(t, 0.0) for t, w in q.items())
@@ -119,6 +121,12 @@ class MetricMatcher:
                 score += 0.05 * len(given & set(metric.params))
                 if params.address is not None and "address" not in metric.params:
                     score *= 0.7
+                if params.token is not None and "token" not in metric.params:
+                    score *= 0.7
+                if metric.required and all(getattr(params, r) is not None for r in metric.required):
+                    score += 0.1  # the question names exactly what this metric needs
+            if "day" in metric.columns:  # a time series answers "per day" questions, not "which/how many"
+                score *= 1.15 if daily else 0.8
             out.append(Match(metric, score))
         return sorted(out, key=lambda m: -m.score)
 
@@ -147,6 +155,12 @@ def extract_params(question: str, symbols: Iterable[str] = (), token_addresses: 
     )
     if m:
         top_n = _number(m.group(1))
+    m = re.search(r"\b(?:which|what|the)\s+(\d+|[a-z]+)\s+(?:address|account|wallet|sender|receiver|holder|"
+                  r"contract|transfer|token)", text)  # fmt: skip
+    if top_n is None and m:
+        top_n = _number(m.group(1))
+    if top_n is None and re.search(r"\b(which|what) (address|account|wallet|sender|receiver|holder)\b(?!es)", text):
+        top_n = 1  # a singular question wants one row
     return Params(token=token, address=address, days=days, top_n=top_n)
 
 

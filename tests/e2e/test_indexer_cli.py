@@ -77,8 +77,23 @@ def test_killed_run_resumes_without_gap_or_duplicate(env: dict[str, Any], tmp_pa
     reference = tmp_path / "ref.duckdb"
     cli(env, "index", "run", "--rpc-url", env["url"], "--db", str(reference), "--to", str(env["head"]))
     db = tmp_path / "killed.duckdb"
-    slow = [*AIWEB3, "index", "run", "--rpc-url", env["url"], "--db", str(db), "--to", str(env["head"]),
-            "--rate-limit", "20", "--batch-size", "2", "--concurrency", "1"]  # fmt: skip
+    slow = [
+        *AIWEB3,
+        "index",
+        "run",
+        "--rpc-url",
+        env["url"],
+        "--db",
+        str(db),
+        "--to",
+        str(env["head"]),
+        "--rate-limit",
+        "20",
+        "--batch-size",
+        "2",
+        "--concurrency",
+        "1",
+    ]
     proc = subprocess.Popen(slow, env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not db.exists() and proc.poll() is None and time.monotonic() < deadline:

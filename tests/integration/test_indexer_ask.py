@@ -67,8 +67,19 @@ class ChatServer:
                         break
                 else:
                     reply = f"Echo: {last[:40]}"
-                data = json.dumps({"id": "x", "object": "chat.completion", "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}]}).encode()  # fmt: skip
+                data = json.dumps(
+                    {
+                        "id": "x",
+                        "object": "chat.completion",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": reply},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -90,8 +101,12 @@ def test_every_metric_view_runs_and_aiweb3_views_are_empty(indexed: Any) -> None
         if metric.required:
             continue
         rows = store.con.execute(f"SELECT * FROM {metric.name}").fetchall()
-        if metric.name in ("verified_inferences_per_model", "escrow_volume", "content_anchored",
-                           "dataset_contributions"):  # fmt: skip
+        if metric.name in (
+            "verified_inferences_per_model",
+            "escrow_volume",
+            "content_anchored",
+            "dataset_contributions",
+        ):
             assert rows == [], metric.name  # their contracts have not landed yet
         elif metric.name not in ("token_approvals_summary",):
             assert rows, metric.name
@@ -115,9 +130,14 @@ def test_metrics_agree_with_the_chain(indexed: Any) -> None:
     daily = asker.run_sql("SELECT sum(transactions) FROM daily_transactions")
     assert daily.rows == [(tx_total,)]
     auths = asker.run_sql("SELECT sum(authorizations) FROM authorizations_used").rows[0][0]
-    assert auths == store.con.execute(
-        "SELECT count(*) FROM logs WHERE topic0 = ?", ["0x" + _keccak("AuthorizationUsed(address,bytes32)")]
-    ).fetchone()[0] and auths > 0
+    assert (
+        auths
+        == store.con.execute(
+            "SELECT count(*) FROM logs WHERE topic0 = ?",
+            ["0x" + _keccak("AuthorizationUsed(address,bytes32)")],
+        ).fetchone()[0]
+        and auths > 0
+    )
 
 
 def get_sql(name: str, params: Params) -> str:
@@ -199,13 +219,26 @@ def test_results_match_is_strict_about_rows_and_lenient_about_extra_columns() ->
 
 def test_model_path_over_http_with_one_retry(indexed: Any) -> None:
     store, _, _ = indexed
-    server = ChatServer([
-        ("busiest senders", ["```sql\nSELECT from_address, count(*) AS n FROM transactions GROUP BY 1 "
-                             "ORDER BY n DESC, 1 LIMIT 3\n```"]),
-        ("nft owners", ["SELECT * FROM nft_owners", "```sql\nSELECT to_address FROM token_transfers "
-                        "WHERE standard = 'erc721' ORDER BY block_number, log_index\n```"]),
-        ("always wrong", ["DELETE FROM blocks", "SELECT * FROM nowhere"]),
-    ])  # fmt: skip
+    server = ChatServer(
+        [
+            (
+                "busiest senders",
+                [
+                    "```sql\nSELECT from_address, count(*) AS n FROM transactions GROUP BY 1 "
+                    "ORDER BY n DESC, 1 LIMIT 3\n```"
+                ],
+            ),
+            (
+                "nft owners",
+                [
+                    "SELECT * FROM nft_owners",
+                    "```sql\nSELECT to_address FROM token_transfers "
+                    "WHERE standard = 'erc721' ORDER BY block_number, log_index\n```",
+                ],
+            ),
+            ("always wrong", ["DELETE FROM blocks", "SELECT * FROM nowhere"]),
+        ]
+    )
     try:
         model = load_model(LLMConfig(url=server.url, model="test-sql", api_key="sk-test"))
         assert isinstance(model, OpenAICompatible)
@@ -248,7 +281,14 @@ def test_explain_without_a_model() -> None:
     text = explain_sql(
         "SELECT day, count(*) AS n FROM transactions WHERE value > 0 GROUP BY day ORDER BY n DESC LIMIT 5"
     )
-    for part in ("transactions", "value > 0", "groups the rows by day", "counts rows", "descending", "At most 5"):
+    for part in (
+        "transactions",
+        "value > 0",
+        "groups the rows by day",
+        "counts rows",
+        "descending",
+        "At most 5",
+    ):
         assert part in text
     assert "metric view daily_gas" in explain_sql("SELECT * FROM daily_gas")
     with pytest.raises(QueryRefused):

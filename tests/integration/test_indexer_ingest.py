@@ -105,7 +105,9 @@ def _snapshot(store: IndexStore) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture(scope="module")
-def reference(seeded: tuple[Chain, SeedReport, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def reference(
+    seeded: tuple[Chain, SeedReport, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """A straight, uninterrupted index of the seeded chain up to its head at seeding time."""
     chain, _, _ = seeded
     path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
@@ -168,7 +170,9 @@ def test_failing_rpc_leaves_a_consistent_index_and_the_next_run_resumes(
                 assert above == (0,)
             stopped_at = cp.last_block
         with IndexStore(db) as store:
-            report = Indexer(chain, store, fetch=FetchConfig(batch_size=7, concurrency=3)).run(end=reference["head"])
+            report = Indexer(chain, store, fetch=FetchConfig(batch_size=7, concurrency=3)).run(
+                end=reference["head"]
+            )
             assert report.start == stopped_at + 1
             assert _snapshot(store) == reference["tables"]
     finally:
@@ -279,9 +283,10 @@ def test_follow_handles_reorgs(seeded: tuple[Chain, SeedReport, Path], tmp_path:
             steps: list[int] = []
             stop = threading.Event()
             thread = threading.Thread(
-                target=indexer.follow, args=(stop,),
+                target=indexer.follow,
+                args=(stop,),
                 kwargs={"poll_interval": 0.05, "on_step": lambda r: steps.append(r.blocks)},
-            )  # fmt: skip
+            )
             thread.start()
             more = _transfers(chain, 4, 2)
             deadline = time.monotonic() + 30
@@ -310,8 +315,17 @@ def test_database_of_another_chain_is_refused(seeded: Any, tmp_path: Path) -> No
 def test_user_abi_events_are_decoded(tmp_path: Path) -> None:
     from aiweb3.indexer import EventDecoder
 
-    abi = [{"type": "event", "name": "Ping", "anonymous": False, "inputs": [
-        {"name": "who", "type": "address", "indexed": True}, {"name": "n", "type": "uint256", "indexed": False}]}]  # fmt: skip
+    abi = [
+        {
+            "type": "event",
+            "name": "Ping",
+            "anonymous": False,
+            "inputs": [
+                {"name": "who", "type": "address", "indexed": True},
+                {"name": "n", "type": "uint256", "indexed": False},
+            ],
+        }
+    ]
     decoder = EventDecoder({"Pinger": abi})
     from eth_utils import keccak
 

@@ -24,7 +24,9 @@ _SQL_START = re.compile(r"^\s*(select|with|from)\b", re.I)
 
 
 def ask(
-    question: str = typer.Argument(..., help="A question, e.g. 'top 5 AIUSD holders' (or SQL with --explain)."),
+    question: str = typer.Argument(
+        ..., help="A question, e.g. 'top 5 AIUSD holders' (or SQL with --explain)."
+    ),
     explain: bool = typer.Option(False, "--explain", help="Explain the SQL in plain English."),
     engine: str | None = typer.Option(None, help="'offline' or 'model' (default: model if configured)."),
     db: Path | None = typer.Option(None, "--db", help="DuckDB file."),
@@ -47,12 +49,24 @@ def ask(
         asker = Asker(store.con, model, row_limit=limit, timeout=timeout)
         answer = asker.ask(question, engine=engine)
     if as_json:
-        console.print_json(json.dumps({
-            "question": answer.question, "engine": answer.engine, "answered": answer.answered,
-            "sql": answer.sql, "metric": answer.metric, "columns": answer.columns,
-            "rows": [[v if isinstance(v, int | float | str | None) else str(v) for v in r] for r in answer.rows],
-            "message": answer.message, "closest": answer.closest,
-        }))  # fmt: skip
+        console.print_json(
+            json.dumps(
+                {
+                    "question": answer.question,
+                    "engine": answer.engine,
+                    "answered": answer.answered,
+                    "sql": answer.sql,
+                    "metric": answer.metric,
+                    "columns": answer.columns,
+                    "rows": [
+                        [v if isinstance(v, int | float | str | None) else str(v) for v in r]
+                        for r in answer.rows
+                    ],
+                    "message": answer.message,
+                    "closest": answer.closest,
+                }
+            )
+        )
         if not answer.answered:
             raise typer.Exit(1)
         return

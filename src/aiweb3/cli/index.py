@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
-from rich.progress import TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -18,12 +25,14 @@ from aiweb3.chain import Chain, Deployments, all_artifacts
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.errors import InputError
 from aiweb3.files import atomic_write_json
-from aiweb3.indexer import EventDecoder, FetchConfig, IndexStore, Indexer, IngestReport
+from aiweb3.indexer import EventDecoder, FetchConfig, Indexer, IndexStore, IngestReport
 
 __all__ = ["app", "default_db"]
 
-app = typer.Typer(help="Index a chain into DuckDB/Parquet (blocks, transactions, logs, tokens, events).",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Index a chain into DuckDB/Parquet (blocks, transactions, logs, tokens, events).",
+    no_args_is_help=True,
+)
 
 
 def default_db(ctx: Context) -> Path:
@@ -80,7 +89,9 @@ def _summary(report: IngestReport) -> str:
 
 @app.command("run")
 def run(
-    rpc_url: str | None = typer.Option(None, "--rpc-url", help="JSON-RPC URL (default: settings or local node)."),
+    rpc_url: str | None = typer.Option(
+        None, "--rpc-url", help="JSON-RPC URL (default: settings or local node)."
+    ),
     start: int | None = typer.Option(None, "--from", help="First block (default: resume at the checkpoint)."),
     end: int | None = typer.Option(None, "--to", help="Last block (default: the head; clamped to it)."),
     follow: bool = typer.Option(False, "--follow", help="Keep ingesting new blocks; handle reorgs."),
@@ -90,7 +101,9 @@ def run(
     rate_limit: float | None = typer.Option(None, help="Most JSON-RPC calls per second."),
     retries: int = typer.Option(6, help="Retries per batch on rate limits or timeouts."),
     poll: float = typer.Option(1.0, help="Seconds between head polls in --follow mode."),
-    abi: list[Path] = typer.Option([], "--abi", help="Extra ABI JSON file to decode events with (repeatable)."),
+    abi: list[Path] = typer.Option(
+        [], "--abi", help="Extra ABI JSON file to decode events with (repeatable)."
+    ),
 ) -> None:
     """Ingest blocks, transactions, receipts, logs, token transfers/approvals and aiweb3 events."""
     if follow and end is not None:
@@ -99,20 +112,33 @@ def run(
         raise InputError("--batch-size and --concurrency must be >= 1 and --retries >= 0")
     ctx = Context()
     chain = Chain(rpc_url) if rpc_url else ctx.chain
-    config = FetchConfig(batch_size=batch_size, concurrency=concurrency, rate_limit=rate_limit,
-                         max_retries=retries)  # fmt: skip
+    config = FetchConfig(
+        batch_size=batch_size, concurrency=concurrency, rate_limit=rate_limit, max_retries=retries
+    )
     with IndexStore(db or default_db(ctx)) as store:
         decoder = _decoder(ctx, chain, abi)
-        columns = (TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("blocks"),
-                   _Rate(), TimeElapsedColumn())  # fmt: skip
+        columns = (
+            TextColumn("[bold]indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("blocks"),
+            _Rate(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=err_console, transient=False) as bar:
             task = bar.add_task("index", total=None, rows=0)
 
             def on_progress(done: int, total: int, rows: int) -> None:
                 bar.update(task, completed=done, total=total, rows=rows)
 
-            indexer = Indexer(chain, store, decoder=decoder, fetch=config, on_progress=on_progress,
-                              on_note=lambda s: bar.console.print(f"[yellow]{s}[/yellow]"))  # fmt: skip
+            indexer = Indexer(
+                chain,
+                store,
+                decoder=decoder,
+                fetch=config,
+                on_progress=on_progress,
+                on_note=lambda s: bar.console.print(f"[yellow]{s}[/yellow]"),
+            )
             report = indexer.run(start, end)
             bar.update(task, completed=report.blocks, total=max(report.blocks, 1))
         console.print(_summary(report))
@@ -176,8 +202,10 @@ def add_abi(
 
 
 @app.command("reset")
-def reset(db: Path | None = typer.Option(None, "--db", help="DuckDB file."),
-          yes: bool = typer.Option(False, "--yes", help="Do not ask.")) -> None:  # fmt: skip
+def reset(
+    db: Path | None = typer.Option(None, "--db", help="DuckDB file."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask."),
+) -> None:
     """Delete the index database (the chain is untouched)."""
     ctx = Context()
     path = db or default_db(ctx)

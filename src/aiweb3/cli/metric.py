@@ -20,7 +20,9 @@ app = typer.Typer(help="Named, documented SQL metrics over the index.", no_args_
 
 def render_rows(columns: list[str], rows: list[tuple[object, ...]], limit: int = 50) -> Table:
     """A rich table of query rows (at most ``limit`` shown)."""
-    table = Table(*columns, caption=f"{len(rows)} row(s)" + (f", first {limit} shown" if len(rows) > limit else ""))
+    table = Table(
+        *columns, caption=f"{len(rows)} row(s)" + (f", first {limit} shown" if len(rows) > limit else "")
+    )
     for row in rows[:limit]:
         table.add_row(*("" if v is None else f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row))
     return table

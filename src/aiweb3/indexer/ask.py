@@ -53,13 +53,17 @@ class Answer:
 
 _EXAMPLES = [
     ("How many transactions were there per day?", "SELECT * FROM daily_transactions"),
-    ("Which 3 addresses received the most ether?",
-     "SELECT to_address, CAST(sum(value) AS DOUBLE) / 1e18 AS eth FROM transactions "
-     "WHERE to_address IS NOT NULL GROUP BY to_address ORDER BY eth DESC LIMIT 3"),
-    ("How many distinct addresses sent AIUSD in the last 7 days?",
-     "SELECT count(DISTINCT t.from_address) FROM token_transfers t JOIN tokens k ON k.address = t.token "
-     "WHERE k.symbol = 'AIUSD' AND t.block_time > (SELECT max(block_time) FROM blocks) - INTERVAL 7 DAY"),
-]  # fmt: skip
+    (
+        "Which 3 addresses received the most ether?",
+        "SELECT to_address, CAST(sum(value) AS DOUBLE) / 1e18 AS eth FROM transactions "
+        "WHERE to_address IS NOT NULL GROUP BY to_address ORDER BY eth DESC LIMIT 3",
+    ),
+    (
+        "How many distinct addresses sent AIUSD in the last 7 days?",
+        "SELECT count(DISTINCT t.from_address) FROM token_transfers t JOIN tokens k ON k.address = t.token "
+        "WHERE k.symbol = 'AIUSD' AND t.block_time > (SELECT max(block_time) FROM blocks) - INTERVAL 7 DAY",
+    ),
+]
 
 
 class Asker:
@@ -127,26 +131,39 @@ class Asker:
         metric, params, closest = self.plan_offline(question)
         if metric is None:
             return Answer(
-                question, "offline", answered=False, params=params, closest=closest,
+                question,
+                "offline",
+                answered=False,
+                params=params,
+                closest=closest,
                 message="I cannot answer that from the metric library. Closest metrics: "
-                + ", ".join(closest) + " (see `aiweb3 metric list`), or configure a language model.",
-            )  # fmt: skip
+                + ", ".join(closest)
+                + " (see `aiweb3 metric list`), or configure a language model.",
+            )
         sql = metric.sql(params)
         result = self.run_sql(sql)
         used = [f"{k}={getattr(params, k)}" for k in metric.params if getattr(params, k) is not None]
         return Answer(
-            question, "offline", sql=result.sql, columns=result.columns, rows=result.rows,
-            metric=metric.name, params=params, closest=closest, truncated=result.truncated,
+            question,
+            "offline",
+            sql=result.sql,
+            columns=result.columns,
+            rows=result.rows,
+            metric=metric.name,
+            params=params,
+            closest=closest,
+            truncated=result.truncated,
             message=f"metric {metric.name}" + (f" ({', '.join(used)})" if used else ""),
-        )  # fmt: skip
+        )
 
     # -- with a model -----------------------------------------------------------
     def _prompt(self, question: str) -> list[ChatMessage]:
         metrics = "\n".join(
             f"- view {m.name}({', '.join(m.columns)}): {m.description}" for m in METRICS if not m.required
         )
-        examples = "\n".join(f"Q: {m.examples[0]}\nSQL: SELECT * FROM {m.name}" for m in METRICS[:6]
-                             if not m.required)  # fmt: skip
+        examples = "\n".join(
+            f"Q: {m.examples[0]}\nSQL: SELECT * FROM {m.name}" for m in METRICS[:6] if not m.required
+        )
         examples += "\n" + "\n".join(f"Q: {q}\nSQL: {s}" for q, s in _EXAMPLES[::2])
         system = (
             "You translate questions about an Ethereum chain index into one DuckDB SQL query.\n"
@@ -175,10 +192,15 @@ class Asker:
                 ]
                 continue
             return Answer(
-                question, f"model {self.model.name}", sql=result.sql, columns=result.columns,
-                rows=result.rows, attempts=attempt, truncated=result.truncated,
+                question,
+                f"model {self.model.name}",
+                sql=result.sql,
+                columns=result.columns,
+                rows=result.rows,
+                attempts=attempt,
+                truncated=result.truncated,
                 message="SQL written by the language model and checked before running",
-            )  # fmt: skip
+            )
         assert last_error is not None
         raise type(last_error)(f"the model's SQL failed twice; last error: {last_error}")
 

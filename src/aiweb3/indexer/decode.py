@@ -104,7 +104,9 @@ class EventDecoder:
             addrs = addresses.get(contract)
             self.add_abi(contract, abi, addrs)
 
-    def add_abi(self, contract: str, abi: list[dict[str, Any]], addresses: Iterable[str] | None = None) -> None:
+    def add_abi(
+        self, contract: str, abi: list[dict[str, Any]], addresses: Iterable[str] | None = None
+    ) -> None:
         """Learn the events of one more ABI."""
         if not isinstance(abi, list):
             raise InputError(f"the ABI of {contract} must be a JSON list of entries")
@@ -121,16 +123,21 @@ class EventDecoder:
                 contract=contract,
                 name=str(item["name"]),
                 signature=sig,
-                indexed=[(str(i.get("name") or f"arg{n}"), canonical_type(i))
-                         for n, i in enumerate(inputs) if i.get("indexed")],  # fmt: skip
-                plain=[(str(i.get("name") or f"arg{n}"), canonical_type(i))
-                       for n, i in enumerate(inputs) if not i.get("indexed")],  # fmt: skip
+                indexed=[
+                    (str(i.get("name") or f"arg{n}"), canonical_type(i))
+                    for n, i in enumerate(inputs)
+                    if i.get("indexed")
+                ],
+                plain=[
+                    (str(i.get("name") or f"arg{n}"), canonical_type(i))
+                    for n, i in enumerate(inputs)
+                    if not i.get("indexed")
+                ],
                 addresses=addrs,
             )
             known = self._by_topic.setdefault(topic, [])
-            if not any(s.signature == sig and len(s.indexed) == len(spec.indexed) for s in known):
-                known.append(spec)
-            elif addrs is not None:
+            duplicate = any(s.signature == sig and len(s.indexed) == len(spec.indexed) for s in known)
+            if not duplicate or addrs is not None:
                 known.append(spec)
 
     @property

@@ -136,8 +136,16 @@ def main() -> None:  # pragma: no cover - exercised by the benchmark and by hand
             for run in runs:
                 for q, why in run.failures:
                     print(f"  [{run.engine}] {q} -> {why}", file=sys.stderr)
-                print(json.dumps({"engine": run.engine, "questions": run.total, "correct": run.correct,
-                                  "accuracy": round(run.accuracy, 3)}))  # fmt: skip
+                print(
+                    json.dumps(
+                        {
+                            "engine": run.engine,
+                            "questions": run.total,
+                            "correct": run.correct,
+                            "accuracy": round(run.accuracy, 3),
+                        }
+                    )
+                )
         finally:
             node.stop()
 

@@ -13,8 +13,14 @@ from aiweb3.llm import LanguageModel
 
 __all__ = ["explain_sql"]
 
-_AGG_WORDS = {"count": "counts", "sum": "adds up", "avg": "averages", "min": "takes the smallest",
-              "max": "takes the largest", "anyvalue": "takes any one value of"}  # fmt: skip
+_AGG_WORDS = {
+    "count": "counts",
+    "sum": "adds up",
+    "avg": "averages",
+    "min": "takes the smallest",
+    "max": "takes the largest",
+    "anyvalue": "takes any one value of",
+}
 
 
 def _short(node: exp.Expression) -> str:
@@ -30,8 +36,11 @@ def explain_sql(sql: str, model: LanguageModel | None = None) -> str:
     if model is not None and model.available:
         return model.complete(
             [
-                {"role": "system", "content": "Explain this DuckDB SQL over an Ethereum chain index in "
-                 "plain English for a non-programmer, in at most five sentences."},  # fmt: skip
+                {
+                    "role": "system",
+                    "content": "Explain this DuckDB SQL over an Ethereum chain index in "
+                    "plain English for a non-programmer, in at most five sentences.",
+                },
                 {"role": "user", "content": sql},
             ]
         ).strip()
@@ -76,12 +85,15 @@ def explain_sql(sql: str, model: LanguageModel | None = None) -> str:
             aggs.append(f"{verb} {target}")
         if aggs:
             lines.append("For each group it " + ", ".join(dict.fromkeys(aggs)) + ".")
-        cols = [str(e.alias_or_name) or _short(e) for e in select.expressions]
-        if cols:
-            lines.append("It returns the columns " + ", ".join(cols) + ".")
+        names = [str(e.alias_or_name) or _short(e) for e in select.expressions]
+        if names:
+            lines.append("It returns the columns " + ", ".join(names) + ".")
     order = tree.args.get("order")
     if order is not None:
-        keys = [f"{_short(o.this)} {'descending' if o.args.get('desc') else 'ascending'}" for o in order.expressions]
+        keys = [
+            f"{_short(o.this)} {'descending' if o.args.get('desc') else 'ascending'}"
+            for o in order.expressions
+        ]
         lines.append("Rows are sorted by " + ", ".join(keys) + ".")
     limit = tree.args.get("limit")
     if isinstance(limit, exp.Limit):

@@ -26,7 +26,7 @@ from aiweb3.indexer.fetch import FetchConfig, Fetcher, RawBlock
 from aiweb3.indexer.store import IndexStore
 from aiweb3.indexer.transform import to_batch
 
-__all__ = ["IngestReport", "Indexer", "Progress"]
+__all__ = ["Indexer", "IngestReport", "Progress"]
 
 #: ``on_progress(blocks_done, blocks_total, rows_written)``
 Progress = Callable[[int, int, int], None]

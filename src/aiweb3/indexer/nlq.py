@@ -22,32 +22,83 @@ from aiweb3.indexer.metrics import METRICS, Metric, Params
 __all__ = ["Match", "MetricMatcher", "extract_params", "refuse_writes"]
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = set(
-    "a an the of in on for to by and or is are was were be been what which who whom how many much "
-    "me show give list tell please with from per each at as it its this that there "
-    "their i we you our my can could would should get find over past last".split()
-)
+_STOP_WORDS = """
+a an the of in on for to by and or is are was were be been what which who whom how many much
+me show give list tell please with from per each at as it its this that there
+their i we you our my can could would should get find over past last
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 _SYNONYMS = {
-    "txs": "transactions", "tx": "transactions", "txns": "transactions", "transaction": "transactions",
-    "wallets": "addresses", "wallet": "addresses", "users": "addresses", "accounts": "addresses",
-    "account": "addresses", "address": "addresses", "user": "addresses",
-    "fees": "gas", "fee": "gas", "biggest": "largest", "whales": "holders", "richest": "holders",
-    "deployed": "contracts", "deployments": "contracts", "deploy": "contracts",
-    "payments": "payment", "daily": "day", "days": "day", "everyday": "day",
-    "recipients": "receivers", "recipient": "receivers", "payees": "receivers", "payers": "senders",
-    "sent": "senders", "received": "receivers", "send": "senders", "receive": "receivers", "sender": "senders", "receiver": "receivers",
-    "mint": "minted", "mints": "minted", "issued": "minted", "balances": "holders", "balance": "holders",
-    "holds": "holders", "hold": "holders", "owns": "holders", "holder": "holders",
-    "allowance": "approvals", "allowances": "approvals", "approved": "approvals", "approval": "approvals",
-    "proofs": "verified", "proven": "verified", "inference": "inferences",
-}  # fmt: skip
+    "txs": "transactions",
+    "tx": "transactions",
+    "txns": "transactions",
+    "transaction": "transactions",
+    "wallets": "addresses",
+    "wallet": "addresses",
+    "users": "addresses",
+    "accounts": "addresses",
+    "account": "addresses",
+    "address": "addresses",
+    "user": "addresses",
+    "fees": "gas",
+    "fee": "gas",
+    "biggest": "largest",
+    "whales": "holders",
+    "richest": "holders",
+    "deployed": "contracts",
+    "deployments": "contracts",
+    "deploy": "contracts",
+    "payments": "payment",
+    "daily": "day",
+    "days": "day",
+    "everyday": "day",
+    "recipients": "receivers",
+    "recipient": "receivers",
+    "payees": "receivers",
+    "payers": "senders",
+    "sent": "senders",
+    "received": "receivers",
+    "send": "senders",
+    "receive": "receivers",
+    "sender": "senders",
+    "receiver": "receivers",
+    "mint": "minted",
+    "mints": "minted",
+    "issued": "minted",
+    "balances": "holders",
+    "balance": "holders",
+    "holds": "holders",
+    "hold": "holders",
+    "owns": "holders",
+    "holder": "holders",
+    "allowance": "approvals",
+    "allowances": "approvals",
+    "approved": "approvals",
+    "approval": "approvals",
+    "proofs": "verified",
+    "proven": "verified",
+    "inference": "inferences",
+}
 _WRITES = re.compile(
     r"\b(delete|drop|insert|update|remove|truncate|alter|erase|wipe|overwrite|modify|"
     r"create\s+table|write\s+to|set\s+.*\s+to)\b",
     re.I,
 )
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-            "nine": 9, "ten": 10, "twenty": 20, "fifty": 50, "hundred": 100}  # fmt: skip
+_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "fifty": 50,
+    "hundred": 100,
+}
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
 _DAILY = re.compile(r"\b(per|each|every|by)[ -]day\b|\bdaily\b|\bper-day\b|\bday by day\b", re.I)
 
@@ -155,11 +206,16 @@ def extract_params(question: str, symbols: Iterable[str] = (), token_addresses: 
     )
     if m:
         top_n = _number(m.group(1))
-    m = re.search(r"\b(?:which|what|the)\s+(\d+|[a-z]+)\s+(?:address|account|wallet|sender|receiver|holder|"
-                  r"contract|transfer|token)", text)  # fmt: skip
+    m = re.search(
+        r"\b(?:which|what|the)\s+(\d+|[a-z]+)\s+(?:address|account|wallet|sender|receiver|holder|"
+        r"contract|transfer|token)",
+        text,
+    )
     if top_n is None and m:
         top_n = _number(m.group(1))
-    if top_n is None and re.search(r"\b(which|what) (address|account|wallet|sender|receiver|holder)\b(?!es)", text):
+    if top_n is None and re.search(
+        r"\b(which|what) (address|account|wallet|sender|receiver|holder)\b(?!es)", text
+    ):
         top_n = 1  # a singular question wants one row
     return Params(token=token, address=address, days=days, top_n=top_n)
 

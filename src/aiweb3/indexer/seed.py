@@ -41,18 +41,39 @@ def _account(seed: int, i: int) -> LocalAccount:
 
 
 def _authorization(chain: Chain, token: Contract, payer: LocalAccount, to: str, value: int) -> TxRequest:
-    message = {"from": payer.address, "to": to, "value": value, "validAfter": 0,
-               "validBefore": int(time.time()) + 10**8, "nonce": os.urandom(32)}  # fmt: skip
-    fields = ["from:address", "to:address", "value:uint256", "validAfter:uint256", "validBefore:uint256",
-              "nonce:bytes32"]  # fmt: skip
-    types = {"TransferWithAuthorization": [{"name": f.split(":")[0], "type": f.split(":")[1]} for f in fields]}
+    message = {
+        "from": payer.address,
+        "to": to,
+        "value": value,
+        "validAfter": 0,
+        "validBefore": int(time.time()) + 10**8,
+        "nonce": os.urandom(32),
+    }
+    fields = [
+        "from:address",
+        "to:address",
+        "value:uint256",
+        "validAfter:uint256",
+        "validBefore:uint256",
+        "nonce:bytes32",
+    ]
+    types = {
+        "TransferWithAuthorization": [{"name": f.split(":")[0], "type": f.split(":")[1]} for f in fields]
+    }
     domain = {"name": "AI USD", "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address}
     sig = Account.sign_typed_data(payer.key, domain_data=domain, message_types=types, message_data=message)
     fn = token.get_function_by_signature(
         "transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)"
     )
-    call = fn(message["from"], message["to"], value, 0, message["validBefore"], message["nonce"],
-              bytes(sig.signature))  # fmt: skip
+    call = fn(
+        message["from"],
+        message["to"],
+        value,
+        0,
+        message["validBefore"],
+        message["nonce"],
+        bytes(sig.signature),
+    )
     return TxRequest(token.address, encode_call(call))
 
 
@@ -77,8 +98,12 @@ def seed_chain(
     nft_addr, _ = chain.deploy(deployer, nft_art.abi, nft_art.bytecode)
     nft = chain.contract(nft_art.abi, nft_addr)
     people = [dev_account(i) for i in range(1, 6)] + [_account(seed, i) for i in range(accounts - 5)]
-    report = SeedReport({s: t.address.lower() for s, t in tokens.items()}, nft_addr.lower(),
-                        [p.address.lower() for p in people], days=days)  # fmt: skip
+    report = SeedReport(
+        {s: t.address.lower() for s, t in tokens.items()},
+        nft_addr.lower(),
+        [p.address.lower() for p in people],
+        days=days,
+    )
     for p in people:
         chain.set_balance(p.address, 10**22)
     # Day 0: everyone gets tokens (mints from the zero address).
@@ -87,7 +112,9 @@ def seed_chain(
         mints.append(TxRequest(aiusd.address, encode_call(aiusd.functions.faucet(p.address, 50_000 * 10**6))))
         for s in ("TT", "GLD"):
             amount = rng.randint(1_000, 100_000) * 10 ** decimals[s]
-            mints.append(TxRequest(tokens[s].address, encode_call(tokens[s].functions.mint(p.address, amount))))
+            mints.append(
+                TxRequest(tokens[s].address, encode_call(tokens[s].functions.mint(p.address, amount)))
+            )
     report.transactions += len(chain.bulk_send(deployer, mints).receipts)
     balances = {(s, p.address): 0 for s in tokens for p in people}
     for s, t in tokens.items():
@@ -98,7 +125,7 @@ def seed_chain(
             chain.rpc("evm_increaseTime", [86_400 + rng.randint(-3_600, 3_600)])
         # Busy senders send more, so "top senders" has a clear answer.
         weights = [1 + (len(people) - i) for i in range(len(people))]
-        by_sender: dict[str, list[TxRequest]] = {}
+        by_sender: dict[str, list[TxRequest]] = {}  # sender address -> requests
         for _ in range(per_day + rng.randint(0, per_day // 2)):
             sender = rng.choices(people, weights)[0]
             receiver = rng.choice([p for p in people if p is not sender])
@@ -108,21 +135,27 @@ def seed_chain(
             balances[(symbol, sender.address)] -= amount
             balances[(symbol, receiver.address)] += amount
             fn = tokens[symbol].functions.transfer(receiver.address, amount)
-            by_sender.setdefault(sender.address, []).append(TxRequest(tokens[symbol].address, encode_call(fn)))
+            by_sender.setdefault(sender.address, []).append(
+                TxRequest(tokens[symbol].address, encode_call(fn))
+            )
         for _ in range(rng.randint(3, 8)):  # ether payments
             sender, receiver = rng.sample(people, 2)
-            by_sender.setdefault(sender.address, []).append(TxRequest(receiver.address, b"", rng.randint(1, 50) * 10**16))
+            by_sender.setdefault(sender.address, []).append(
+                TxRequest(receiver.address, b"", rng.randint(1, 50) * 10**16)
+            )
         if day % 2 == 0:  # approvals
             owner, spender = rng.sample(people, 2)
             fn = tokens["TT"].functions.approve(spender.address, rng.randint(1, 10**6) * 10**18)
             by_sender.setdefault(owner.address, []).append(TxRequest(tokens["TT"].address, encode_call(fn)))
-        signers = {p.address: p for p in people}
+        signers: dict[str, LocalAccount] = {str(p.address): p for p in people}
         for address, requests in by_sender.items():
             report.transactions += len(chain.bulk_send(signers[address], requests).receipts)
         # NFTs, EIP-3009 payments, a reverted transfer, sometimes a new contract.
         minter = rng.choice(people)
-        nft_reqs = [TxRequest(nft.address, encode_call(nft.functions.mint(rng.choice(people).address)))
-                    for _ in range(rng.randint(1, 3))]  # fmt: skip
+        nft_reqs = [
+            TxRequest(nft.address, encode_call(nft.functions.mint(rng.choice(people).address)))
+            for _ in range(rng.randint(1, 3))
+        ]
         report.transactions += len(chain.bulk_send(minter, nft_reqs, gas=200_000).receipts)
         relayer = people[-1]
         auths = []
@@ -137,7 +170,9 @@ def seed_chain(
             poor = rng.choice(people)
             fn = tokens["GLD"].functions.transfer(deployer.address, 10**30)
             report.transactions += len(
-                chain.bulk_send(poor, [TxRequest(tokens["GLD"].address, encode_call(fn))], gas=100_000).receipts
+                chain.bulk_send(
+                    poor, [TxRequest(tokens["GLD"].address, encode_call(fn))], gas=100_000
+                ).receipts
             )
         if day % 4 == 3:
             creator = rng.choice(people)

@@ -25,17 +25,92 @@ __all__ = ["QueryResult", "checked_sql", "run_query"]
 
 # DuckDB functions sqlglot does not model as classes that are safe on our tables.
 _ALLOWED_ANONYMOUS = {
-    "any_value", "arg_max", "arg_min", "approx_count_distinct", "bit_length", "ceil", "ceiling",
-    "concat_ws", "contains", "count_if", "date_diff", "datediff", "date_part", "datepart", "day",
-    "dayname", "ends_with", "epoch", "epoch_ms", "fsum", "greatest", "hex", "hour", "ifnull", "isodow",
-    "json_extract", "json_extract_string", "json_keys", "least", "left", "list", "median", "minute",
-    "month", "monthname", "nullif", "prefix", "printf", "right", "round_even", "sign", "starts_with",
-    "strftime", "string_agg", "suffix", "time_bucket", "to_hex", "today", "week", "weekday", "year",
-    "yearweek", "regexp_matches", "regexp_extract", "format", "log10", "log2", "mode", "quantile",
-    "quantile_cont", "quantile_disc", "histogram", "list_sort", "unnest", "current_date", "now",
-}  # fmt: skip
-_DENIED_NAMES = ("read", "glob", "getenv", "system", "query", "copy", "attach", "install", "load",
-                 "export", "import", "http", "file", "csv", "parquet", "pragma", "checkpoint")  # fmt: skip
+    "any_value",
+    "arg_max",
+    "arg_min",
+    "approx_count_distinct",
+    "bit_length",
+    "ceil",
+    "ceiling",
+    "concat_ws",
+    "contains",
+    "count_if",
+    "date_diff",
+    "datediff",
+    "date_part",
+    "datepart",
+    "day",
+    "dayname",
+    "ends_with",
+    "epoch",
+    "epoch_ms",
+    "fsum",
+    "greatest",
+    "hex",
+    "hour",
+    "ifnull",
+    "isodow",
+    "json_extract",
+    "json_extract_string",
+    "json_keys",
+    "least",
+    "left",
+    "list",
+    "median",
+    "minute",
+    "month",
+    "monthname",
+    "nullif",
+    "prefix",
+    "printf",
+    "right",
+    "round_even",
+    "sign",
+    "starts_with",
+    "strftime",
+    "string_agg",
+    "suffix",
+    "time_bucket",
+    "to_hex",
+    "today",
+    "week",
+    "weekday",
+    "year",
+    "yearweek",
+    "regexp_matches",
+    "regexp_extract",
+    "format",
+    "log10",
+    "log2",
+    "mode",
+    "quantile",
+    "quantile_cont",
+    "quantile_disc",
+    "histogram",
+    "list_sort",
+    "unnest",
+    "current_date",
+    "now",
+}
+_DENIED_NAMES = (
+    "read",
+    "glob",
+    "getenv",
+    "system",
+    "query",
+    "copy",
+    "attach",
+    "install",
+    "load",
+    "export",
+    "import",
+    "http",
+    "file",
+    "csv",
+    "parquet",
+    "pragma",
+    "checkpoint",
+)
 
 
 @dataclass
@@ -72,11 +147,21 @@ def checked_sql(sql: str, known_tables: Iterable[str], *, row_limit: int = 1000)
         raise QueryRefused(f"one statement expected, got {len(statements)}")
     tree = statements[0]
     if not isinstance(tree, exp.Query):
-        raise QueryRefused(
-            f"only read-only queries (SELECT) are allowed, not {type(tree).__name__.upper()}"
-        )
-    for bad in (exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Alter, exp.Command,
-                exp.Copy, exp.Pragma, exp.Set, exp.Merge, exp.Into):  # fmt: skip
+        raise QueryRefused(f"only read-only queries (SELECT) are allowed, not {type(tree).__name__.upper()}")
+    for bad in (
+        exp.Insert,
+        exp.Update,
+        exp.Delete,
+        exp.Drop,
+        exp.Create,
+        exp.Alter,
+        exp.Command,
+        exp.Copy,
+        exp.Pragma,
+        exp.Set,
+        exp.Merge,
+        exp.Into,
+    ):
         found = tree.find(bad)
         if found is not None:
             raise QueryRefused(f"{type(found).__name__.upper()} is not allowed: queries only read")
@@ -89,9 +174,7 @@ def checked_sql(sql: str, known_tables: Iterable[str], *, row_limit: int = 1000)
         if table.args.get("db") or table.args.get("catalog"):
             raise QueryRefused(f"qualified table names are not allowed: {table.sql(dialect='duckdb')}")
         if name not in known and name not in ctes:
-            raise QueryRefused(
-                f"unknown table {name!r}; known tables and views: {', '.join(sorted(known))}"
-            )
+            raise QueryRefused(f"unknown table {name!r}; known tables and views: {', '.join(sorted(known))}")
     for func in tree.find_all(exp.Func):
         name = _function_name(func)
         if isinstance(func, exp.Anonymous):

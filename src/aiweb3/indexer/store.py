@@ -90,9 +90,7 @@ class IndexStore:
     # -- checkpoint -----------------------------------------------------------
     def checkpoint(self) -> Checkpoint | None:
         """The checkpoint, or None for an empty index."""
-        row = self._one(
-            "SELECT chain_id, last_block, last_hash, first_block FROM index_state"
-        )
+        row = self._one("SELECT chain_id, last_block, last_hash, first_block FROM index_state")
         if row is None:
             return None
         return Checkpoint(int(row[0]), int(row[1]), row[2], int(row[3]))

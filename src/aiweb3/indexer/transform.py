@@ -147,37 +147,98 @@ def _add_log(
     if t0 == TRANSFER_TOPIC and len(topics) == 3 and len(data) == 66:
         value = int(data, 16)
         rows["token_transfers"].add(
-            number, tx_hash, log_index, address, "erc20", word_to_address(topics[1]),
-            word_to_address(topics[2]), _huge(value), str(value), None, ts, ts,
-        )  # fmt: skip
+            number,
+            tx_hash,
+            log_index,
+            address,
+            "erc20",
+            word_to_address(topics[1]),
+            word_to_address(topics[2]),
+            _huge(value),
+            str(value),
+            None,
+            ts,
+            ts,
+        )
         tokens.setdefault(address, "erc20")
     elif t0 == TRANSFER_TOPIC and len(topics) == 4 and len(data) == 2:
         rows["token_transfers"].add(
-            number, tx_hash, log_index, address, "erc721", word_to_address(topics[1]),
-            word_to_address(topics[2]), 1, "1", str(int(topics[3], 16)), ts, ts,
-        )  # fmt: skip
+            number,
+            tx_hash,
+            log_index,
+            address,
+            "erc721",
+            word_to_address(topics[1]),
+            word_to_address(topics[2]),
+            1,
+            "1",
+            str(int(topics[3], 16)),
+            ts,
+            ts,
+        )
         tokens.setdefault(address, "erc721")
     elif t0 == APPROVAL_TOPIC and len(topics) == 3 and len(data) == 66:
         value = int(data, 16)
         rows["token_approvals"].add(
-            number, tx_hash, log_index, address, "erc20", "approval", word_to_address(topics[1]),
-            word_to_address(topics[2]), _huge(value), str(value), None, ts, ts,
-        )  # fmt: skip
+            number,
+            tx_hash,
+            log_index,
+            address,
+            "erc20",
+            "approval",
+            word_to_address(topics[1]),
+            word_to_address(topics[2]),
+            _huge(value),
+            str(value),
+            None,
+            ts,
+            ts,
+        )
     elif t0 == APPROVAL_TOPIC and len(topics) == 4 and len(data) == 2:
         rows["token_approvals"].add(
-            number, tx_hash, log_index, address, "erc721", "approval", word_to_address(topics[1]),
-            word_to_address(topics[2]), None, None, str(int(topics[3], 16)), ts, ts,
-        )  # fmt: skip
+            number,
+            tx_hash,
+            log_index,
+            address,
+            "erc721",
+            "approval",
+            word_to_address(topics[1]),
+            word_to_address(topics[2]),
+            None,
+            None,
+            str(int(topics[3], 16)),
+            ts,
+            ts,
+        )
     elif t0 == APPROVAL_FOR_ALL_TOPIC and len(topics) == 3 and len(data) == 66:
         flag = int(data, 16) != 0
         rows["token_approvals"].add(
-            number, tx_hash, log_index, address, "erc721", "approval_for_all",
-            word_to_address(topics[1]), word_to_address(topics[2]), None, str(flag).lower(), None, ts, ts,
-        )  # fmt: skip
+            number,
+            tx_hash,
+            log_index,
+            address,
+            "erc721",
+            "approval_for_all",
+            word_to_address(topics[1]),
+            word_to_address(topics[2]),
+            None,
+            str(flag).lower(),
+            None,
+            ts,
+            ts,
+        )
     else:
         event = decoder.decode(address, topics, data)
         if event is not None:
             rows["decoded_events"].add(
-                number, tx_hash, log_index, address, event.contract_name, event.event_name,
-                event.signature, event.args_json, ts, ts,
-            )  # fmt: skip
+                number,
+                tx_hash,
+                log_index,
+                address,
+                event.contract_name,
+                event.event_name,
+                event.signature,
+                event.args_json,
+                ts,
+                ts,
+            )

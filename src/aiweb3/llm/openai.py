@@ -60,8 +60,7 @@ class OpenAICompatible:
             ) from None
         if resp.status_code != 200:
             raise LLMUnavailable(
-                f"the language model at {self.config.url} answered HTTP {resp.status_code}: "
-                f"{resp.text[:200]}"
+                f"the language model at {self.config.url} answered HTTP {resp.status_code}: {resp.text[:200]}"
             )
         try:
             data = resp.json()

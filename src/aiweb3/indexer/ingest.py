@@ -24,12 +24,14 @@ from aiweb3.errors import ChainError, InputError
 from aiweb3.indexer.decode import EventDecoder
 from aiweb3.indexer.fetch import FetchConfig, Fetcher, RawBlock
 from aiweb3.indexer.store import IndexStore
-from aiweb3.indexer.transform import to_batch
+from aiweb3.indexer.transform import Batch, to_batch
 
 __all__ = ["Indexer", "IngestReport", "Progress"]
 
 #: ``on_progress(blocks_done, blocks_total, rows_written)``
 Progress = Callable[[int, int, int], None]
+
+_Fetched = tuple[list[RawBlock], Batch]
 
 _NAME, _SYMBOL, _DECIMALS = "0x06fdde03", "0x95d89b41", "0x313ce567"
 
@@ -135,6 +137,7 @@ class Indexer:
         started = time.perf_counter()
         try:
             self._ingest_range(report)
+            self.learn_tokens()
         finally:
             report.seconds = time.perf_counter() - started
             report.retries = self.fetcher.retries
@@ -159,23 +162,21 @@ class Indexer:
         ranges = [(s, min(s + size - 1, last)) for s in range(first, last + 1, size)]
         total = report.end - report.start + 1
         pool = ThreadPoolExecutor(max_workers=max(1, self.config.concurrency))
-        pending: deque[Future[list[RawBlock]]] = deque()
+        pending: deque[Future[_Fetched]] = deque()
         todo = iter(ranges)
         try:
             for r in todo:
-                pending.append(pool.submit(self.fetcher.blocks, *r))
+                pending.append(pool.submit(self._fetch, *r))
                 if len(pending) >= self.config.concurrency * 2:
                     break
             while pending:
-                raw = pending.popleft().result()
+                raw, batch = pending.popleft().result()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.append(pool.submit(self.fetcher.blocks, *nxt))
+                    pending.append(pool.submit(self._fetch, *nxt))
                 parent = self._check_links(raw, parent)
-                batch, tokens = to_batch(raw, self.decoder)
                 tip = raw[-1][0]
                 self.store.write(batch, int(tip["number"], 16), tip["hash"].lower())
-                self._learn_tokens(tokens)
                 report.blocks += len(raw)
                 report.rows += sum(len(next(iter(cols.values()))) for cols in batch.values())
                 if self.on_progress:
@@ -184,6 +185,11 @@ class Indexer:
             for fut in pending:
                 fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _fetch(self, start: int, end: int) -> _Fetched:
+        # Workers also build the rows, so decoding overlaps with the node's work on other batches.
+        raw = self.fetcher.blocks(start, end)
+        return raw, to_batch(raw, self.decoder)[0]
 
     @staticmethod
     def _check_links(raw: list[RawBlock], parent: str | None) -> str:
@@ -260,10 +266,20 @@ class Indexer:
             stop.wait(poll_interval)
 
     # -- token metadata -------------------------------------------------------
-    def _learn_tokens(self, seen: dict[str, str]) -> None:
-        new = sorted(set(seen) - self.store.known_tokens())
-        if not new:
-            return
+    def learn_tokens(self) -> int:
+        """Read name, symbol and decimals of every token with transfers but no metadata yet.
+
+        Runs after ingestion (not per batch) and picks up tokens an interrupted run missed.
+        Returns how many tokens were added.
+        """
+        seen = self.store.tokens_without_metadata()
+        added = 0
+        for start in range(0, len(seen), 100):
+            added += self._learn_tokens(dict(seen[start : start + 100]))
+        return added
+
+    def _learn_tokens(self, seen: dict[str, str]) -> int:
+        new = sorted(seen)
         calls: list[tuple[str, list[Any]]] = []
         for addr in new:
             for selector in (_NAME, _SYMBOL, _DECIMALS):
@@ -271,7 +287,7 @@ class Indexer:
         try:
             results = self.fetcher.chain.rpc_batch(calls)
         except ChainError:
-            return  # metadata is a nicety; the next batch that sees the token tries again
+            return 0  # metadata is a nicety; the next run tries again
         rows = []
         for i, addr in enumerate(new):
             name, symbol, decimals = results[3 * i : 3 * i + 3]
@@ -279,6 +295,7 @@ class Indexer:
             digits = 0 if standard == "erc721" else _uint(decimals)
             rows.append((addr, standard, _text(name), _text(symbol), digits))
         self.store.add_tokens(rows)
+        return len(rows)
 
 
 def _text(raw: object) -> str | None:

@@ -170,6 +170,14 @@ class IndexStore:
         if rows:
             self.con.executemany("INSERT INTO tokens VALUES (?, ?, ?, ?, ?)", rows).fetchall()
 
+    def tokens_without_metadata(self) -> list[tuple[str, str]]:
+        """(address, standard) of tokens that have transfers but no ``tokens`` row."""
+        rows = self._x(
+            "SELECT token, any_value(standard) FROM token_transfers "
+            "WHERE token NOT IN (SELECT address FROM tokens) GROUP BY token ORDER BY token"
+        )
+        return [(str(a), str(s)) for a, s in rows]
+
     def known_tokens(self) -> set[str]:
         """Addresses already in ``tokens``."""
         return {r[0] for r in self._x("SELECT address FROM tokens")}

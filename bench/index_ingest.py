@@ -67,9 +67,16 @@ def seed(chain: Chain, transfers: int, blocks: int) -> tuple[str, int]:
                 to = senders[(i * 7 + sent) % n_senders].address
                 data = template[:16] + bytes.fromhex(to[2:]) + (sent + 1).to_bytes(32, "big")
                 tx = sign_eip1559(
-                    keys[i], chain_id=chain.chain_id, nonce=nonces[i], max_priority_fee_per_gas=10**9,
-                    max_fee_per_gas=20 * 10**9, gas=80_000, to=bytes.fromhex(token_addr[2:]), value=0, data=data,
-                )  # fmt: skip
+                    keys[i],
+                    chain_id=chain.chain_id,
+                    nonce=nonces[i],
+                    max_priority_fee_per_gas=10**9,
+                    max_fee_per_gas=20 * 10**9,
+                    gas=80_000,
+                    to=bytes.fromhex(token_addr[2:]),
+                    value=0,
+                    data=data,
+                )
                 nonces[i] += 1
                 raws.append(("eth_sendRawTransaction", ["0x" + tx.raw.hex()]))
                 sent += 1
@@ -114,8 +121,12 @@ def run_cryo(url: str, first: int, last: int, workdir: Path) -> tuple[float, int
     out = workdir / "cryo"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    proc = subprocess.run([CRYO_PYTHON, "-c", _CRYO_SCRIPT, url, str(first), str(last), str(out)],
-                          capture_output=True, text=True, timeout=1800)  # fmt: skip
+    proc = subprocess.run(
+        [CRYO_PYTHON, "-c", _CRYO_SCRIPT, url, str(first), str(last), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if proc.returncode != 0:
         log("cryo failed:", proc.stderr[-800:])
         return None
@@ -123,7 +134,9 @@ def run_cryo(url: str, first: int, last: int, workdir: Path) -> tuple[float, int
     import duckdb
 
     con = duckdb.connect()
-    rows = int(con.execute(f"SELECT count(*) FROM read_parquet('{out}/*.parquet', union_by_name=true)").fetchone()[0])
+    rows = int(
+        con.execute(f"SELECT count(*) FROM read_parquet('{out}/*.parquet', union_by_name=true)").fetchone()[0]
+    )
     return seconds, rows
 
 
@@ -151,10 +164,25 @@ def run_web3_loop(url: str, first: int, last: int, workdir: Path) -> tuple[float
             t.append((tx["hash"].hex(), n, tx["from"], tx.get("to"), rc["gasUsed"]))
             for log_ in rc["logs"]:
                 topics = [x.to_0x_hex() for x in log_["topics"]]
-                lg.append((tx["hash"].hex(), log_["logIndex"], log_["address"], topics[0] if topics else None,
-                           log_["data"].hex()))  # fmt: skip
+                lg.append(
+                    (
+                        tx["hash"].hex(),
+                        log_["logIndex"],
+                        log_["address"],
+                        topics[0] if topics else None,
+                        log_["data"].hex(),
+                    )
+                )
                 if topics and topics[0] == transfer and len(topics) == 3:
-                    tr.append((tx["hash"].hex(), log_["address"], topics[1], topics[2], str(int(log_["data"].hex() or "0", 16))))
+                    tr.append(
+                        (
+                            tx["hash"].hex(),
+                            log_["address"],
+                            topics[1],
+                            topics[2],
+                            str(int(log_["data"].hex() or "0", 16)),
+                        )
+                    )
         for table, values in (("blocks", b), ("txs", t), ("logs", lg), ("transfers", tr)):
             if values:
                 con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values[0]))})", values)
@@ -164,10 +192,18 @@ def run_web3_loop(url: str, first: int, last: int, workdir: Path) -> tuple[float
     return seconds, rows
 
 
-def line(figure: str, ours: float, peer: str, peer_value: float | None, runs: int, goal: float | None) -> None:
-    out: dict[str, Any] = {"bench": "index_ingest", "figure": figure, "ours": round(ours, 1), "peer": peer,
-                           "peer_value": None if peer_value is None else round(peer_value, 1),
-                           "ratio": None if not peer_value else round(ours / peer_value, 2), "better": "higher"}  # fmt: skip
+def line(
+    figure: str, ours: float, peer: str, peer_value: float | None, runs: int, goal: float | None
+) -> None:
+    out: dict[str, Any] = {
+        "bench": "index_ingest",
+        "figure": figure,
+        "ours": round(ours, 1),
+        "peer": peer,
+        "peer_value": None if peer_value is None else round(peer_value, 1),
+        "ratio": None if not peer_value else round(ours / peer_value, 2),
+        "better": "higher",
+    }
     if goal is not None:
         out["goal"] = goal
     out["runs"] = runs
@@ -207,10 +243,22 @@ def main() -> None:
                         log(f"run {run}: cryo {nblocks / got[0]:,.0f} blocks/s {got[1] / got[0]:,.0f} rows/s")
             runs = args.runs
             if cryo_bps:
-                line("blocks_per_s", statistics.median(ours_bps), "cryo 0.3.2 (freeze to parquet)",
-                     statistics.median(cryo_bps), runs, 1)  # fmt: skip
-                line("rows_per_s", statistics.median(ours_rps), "cryo 0.3.2 (freeze to parquet)",
-                     statistics.median(cryo_rps), runs, 1)  # fmt: skip
+                line(
+                    "blocks_per_s",
+                    statistics.median(ours_bps),
+                    "cryo 0.3.2 (freeze to parquet)",
+                    statistics.median(cryo_bps),
+                    runs,
+                    1,
+                )
+                line(
+                    "rows_per_s",
+                    statistics.median(ours_rps),
+                    "cryo 0.3.2 (freeze to parquet)",
+                    statistics.median(cryo_rps),
+                    runs,
+                    1,
+                )
             # The plain web3.py loop is slow: compare on the first --loop-blocks blocks only.
             small_last = first + min(args.loop_blocks, nblocks) - 1
             small = small_last - first + 1
@@ -220,8 +268,14 @@ def main() -> None:
                 ours_small.append(small / s)
                 s, _ = run_web3_loop(node.url, first, small_last, work)
                 loop_small.append(small / s)
-            line("blocks_per_s_vs_web3py_loop", statistics.median(ours_small), "web3.py get_block+receipts loop",
-                 statistics.median(loop_small), runs, None)  # fmt: skip
+            line(
+                "blocks_per_s_vs_web3py_loop",
+                statistics.median(ours_small),
+                "web3.py get_block+receipts loop",
+                statistics.median(loop_small),
+                runs,
+                None,
+            )
             chain.close()
         finally:
             node.stop()
@@ -229,9 +283,22 @@ def main() -> None:
     proc = subprocess.run([sys.executable, "-m", "aiweb3.indexer.evaluation"], capture_output=True, text=True)
     for row in proc.stdout.strip().splitlines():
         data = json.loads(row)
-        print(json.dumps({"bench": "index_ingest", "figure": f"nlq_accuracy_{data['engine']}",
-                          "ours": data["accuracy"], "peer": None, "peer_value": None, "ratio": None,
-                          "better": "higher", "goal": 0.7, "runs": 1}), flush=True)  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "bench": "index_ingest",
+                    "figure": f"nlq_accuracy_{data['engine']}",
+                    "ours": data["accuracy"],
+                    "peer": None,
+                    "peer_value": None,
+                    "ratio": None,
+                    "better": "higher",
+                    "goal": 0.7,
+                    "runs": 1,
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,7 @@ import sys
 
 import typer
 
-from aiweb3.cli import account, chaincmd, node
-from aiweb3.cli import ask, index, metric
+from aiweb3.cli import account, ask, chaincmd, index, metric, node
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 

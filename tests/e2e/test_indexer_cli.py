@@ -129,3 +129,32 @@ def test_metric_and_ask_commands(env: dict[str, Any]) -> None:
     assert "groups the rows by day" in explained
     bad_sql = cli(env, "metric", "show", "nope", check=False)
     assert bad_sql.returncode == 1 and "no metric" in bad_sql.stderr
+
+
+def test_follow_picks_up_new_blocks_and_stops_cleanly(env: dict[str, Any], tmp_path: Path) -> None:
+    from aiweb3.chain import TxRequest, dev_account
+
+    db = tmp_path / "follow.duckdb"
+    cmd = [*AIWEB3, "index", "run", "--rpc-url", env["url"], "--db", str(db), "--follow", "--poll", "0.2"]
+    proc = subprocess.Popen(cmd, env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        chain = Chain(env["url"])
+        receipt = chain.send(dev_account(9), TxRequest(dev_account(8).address, b"", 12345))
+        head = chain.block_number()
+        chain.close()
+        time.sleep(3)  # a few polls
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert f"the index is complete up to block {head}" in out, out + err
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = con.execute(
+            "SELECT value FROM transactions WHERE hash = ?", [receipt["transactionHash"]]
+        ).fetchall()
+    finally:
+        con.close()
+    assert got == [(12345,)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -214,5 +213,4 @@ def reset(
     for p in (path, path.with_name(path.name + ".wal")):
         if p.exists():
             p.unlink()
-    shutil.rmtree(path.with_suffix(".tmp"), ignore_errors=True)
     console.print(f"deleted {path}")

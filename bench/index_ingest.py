@@ -287,7 +287,7 @@ def main() -> None:
             json.dumps(
                 {
                     "bench": "index_ingest",
-                    "figure": f"nlq_accuracy_{data['engine']}",
+                    "figure": f"nlq_accuracy_{data['engine']}_{data.get('set', 'main')}",
                     "ours": data["accuracy"],
                     "peer": None,
                     "peer_value": None,

@@ -6,7 +6,7 @@ participants). Gold SQL is written against the base tables, independently of the
 
 from __future__ import annotations
 
-__all__ = ["QUESTIONS"]
+__all__ = ["HELDOUT", "QUESTIONS"]
 
 _W = "block_time > (SELECT max(block_time) FROM blocks) - INTERVAL {} DAY"
 _Z = "'0x0000000000000000000000000000000000000000'"
@@ -306,4 +306,46 @@ QUESTIONS: list[tuple[str, str]] = [
         "What share of transactions carry ether?",
         "SELECT avg(CASE WHEN value > 0 THEN 1.0 ELSE 0 END) FROM transactions",
     ),
+]
+
+#: Written after the matcher was tuned and scored once, never tuned on: an out-of-sample check.
+HELDOUT: list[tuple[str, str]] = [
+    ("count the distinct accounts that transacted on each day", _dau()),
+    ("what was the total gas consumed on every day", "SELECT day, sum(gas_used) FROM receipts GROUP BY day"),
+    ("show the 4 accounts that submitted the most transactions", _TOP_TX.format("TRUE", 4)),
+    ("top 2 GLD receivers", _top_tok("to", "GLD", 2, 2)),
+    ("which accounts hold the most TT? show 3", _holders("TT", 18, 3)),
+    ("daily AIUSD transfer volume for the past 2 days", _vol("AIUSD", 6, _w(2))),
+    (
+        "how many blocks were mined per day over the last 2 days",
+        f"SELECT day, count(*) FROM blocks WHERE {_w(2)} GROUP BY day",
+    ),
+    ("list the 5 biggest TT transfers", _LARGEST.format(_tok("TT", "t.token"), 5)),
+    (f"what happened with {DEV4}", _ACT.format(a=DEV4)),
+    (f"GLD holdings of {DEV1}", _balance(DEV1, "GLD", 2)),
+    ("how many EIP-3009 authorizations were used each day", _AUTH.format("TRUE")),
+    (
+        "number of reverted transactions per day",
+        "SELECT day, count(*) FILTER (WHERE status = 0) FROM receipts GROUP BY day",
+    ),
+    (
+        "ether moved each day over the past 3 days",
+        f"SELECT day, sum(value) / 1e18 FROM transactions WHERE {_w(3)} GROUP BY day",
+    ),
+    ("which contract addresses got the most calls? top 5", _TOP_RX.format("TRUE", 5)),
+    ("how many AIUSD transfers in total", f"SELECT count(*) FROM token_transfers WHERE {_tok('AIUSD')}"),
+    ("who paid the most in gas fees, top 5", _GAS_TOP.format(5)),
+    (
+        "how many contracts were created each day",
+        "SELECT day, count(*) FROM receipts WHERE contract_address IS NOT NULL GROUP BY day",
+    ),
+    (
+        "what is the average number of transactions per block on each day",
+        "SELECT day, avg(tx_count) FROM blocks GROUP BY day",
+    ),
+    (
+        "which events did the aiweb3 contracts emit and how often",
+        "SELECT contract_name, event_name, count(*) FROM decoded_events GROUP BY 1, 2",
+    ),
+    ("the 3 largest senders of TT by volume over the last week", _top_tok("from", "TT", 18, 3, _w(7))),
 ]

@@ -25,7 +25,7 @@ import duckdb
 
 from aiweb3.errors import AIWeb3Error
 from aiweb3.indexer.ask import Asker
-from aiweb3.indexer.eval_questions import QUESTIONS
+from aiweb3.indexer.eval_questions import HELDOUT, QUESTIONS
 from aiweb3.llm import LanguageModel
 
 __all__ = ["EvalResult", "evaluate", "results_match"]
@@ -129,17 +129,19 @@ def main() -> None:  # pragma: no cover - exercised by the benchmark and by hand
             seed_chain(chain, home)
             with IndexStore(home / "eval.duckdb") as store:
                 Indexer(chain, store).run()
-                runs = [evaluate(store.con)]
+                runs = [("main", evaluate(store.con)), ("heldout", evaluate(store.con, questions=HELDOUT))]
                 model = load_model(LLMConfig.from_env())
                 if model.available:
-                    runs.append(evaluate(store.con, model=model))
-            for run in runs:
+                    runs.append(("main", evaluate(store.con, model=model)))
+                    runs.append(("heldout", evaluate(store.con, model=model, questions=HELDOUT)))
+            for name, run in runs:
                 for q, why in run.failures:
-                    print(f"  [{run.engine}] {q} -> {why}", file=sys.stderr)
+                    print(f"  [{run.engine}/{name}] {q} -> {why}", file=sys.stderr)
                 print(
                     json.dumps(
                         {
                             "engine": run.engine,
+                            "set": name,
                             "questions": run.total,
                             "correct": run.correct,
                             "accuracy": round(run.accuracy, 3),

@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import typer
-from rich.syntax import Syntax
 
 from aiweb3.cli.context import Context, console
 from aiweb3.cli.index import default_db
-from aiweb3.cli.metric import render_rows
+from aiweb3.cli.metric import pretty_sql, render_rows
 from aiweb3.errors import InputError
 from aiweb3.indexer import IndexStore
 from aiweb3.indexer.ask import Asker
@@ -41,7 +40,7 @@ def ask(
     if engine == "model" and not model.available:
         raise InputError("--engine model needs AIWEB3_LLM_URL (an OpenAI-compatible endpoint)")
     if explain and _SQL_START.match(question):
-        console.print(Syntax(question, "sql", word_wrap=True))
+        console.print(pretty_sql(question))
         console.print(explain_sql(question, model))
         return
     ctx = Context()
@@ -75,7 +74,7 @@ def ask(
         raise typer.Exit(1)
     console.print(f"[dim]{answer.engine}: {answer.message}[/dim]")
     assert answer.sql is not None
-    console.print(Syntax(answer.sql, "sql", word_wrap=True))
+    console.print(pretty_sql(answer.sql))
     if explain:
         console.print(explain_sql(answer.sql, model))
     console.print(render_rows(answer.columns, answer.rows))

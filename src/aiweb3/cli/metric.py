@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlglot
+import sqlglot.errors
 import typer
 from rich.syntax import Syntax
 from rich.table import Table
@@ -13,9 +15,18 @@ from aiweb3.cli.index import default_db
 from aiweb3.indexer import METRICS, IndexStore, Params, get_metric
 from aiweb3.indexer.ask import Asker
 
-__all__ = ["app", "render_rows"]
+__all__ = ["app", "pretty_sql", "render_rows"]
 
 app = typer.Typer(help="Named, documented SQL metrics over the index.", no_args_is_help=True)
+
+
+def pretty_sql(sql: str) -> Syntax:
+    """SQL laid out over several lines for reading (the text that runs is unchanged)."""
+    try:
+        text = sqlglot.transpile(sql, read="duckdb", write="duckdb", pretty=True)[0]
+    except sqlglot.errors.ParseError:
+        text = sql
+    return Syntax(text, "sql", word_wrap=True)
 
 
 def render_rows(columns: list[str], rows: list[tuple[object, ...]], limit: int = 50) -> Table:
@@ -53,7 +64,7 @@ def show(
     console.print(f"[bold]{metric.name}[/bold] — {metric.title}\n{metric.description}")
     console.print(f"columns: {', '.join(metric.columns)}")
     console.print(f"parameters: {', '.join(metric.params) or 'none'}")
-    console.print(Syntax(sql, "sql", word_wrap=True))
+    console.print(pretty_sql(sql))
     if run:
         ctx = Context()
         with IndexStore(db or default_db(ctx), read_only=True) as store:

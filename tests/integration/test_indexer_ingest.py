@@ -26,9 +26,10 @@ class Proxy:
     "ok" forwards it, "429" answers rate-limited, "slow" answers after the client's timeout,
     "down" answers HTTP 502 without JSON (a broken gateway)."""
 
-    def __init__(self, upstream: str, policy: Callable[[int], str]) -> None:
+    def __init__(self, upstream: str, policy: Callable[[int], str], deny: tuple[str, ...] = ()) -> None:
         self.upstream = upstream
         self.policy = policy
+        self.deny = deny  # methods answered with "method not found", as many providers do
         self.count = 0
         self.outcomes: list[str] = []
         self._lock = threading.Lock()
@@ -52,6 +53,12 @@ class Proxy:
                     return
                 if fate == "slow":
                     time.sleep(1.5)
+                calls = json.loads(body)
+                if isinstance(calls, list) and any(c["method"] in proxy.deny for c in calls):
+                    error = {"code": -32601, "message": "the method does not exist/is not available"}
+                    reply = [{"jsonrpc": "2.0", "id": c["id"], "error": error} for c in calls]
+                    self._reply(200, json.dumps(reply).encode(), "application/json")
+                    return
                 resp = httpx.post(proxy.upstream, content=body, headers={"Content-Type": "application/json"})
                 self._reply(200, resp.content, "application/json")
 
@@ -335,3 +342,16 @@ def test_user_abi_events_are_decoded(tmp_path: Path) -> None:
     assert event is not None and event.contract_name == "Pinger"
     assert json.loads(event.args_json) == {"who": "0x" + "ab" * 20, "n": "42"}
     assert decoder.decode("0x" + "11" * 20, [topic0], "0x") is None  # wrong indexed count
+
+
+def test_provider_without_block_receipts(
+    seeded: tuple[Chain, SeedReport, Path], reference: dict[str, Any], tmp_path: Path
+) -> None:
+    chain, _, _ = seeded
+    proxy = Proxy(chain.url, lambda n: "ok", deny=("eth_getBlockReceipts",))
+    try:
+        with IndexStore(tmp_path / "ix.duckdb") as store:
+            Indexer(Chain(proxy.url), store, fetch=FetchConfig(batch_size=9)).run(end=reference["head"])
+            assert _snapshot(store) == reference["tables"]
+    finally:
+        proxy.close()

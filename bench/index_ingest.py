@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument("--transfers", type=int, default=50_000)
     parser.add_argument("--blocks", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--loop-blocks", type=int, default=300, help="blocks for the slow web3.py loop")
+    parser.add_argument("--loop-blocks", type=int, default=100, help="blocks for the slow web3.py loop")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

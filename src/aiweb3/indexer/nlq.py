@@ -201,11 +201,12 @@ def extract_params(question: str, symbols: Iterable[str] = (), token_addresses: 
             address = low
     days = _days(text)
     top_n = None
-    m = re.search(r"\b(?:top|first|largest|biggest|best)\s+(\d+|[a-z]+)\b", text) or re.search(
-        r"\b(\d+|[a-z]+)\s+(?:largest|biggest|most|top)\b", text
-    )
-    if m:
-        top_n = _number(m.group(1))
+    for pattern in (
+        r"\b(?:top|first|largest|biggest|best)\s+(\d+|[a-z]+)\b",
+        r"\b(\d+|[a-z]+)\s+(?:largest|biggest|most|top)\b",
+    ):
+        for m in re.finditer(pattern, text):
+            top_n = top_n or _number(m.group(1))
     m = re.search(
         r"\b(?:which|what|the)\s+(\d+|[a-z]+)\s+(?:address|account|wallet|sender|receiver|holder|"
         r"contract|transfer|token)",

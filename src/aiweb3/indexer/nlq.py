@@ -205,8 +205,8 @@ def extract_params(question: str, symbols: Iterable[str] = (), token_addresses: 
         r"\b(?:top|first|largest|biggest|best)\s+(\d+|[a-z]+)\b",
         r"\b(\d+|[a-z]+)\s+(?:largest|biggest|most|top)\b",
     ):
-        for m in re.finditer(pattern, text):
-            top_n = top_n or _number(m.group(1))
+        for found in re.finditer(pattern, text):
+            top_n = top_n or _number(found.group(1))
     m = re.search(
         r"\b(?:which|what|the)\s+(\d+|[a-z]+)\s+(?:address|account|wallet|sender|receiver|holder|"
         r"contract|transfer|token)",

@@ -158,3 +158,56 @@ def test_follow_picks_up_new_blocks_and_stops_cleanly(env: dict[str, Any], tmp_p
     finally:
         con.close()
     assert got == [(12345,)]
+
+
+def test_ask_with_a_model_configured_by_environment(env: dict[str, Any]) -> None:
+    """`aiweb3 ask` reads AIWEB3_LLM_* and talks to a real OpenAI-compatible HTTP peer."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append({"auth": self.headers.get("Authorization"), **body})
+            sql = "```sql\nSELECT count(*) AS blocks FROM blocks\n```"
+            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": sql}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cli(env, "index", "run", "--rpc-url", env["url"])
+        with_model = {
+            **env,
+            "env": {
+                **env["env"],
+                "AIWEB3_LLM_URL": f"http://127.0.0.1:{server.server_address[1]}/v1",
+                "AIWEB3_LLM_MODEL": "sql-test",
+                "AIWEB3_LLM_API_KEY": "sk-cli-secret",
+            },
+        }
+        out = cli(with_model, "ask", "how many blocks are indexed?", "--json")
+        data = json.loads(out.stdout)
+        con = duckdb.connect(str(env["home"] / "index" / "index.duckdb"), read_only=True)
+        try:
+            blocks = con.execute("SELECT count(*) FROM blocks").fetchone()
+        finally:
+            con.close()
+        assert data["engine"] == "model sql-test@" + with_model["env"]["AIWEB3_LLM_URL"]
+        assert data["rows"] == [[blocks[0] if blocks else None]]
+        assert seen[-1]["auth"] == "Bearer sk-cli-secret" and seen[-1]["model"] == "sql-test"
+        assert "sk-cli-secret" not in out.stdout + out.stderr
+        offline = json.loads(cli(with_model, "ask", "blocks per day", "--engine", "offline", "--json").stdout)
+        assert offline["engine"] == "offline" and offline["metric"] == "blocks_per_day"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,6 +1,8 @@
 """Chain data indexer: any EVM chain into DuckDB/Parquet, metrics, and questions in plain English."""
 
+from aiweb3.indexer.ask import Answer, Asker
 from aiweb3.indexer.decode import EventDecoder
+from aiweb3.indexer.explain import explain_sql
 from aiweb3.indexer.fetch import FetchConfig, Fetcher, RateLimiter
 from aiweb3.indexer.ingest import Indexer, IngestReport
 from aiweb3.indexer.metrics import METRICS, Metric, Params, get_metric
@@ -8,6 +10,8 @@ from aiweb3.indexer.store import Checkpoint, IndexStore
 
 __all__ = [
     "METRICS",
+    "Answer",
+    "Asker",
     "Checkpoint",
     "EventDecoder",
     "FetchConfig",
@@ -18,5 +22,6 @@ __all__ = [
     "Metric",
     "Params",
     "RateLimiter",
+    "explain_sql",
     "get_metric",
 ]

@@ -71,6 +71,14 @@ def explain_sql(sql: str, model: LanguageModel | None = None) -> str:
         where = select.args.get("where")
         if where is not None:
             lines.append(f"It keeps only rows where {_short(where.this)}.")
+        inner_filters: list[str] = []
+        for inner in select.find_all(exp.Select):
+            inner_where = inner.args.get("where")
+            if inner is not select and inner_where is not None:
+                text = _short(inner_where.this)
+                if not any(text in done for done in inner_filters):
+                    inner_filters.append(text)
+        lines.extend(f"A subquery keeps rows where {text}." for text in inner_filters)
         group = select.args.get("group")
         if group is not None:
             cols = ", ".join(_short(e) for e in group.expressions)

@@ -6,6 +6,7 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     AIWeb3Error
     ├── ConfigError                 bad settings or aiweb3.toml
     ├── InputError (ValueError)     bad input from the user: a path, an address, a shape
+    │   └── QueryRefused            a question or SQL that writes or touches unknown names
     ├── StoreError                  content-addressed store: missing or corrupted objects
     ├── AccountError                keystore and signers
     │   ├── UnknownAccount (KeyError)
@@ -21,8 +22,10 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     │   └── DeploymentError
     ├── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
     ├── ContentError                content authenticity: unsupported, truncated or unsigned media
-    └── CredentialError (ValueError) SD-JWT credentials: malformed, tampered, untrusted
-        └── DisclosurePolicyError   a disclosure the policy or schema forbids
+    ├── CredentialError (ValueError) SD-JWT credentials: malformed, tampered, untrusted
+    │   └── DisclosurePolicyError   a disclosure the policy or schema forbids
+    ├── IndexerError                the index database: missing, locked, another chain
+    └── LLMUnavailable              no language model configured or reachable
 """
 
 from __future__ import annotations
@@ -40,10 +43,13 @@ __all__ = [
     "CredentialError",
     "DeploymentError",
     "DisclosurePolicyError",
+    "IndexerError",
     "InputError",
     "InsufficientFunds",
+    "LLMUnavailable",
     "NodeError",
     "ProofError",
+    "QueryRefused",
     "RPCUnreachable",
     "StaleArtifact",
     "StoreError",
@@ -157,3 +163,15 @@ class CredentialError(AIWeb3Error, ValueError):
 
 class DisclosurePolicyError(CredentialError):
     """A presentation would disclose what a dataset's policy or a record schema forbids."""
+
+
+class LLMUnavailable(AIWeb3Error):
+    """No language model is configured, or the configured one cannot be reached."""
+
+
+class IndexerError(AIWeb3Error):
+    """The chain indexer's database is missing, locked or belongs to another chain."""
+
+
+class QueryRefused(InputError):
+    """A query or question was refused: it writes, or touches unknown tables or functions."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from aiweb3.cli import account, chaincmd, content, dataset, node, zkml
+from aiweb3.cli import account, ask, chaincmd, content, dataset, index, metric, node, zkml
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -51,6 +51,9 @@ app.add_typer(content.app, name="content")
 app.add_typer(dataset.app, name="dataset")
 chaincmd.register(app)
 zkml.register(app)
+app.add_typer(index.app, name="index")
+app.add_typer(metric.app, name="metric")
+ask.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,213 @@
+"""The real `aiweb3 index|metric|ask` entry point against a real node, including a killed run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from aiweb3.chain import Chain, LocalNode, NodeConfig
+from aiweb3.indexer.seed import seed_chain
+
+AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    home = tmp_path_factory.mktemp("indexer-cli")
+    node = LocalNode(NodeConfig(home=home / "node"))
+    node.start()
+    try:
+        chain = Chain(node.url)
+        seed_chain(chain, home / "node", accounts=10, days=2, per_day=20)
+        head = chain.block_number()
+        chain.close()
+        variables = {**os.environ, "AIWEB3_HOME": str(home), "COLUMNS": "200"}
+        variables.pop("AIWEB3_LLM_URL", None)
+        yield {"home": home, "url": node.url, "head": head, "env": variables}
+    finally:
+        node.stop()
+
+
+def cli(env: dict[str, Any], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*AIWEB3, *args], env=env["env"], capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+    return proc
+
+
+def _rows(db: Path) -> dict[str, list[Any]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for table in ("blocks", "transactions", "receipts", "logs", "token_transfers", "decoded_events"):
+            out[table] = sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+        return out
+    finally:
+        con.close()
+
+
+def test_index_run_clamp_status_export(env: dict[str, Any], tmp_path: Path) -> None:
+    db = str(env["home"] / "index" / "index.duckdb")
+    first = cli(env, "index", "run", "--rpc-url", env["url"], "--to", "10")
+    assert "indexed blocks 0..10" in first.stdout
+    second = cli(env, "index", "run", "--rpc-url", env["url"], "--to", str(env["head"] + 500))
+    assert f"beyond the chain head {env['head']}" in second.stderr
+    assert f"indexed blocks 11..{env['head']}" in second.stdout
+    status = cli(env, "index", "status")
+    assert f"blocks 0..{env['head']}" in status.stdout and "token_transfers" in status.stdout
+    out = tmp_path / "parquet"
+    cli(env, "index", "export", "--out", str(out))
+    assert any(p.name.startswith("day=") for p in (out / "transactions").iterdir())
+    assert Path(db).is_file()
+    gap = cli(env, "index", "run", "--rpc-url", env["url"], "--from", str(env["head"] + 5), check=False)
+    assert gap.returncode == 1 and "gap" in gap.stderr and "Traceback" not in gap.stderr
+
+
+def test_killed_run_resumes_without_gap_or_duplicate(env: dict[str, Any], tmp_path: Path) -> None:
+    reference = tmp_path / "ref.duckdb"
+    cli(env, "index", "run", "--rpc-url", env["url"], "--db", str(reference), "--to", str(env["head"]))
+    db = tmp_path / "killed.duckdb"
+    slow = [
+        *AIWEB3,
+        "index",
+        "run",
+        "--rpc-url",
+        env["url"],
+        "--db",
+        str(db),
+        "--to",
+        str(env["head"]),
+        "--rate-limit",
+        "20",
+        "--batch-size",
+        "2",
+        "--concurrency",
+        "1",
+    ]
+    proc = subprocess.Popen(slow, env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)  # the CLI is importing; the database appears when ingestion starts
+    time.sleep(2)  # at 20 calls/s the run needs several seconds: kill it part-way
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    con = duckdb.connect(str(db), read_only=True)
+    last = con.execute("SELECT last_block FROM index_state").fetchone()
+    con.close()
+    assert last is not None and last[0] < env["head"]  # it really was interrupted
+    resumed = cli(env, "index", "run", "--rpc-url", env["url"], "--db", str(db), "--to", str(env["head"]))
+    assert f"indexed blocks {last[0] + 1}..{env['head']}" in resumed.stdout
+    assert _rows(db) == _rows(reference)
+
+
+def test_metric_and_ask_commands(env: dict[str, Any]) -> None:
+    cli(env, "index", "run", "--rpc-url", env["url"])
+    listing = cli(env, "metric", "list").stdout
+    assert "daily_active_addresses" in listing and "verified_inferences_per_model" in listing
+    shown = cli(env, "metric", "show", "top_token_holders", "--token", "GLD", "--top", "3", "--run").stdout
+    assert "SELECT" in shown and "3 row(s)" in shown and "GLD" in shown
+    answer = cli(env, "ask", "top 3 GLD holders", "--json")
+    data = json.loads(answer.stdout)
+    assert data["metric"] == "top_token_holders" and len(data["rows"]) == 3 and "LIMIT 3" in data["sql"]
+    text = cli(env, "ask", "how many transactions per day", "--explain").stdout
+    assert "SELECT" in text and "It reads" in text
+    refused = cli(env, "ask", "delete all transactions", check=False)
+    assert refused.returncode == 1 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
+    unknown = cli(env, "ask", "what is the weather in Paris", check=False)
+    assert unknown.returncode == 1 and "cannot answer" in unknown.stdout and "daily" in unknown.stdout
+    explained = cli(env, "ask", "--explain", "SELECT day, count(*) FROM blocks GROUP BY day").stdout
+    assert "groups the rows by day" in explained
+    bad_sql = cli(env, "metric", "show", "nope", check=False)
+    assert bad_sql.returncode == 1 and "no metric" in bad_sql.stderr
+
+
+def test_follow_picks_up_new_blocks_and_stops_cleanly(env: dict[str, Any], tmp_path: Path) -> None:
+    from aiweb3.chain import TxRequest, dev_account
+
+    db = tmp_path / "follow.duckdb"
+    cmd = [*AIWEB3, "index", "run", "--rpc-url", env["url"], "--db", str(db), "--follow", "--poll", "0.2"]
+    proc = subprocess.Popen(cmd, env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        chain = Chain(env["url"])
+        receipt = chain.send(dev_account(9), TxRequest(dev_account(8).address, b"", 12345))
+        head = chain.block_number()
+        chain.close()
+        time.sleep(3)  # a few polls
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert f"the index is complete up to block {head}" in out, out + err
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = con.execute(
+            "SELECT value FROM transactions WHERE hash = ?", [receipt["transactionHash"]]
+        ).fetchall()
+    finally:
+        con.close()
+    assert got == [(12345,)]
+
+
+def test_ask_with_a_model_configured_by_environment(env: dict[str, Any]) -> None:
+    """`aiweb3 ask` reads AIWEB3_LLM_* and talks to a real OpenAI-compatible HTTP peer."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append({"auth": self.headers.get("Authorization"), **body})
+            sql = "```sql\nSELECT count(*) AS blocks FROM blocks\n```"
+            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": sql}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cli(env, "index", "run", "--rpc-url", env["url"])
+        with_model = {
+            **env,
+            "env": {
+                **env["env"],
+                "AIWEB3_LLM_URL": f"http://127.0.0.1:{server.server_address[1]}/v1",
+                "AIWEB3_LLM_MODEL": "sql-test",
+                "AIWEB3_LLM_API_KEY": "sk-cli-secret",
+            },
+        }
+        out = cli(with_model, "ask", "how many blocks are indexed?", "--json")
+        data = json.loads(out.stdout)
+        con = duckdb.connect(str(env["home"] / "index" / "index.duckdb"), read_only=True)
+        try:
+            blocks = con.execute("SELECT count(*) FROM blocks").fetchone()
+        finally:
+            con.close()
+        assert data["engine"] == "model sql-test@" + with_model["env"]["AIWEB3_LLM_URL"]
+        assert data["rows"] == [[blocks[0] if blocks else None]]
+        assert seen[-1]["auth"] == "Bearer sk-cli-secret" and seen[-1]["model"] == "sql-test"
+        assert "sk-cli-secret" not in out.stdout + out.stderr
+        offline = json.loads(cli(with_model, "ask", "blocks per day", "--engine", "offline", "--json").stdout)
+        assert offline["engine"] == "offline" and offline["metric"] == "blocks_per_day"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,300 @@
+"""Metrics, the offline question engine, the SQL guard and the language-model path on a real index.
+
+The language-model path runs against a tiny OpenAI-compatible HTTP server started by the
+test (a peer speaking the real protocol over real HTTP), which answers with SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiweb3.chain import Chain, LocalNode, NodeConfig, artifact
+from aiweb3.errors import IndexerError, LLMUnavailable, QueryRefused
+from aiweb3.indexer import METRICS, Indexer, IndexStore, Params
+from aiweb3.indexer.ask import Asker
+from aiweb3.indexer.evaluation import evaluate, results_match
+from aiweb3.indexer.explain import explain_sql
+from aiweb3.indexer.seed import SeedReport, seed_chain
+from aiweb3.llm import LLMConfig, NoModel, OpenAICompatible, load_model
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[IndexStore, SeedReport, Chain]]:
+    home = tmp_path_factory.mktemp("indexer-ask")
+    node = LocalNode(NodeConfig(home=home))
+    node.start()
+    try:
+        chain = Chain(node.url)
+        seed = seed_chain(chain, home, accounts=16, days=5, per_day=30)
+        with IndexStore(home / "ix.duckdb") as store:
+            Indexer(chain, store).run()
+            yield store, seed, chain
+        chain.close()
+    finally:
+        node.stop()
+
+
+class ChatServer:
+    """An OpenAI-compatible /v1/chat/completions endpoint that answers from a script:
+    the first rule whose key occurs in the last user message decides the reply."""
+
+    def __init__(self, rules: list[tuple[str, list[str]]]) -> None:
+        self.rules = rules
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
+                last = body["messages"][-1]["content"]
+                first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+                reply = "SELECT 1"
+                for key, replies in server.rules:
+                    if key in first_user:
+                        turn = sum(1 for m in body["messages"] if m["role"] == "assistant")
+                        reply = replies[min(turn, len(replies) - 1)]
+                        break
+                else:
+                    reply = f"Echo: {last[:40]}"
+                data = json.dumps(
+                    {
+                        "id": "x",
+                        "object": "chat.completion",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": reply},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                    }
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_every_metric_view_runs_and_aiweb3_views_are_empty(indexed: Any) -> None:
+    store, _, _ = indexed
+    for metric in METRICS:
+        if metric.required:
+            continue
+        rows = store.con.execute(f"SELECT * FROM {metric.name}").fetchall()
+        if metric.name in (
+            "verified_inferences_per_model",
+            "escrow_volume",
+            "content_anchored",
+            "dataset_contributions",
+        ):
+            assert rows == [], metric.name  # their contracts have not landed yet
+        elif metric.name not in ("token_approvals_summary",):
+            assert rows, metric.name
+
+
+def test_metrics_agree_with_the_chain(indexed: Any) -> None:
+    store, seed, chain = indexed
+    asker = Asker(store.con)
+    token = chain.contract(artifact("TestToken").abi, seed.tokens["GLD"])
+    holders = asker.run_sql(get_sql("top_token_holders", Params(token="GLD", top_n=5)))
+    assert len(holders.rows) == 5
+    for symbol, address, balance in holders.rows:
+        assert symbol == "GLD"
+        on_chain = chain.call(token.functions.balanceOf(chain.w3.to_checksum_address(address)))
+        assert balance == pytest.approx(on_chain / 100)
+    head = chain.block_number()
+    tx_total = sum(
+        len(b["transactions"])
+        for b in chain.rpc_batch([("eth_getBlockByNumber", [hex(n), False]) for n in range(head + 1)])
+    )
+    daily = asker.run_sql("SELECT sum(transactions) FROM daily_transactions")
+    assert daily.rows == [(tx_total,)]
+    auths = asker.run_sql("SELECT sum(authorizations) FROM authorizations_used").rows[0][0]
+    assert (
+        auths
+        == store.con.execute(
+            "SELECT count(*) FROM logs WHERE topic0 = ?",
+            ["0x" + _keccak("AuthorizationUsed(address,bytes32)")],
+        ).fetchone()[0]
+        and auths > 0
+    )
+
+
+def get_sql(name: str, params: Params) -> str:
+    from aiweb3.indexer import get_metric
+
+    return get_metric(name).sql(params)
+
+
+def _keccak(text: str) -> str:
+    from eth_utils import keccak
+
+    return keccak(text=text).hex()
+
+
+def test_offline_engine_fills_parameters(indexed: Any) -> None:
+    store, _, _ = indexed
+    asker = Asker(store.con)
+    answer = asker.ask("top 3 GLD holders")
+    assert answer.metric == "top_token_holders" and len(answer.rows) == 3
+    assert {r[0] for r in answer.rows} == {"GLD"} and answer.sql is not None and "LIMIT 3" in answer.sql
+    answer = asker.ask("how many transactions per day in the last 2 days")
+    assert answer.metric == "daily_transactions" and answer.params is not None and answer.params.days == 2
+    full = asker.ask("how many transactions per day")
+    assert 1 <= len(answer.rows) < len(full.rows)
+    who = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+    answer = asker.ask(f"What is the AIUSD balance of {who}?")
+    assert answer.metric == "token_balances" and [r[0] for r in answer.rows] == ["AIUSD"]
+
+
+def test_offline_engine_declines_and_refuses(indexed: Any) -> None:
+    store, _, _ = indexed
+    asker = Asker(store.con)
+    answer = asker.ask("what is the weather in Paris")
+    assert not answer.answered and answer.sql is None and len(answer.closest) == 3
+    assert "cannot answer" in answer.message
+    for question in ("delete all transactions", "drop the blocks table", "update balances to zero"):
+        with pytest.raises(QueryRefused, match="read-only"):
+            asker.ask(question)
+
+
+def test_sql_guard_on_the_index(indexed: Any) -> None:
+    store, _, _ = indexed
+    asker = Asker(store.con, row_limit=7)
+    assert len(asker.run_sql("SELECT * FROM transactions").rows) == 7
+    bad = {
+        "DELETE FROM blocks": "read-only",
+        "SELECT * FROM blocks; DROP TABLE blocks": "one statement",
+        "SELECT * FROM duckdb_settings()": "table functions",
+        "SELECT * FROM read_csv('/etc/passwd')": "table functions",
+        "SELECT getenv('HOME')": "function",
+        "SELECT * FROM secrets": "unknown table",
+        "COPY blocks TO '/tmp/x.csv'": "read-only",
+        "ATTACH '/tmp/other.db'": "read-only",
+    }
+    for sql, reason in bad.items():
+        with pytest.raises(QueryRefused, match=reason):
+            asker.run_sql(sql)
+    assert store.counts()["blocks"] > 0  # nothing was touched
+    slow = Asker(store.con, timeout=0.3)
+    with pytest.raises(IndexerError, match="longer than"):
+        slow.run_sql("SELECT count(*) FROM logs a, logs b, logs c, logs d")
+
+
+def test_offline_engine_accuracy_on_the_question_set(indexed: Any) -> None:
+    store, _, _ = indexed
+    result = evaluate(store.con)
+    assert result.total >= 80
+    assert result.accuracy >= 0.7, result.failures
+
+
+def test_results_match_is_strict_about_rows_and_lenient_about_extra_columns() -> None:
+    gold = [("a", 1), ("b", 2)]
+    assert results_match(gold, [("b", 2, "x"), ("a", 1, "y")])
+    assert not results_match(gold, [("a", 1)])
+    assert not results_match(gold, [("a", 1), ("b", 3)])
+    assert not results_match(gold, [("a", 2), ("b", 1)])  # right values, wrong pairing
+    assert results_match([(1.0000001,)], [(1,)])
+
+
+def test_model_path_over_http_with_one_retry(indexed: Any) -> None:
+    store, _, _ = indexed
+    server = ChatServer(
+        [
+            (
+                "busiest senders",
+                [
+                    "```sql\nSELECT from_address, count(*) AS n FROM transactions GROUP BY 1 "
+                    "ORDER BY n DESC, 1 LIMIT 3\n```"
+                ],
+            ),
+            (
+                "nft owners",
+                [
+                    "SELECT * FROM nft_owners",
+                    "```sql\nSELECT to_address FROM token_transfers "
+                    "WHERE standard = 'erc721' ORDER BY block_number, log_index\n```",
+                ],
+            ),
+            ("always wrong", ["DELETE FROM blocks", "SELECT * FROM nowhere"]),
+        ]
+    )
+    try:
+        model = load_model(LLMConfig(url=server.url, model="test-sql", api_key="sk-test"))
+        assert isinstance(model, OpenAICompatible)
+        asker = Asker(store.con, model)
+        answer = asker.ask("who are the busiest senders?")
+        assert answer.engine.startswith("model") and answer.attempts == 1
+        gold = store.con.execute(
+            "SELECT from_address, count(*) AS n FROM transactions GROUP BY 1 ORDER BY n DESC, 1 LIMIT 3"
+        ).fetchall()
+        assert answer.rows == gold
+        req = server.requests[-1]
+        assert req["path"] == "/v1/chat/completions" and req["model"] == "test-sql"
+        assert req["auth"] == "Bearer sk-test"
+        assert "token_transfers" in req["messages"][0]["content"]  # the schema is in the prompt
+        assert "top_token_holders" in req["messages"][0]["content"]  # and the metric library
+        retried = asker.ask("list the nft owners")
+        assert retried.attempts == 2 and len(retried.rows) > 0
+        assert "nft_owners" in server.requests[-1]["messages"][-1]["content"]  # the error went back
+        with pytest.raises(QueryRefused, match="failed twice"):
+            asker.ask("this is always wrong")
+        offline = asker.ask("top 3 GLD holders", engine="offline")
+        assert offline.engine == "offline"
+        assert explain_sql("SELECT * FROM blocks", model).startswith("Echo:")
+    finally:
+        server.close()
+
+
+def test_unreachable_model_and_no_model(indexed: Any) -> None:
+    store, _, _ = indexed
+    assert isinstance(load_model(LLMConfig()), NoModel)
+    with pytest.raises(LLMUnavailable):
+        NoModel().complete([{"role": "user", "content": "hi"}])
+    model = OpenAICompatible(LLMConfig(url="http://127.0.0.1:9/v1", timeout=2))
+    with pytest.raises(LLMUnavailable, match="no answer"):
+        Asker(store.con, model).ask("how many blocks per day")
+    assert "sk-secret" not in repr(LLMConfig(url="http://x", api_key="sk-secret"))
+
+
+def test_explain_without_a_model() -> None:
+    text = explain_sql(
+        "SELECT day, count(*) AS n FROM transactions WHERE value > 0 GROUP BY day ORDER BY n DESC LIMIT 5"
+    )
+    for part in (
+        "transactions",
+        "value > 0",
+        "groups the rows by day",
+        "counts rows",
+        "descending",
+        "At most 5",
+    ):
+        assert part in text
+    assert "metric view daily_gas" in explain_sql("SELECT * FROM daily_gas")
+    with pytest.raises(QueryRefused):
+        explain_sql("SELEC nonsense FROM")
+
+
+def test_store_paths(tmp_path: Path) -> None:
+    with pytest.raises(IndexerError, match="no index"):
+        IndexStore(tmp_path / "missing.duckdb", read_only=True)

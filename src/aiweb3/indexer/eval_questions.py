@@ -284,11 +284,12 @@ QUESTIONS: list[tuple[str, str]] = [
     ),
     (
         "How much content was anchored per day?",
-        "SELECT day, count(*) FROM decoded_events WHERE event_name = 'ContentAnchored' GROUP BY day",
+        "SELECT day, sum(CAST(args->>'count' AS BIGINT)) FROM decoded_events "
+        "WHERE event_name = 'BatchAnchored' GROUP BY day",
     ),
     (
         "dataset contributions per day",
-        "SELECT day, count(*) FROM decoded_events WHERE event_name = 'ContributionAccepted' GROUP BY day",
+        "SELECT day, count(*) FROM decoded_events WHERE event_name = 'Contributed' GROUP BY day",
     ),
     # outside the metric library (a model may answer these; the offline engine should not)
     (

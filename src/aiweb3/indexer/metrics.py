@@ -116,10 +116,11 @@ def _arg(*keys: str) -> str:
     return "coalesce(" + ", ".join(f"args->>'{k}'" for k in keys) + ")"
 
 
-_INFERENCE_EVENTS = ("InferenceVerified", "ProofVerified", "VerifiedInference", "InferenceProven")
+# The events of aiweb3's own contracts these metrics read (see contracts/src).
+_INFERENCE_EVENTS = ("InferenceVerified",)  # ModelRegistry
 _ESCROW_EVENTS = ("EscrowCreated", "EscrowFunded", "EscrowOpened", "JobFunded")
-_CONTENT_EVENTS = ("ContentAnchored", "ContentRegistered", "ManifestAnchored", "ContentSigned")
-_DATASET_EVENTS = ("ContributionAccepted", "Contributed", "ContributionRecorded", "RecordContributed")
+_CONTENT_EVENTS = ("BatchAnchored",)  # CreatorRegistry.anchor(root, count)
+_DATASET_EVENTS = ("Contributed", "ContributionAccepted")  # DatasetPool
 
 METRICS: list[Metric] = [
     Metric(
@@ -516,7 +517,7 @@ METRICS: list[Metric] = [
         ("model", "verified_inferences"),
         ("days", "top_n"),
         lambda p: (
-            f"""SELECT {_arg("modelId", "model", "modelHash", "modelCommitment")} AS model,
+            f"""SELECT args->>'modelId' AS model,
             count(*) AS verified_inferences FROM decoded_events
             WHERE {_events(_INFERENCE_EVENTS)} AND {_window(p)}
             GROUP BY model ORDER BY verified_inferences DESC, model {_limit(p, 100)}"""
@@ -543,12 +544,13 @@ METRICS: list[Metric] = [
     Metric(
         "content_anchored",
         "Content anchored per day",
-        "Signed content manifests anchored on chain per UTC day, and by how many creators.",
-        ("day", "items", "creators"),
+        "Signed content manifests anchored on chain per UTC day (in how many batches, by how many "
+        "anchoring accounts).",
+        ("day", "manifests", "batches", "anchorers"),
         ("days",),
         lambda p: (
-            f"""SELECT day, count(*) AS items,
-            count(DISTINCT {_arg("creator", "signer", "owner")}) AS creators
+            f"""SELECT day, sum(CAST(args->>'count' AS BIGINT)) AS manifests, count(*) AS batches,
+            count(DISTINCT args->>'by') AS anchorers
             FROM decoded_events WHERE {_events(_CONTENT_EVENTS)} AND {_window(p)} GROUP BY day ORDER BY day"""
         ),
         "content anchored provenance manifests media signed creators",
@@ -558,12 +560,15 @@ METRICS: list[Metric] = [
     Metric(
         "dataset_contributions",
         "Dataset contributions per day",
-        "Records contributed to dataset pools per UTC day, by how many contributors.",
-        ("day", "contributions", "contributors"),
+        "Records contributed to dataset pools per UTC day, by how many payees, how many were "
+        "accepted and what they were paid (AIUSD base units).",
+        ("day", "contributions", "payees", "accepted", "paid_raw"),
         ("days",),
         lambda p: (
-            f"""SELECT day, count(*) AS contributions,
-            count(DISTINCT {_arg("contributor", "holder", "account")}) AS contributors
+            f"""SELECT day, count(*) FILTER (WHERE event_name = 'Contributed') AS contributions,
+            count(DISTINCT args->>'payee') FILTER (WHERE event_name = 'Contributed') AS payees,
+            count(*) FILTER (WHERE event_name = 'ContributionAccepted') AS accepted,
+            sum(TRY_CAST(args->>'paid' AS HUGEINT)) AS paid_raw
             FROM decoded_events WHERE {_events(_DATASET_EVENTS)} AND {_window(p)} GROUP BY day ORDER BY day"""
         ),
         "dataset contributions pool records contributors data",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from aiweb3.cli import account, chaincmd, content, node
+from aiweb3.cli import account, chaincmd, content, node, token
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -48,6 +48,7 @@ def _global_options(
 app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 app.add_typer(content.app, name="content")
+app.add_typer(token.app, name="token")
 chaincmd.register(app)
 
 

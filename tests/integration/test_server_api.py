@@ -138,7 +138,8 @@ def test_streamed_body_over_the_limit_is_413(client: httpx.Client) -> None:
     boundary = "b0undary"
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count as it reads
-        yield f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n\r\n'.encode()
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n\r\n'
+        yield head.encode()
         for _ in range(LIMIT // 65536 + 2):
             yield b"\0" * 65536
         yield f"\r\n--{boundary}--\r\n".encode()
@@ -231,3 +232,20 @@ def test_bulk_anchor_job_and_keys_never_leave(server: ServerHandle, client: http
         "/content",
     ):
         assert key not in client.get(path).text.lower()
+
+
+def test_bulk_sign_reports_progress_per_file(client: httpx.Client, token: str) -> None:
+    files = [("file", (f"part-{i}.txt", f"part {i} ".encode() * 300)) for i in range(4)]
+    r = client.post("/api/content", files=files, data={"anchor": "true"}, headers=auth(token))
+    assert r.status_code == 202 and r.json()["job"]["title"] == "Sign 4 files"
+    events = follow(client, r.json()["job"]["id"])
+    messages = [snap["message"] for _, snap in events]
+    # the stream sends the latest state on each change (fast steps may coalesce)
+    assert any("hashing and signing part-" in m for m in messages), messages
+    done = [snap["done"] for _, snap in events]
+    assert done == sorted(done) and len(set(done)) >= 2
+    final = events[-1][1]
+    assert final["state"] == "succeeded" and len(final["result"]["manifest_ids"]) == 4
+    too_many = [("file", (f"f{i}.txt", b"x" * 10)) for i in range(101)]
+    r = client.post("/api/content", files=too_many, headers=auth(token))
+    assert r.status_code == 422 and r.json()["field"] == "file"

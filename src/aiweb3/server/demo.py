@@ -31,10 +31,9 @@ def seed_demo(services: Services) -> Job | None:
         return None
 
     def run(progress: Progress) -> dict[str, object]:
-        stage = staging_dir(services, "demo") / "file"
-        stage.mkdir()
+        stage = staging_dir(services, "demo")
         path = demo_wav(stage / DEMO_FILE)
-        result = sign_uploads(services, [path], (Claim("captured"),), anchor=True)(progress)
+        result = sign_uploads(services, stage, [path], (Claim("captured"),), anchor=True)(progress)
         atomic_write_json(services.server_dir / "demo.json", {"seeded": int(time.time()), **result})
         return result
 

@@ -268,15 +268,25 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 async def read_upload_form(
-    request: Request, dest: Path, *, files: tuple[str, ...], fields: tuple[str, ...] = ()
-) -> tuple[dict[str, Path], dict[str, str]]:
-    """Parse a multipart form: copy file parts to ``dest/<part>/<file name>`` in chunks; return text fields.
+    request: Request,
+    dest: Path,
+    *,
+    files: tuple[str, ...],
+    fields: tuple[str, ...] = (),
+    max_per_part: int = 1,
+) -> tuple[dict[str, list[Path]], dict[str, str]]:
+    """Parse a multipart form: copy file parts to ``dest/<part>/<n>/<file name>`` in chunks.
+
+    Args:
+        files: the file parts to keep; each may repeat up to ``max_per_part`` times.
+        fields: the text fields to return.
 
     Returns:
-        ``({part name: saved path}, {field name: value})``; absent parts are left out.
+        ``({part name: saved paths}, {field name: value})``; absent parts are left out.
 
     Raises:
-        ApiError: 415 when the body is not multipart, 422 naming a part sent with the wrong type.
+        ApiError: 415 when the body is not multipart, 422 naming a part sent with the wrong type
+            or too many times.
         PayloadTooLarge: the body passed the limit while streaming.
     """
     ctype = request.headers.get("content-type", "")
@@ -285,21 +295,24 @@ async def read_upload_form(
             415, "send the upload as multipart/form-data (e.g. curl -F file=@FILE)", field="Content-Type"
         )
     dest.mkdir(parents=True, exist_ok=True)
-    saved: dict[str, Path] = {}
+    saved: dict[str, list[Path]] = {}
     values: dict[str, str] = {}
-    async with request.form(max_files=len(files) + 1, max_fields=len(fields) + 4) as form:
+    limit = len(files) * max_per_part + 1
+    async with request.form(max_files=limit, max_fields=len(fields) + 4) as form:
         for name in files:
-            part = form.get(name)
-            if part is None:
-                continue
-            if not isinstance(part, UploadFile):
-                raise ApiError(422, f"field '{name}' must be a file upload", field=name)
-            (dest / name).mkdir(exist_ok=True)
-            target = dest / name / safe_filename(part.filename)
-            with target.open("wb") as out:
-                await part.seek(0)
-                shutil.copyfileobj(part.file, out, length=1024 * 1024)
-            saved[name] = target
+            parts = form.getlist(name)
+            if len(parts) > max_per_part:
+                raise ApiError(422, f"field '{name}': at most {max_per_part} file(s) per request", field=name)
+            for index, part in enumerate(parts):
+                if not isinstance(part, UploadFile):
+                    raise ApiError(422, f"field '{name}' must be a file upload", field=name)
+                folder = dest / name / str(index)
+                folder.mkdir(parents=True)
+                target = folder / safe_filename(part.filename)
+                with target.open("wb") as out:
+                    await part.seek(0)
+                    shutil.copyfileobj(part.file, out, length=1024 * 1024)
+                saved.setdefault(name, []).append(target)
         for name in fields:
             value = form.get(name)
             if value is None:

@@ -65,6 +65,7 @@ class Services:
     jobs: JobManager
     library: ContentLibrary
     tx_lock: threading.Lock = field(default_factory=threading.Lock)
+    key_lock: threading.Lock = field(default_factory=threading.Lock)
     verifications: int = 0
 
     @classmethod
@@ -105,14 +106,15 @@ class Services:
     @cached_property
     def creator(self) -> LocalAccount:
         """The server-held creator key; created on first use, encrypted at rest. It never leaves."""
-        keystore = Keystore(self.server_dir / "keystore")
-        secret_file = self.server_dir / "creator.secret"
-        if not secret_file.exists():
-            atomic_write_text(secret_file, secrets.token_urlsafe(32), mode=0o600)
-        password = secret_file.read_text().strip()
-        if not any(e.name == _CREATOR for e in keystore.list()):
-            keystore.new(_CREATOR, password)
-        return keystore.unlock(_CREATOR, password)
+        with self.key_lock:
+            keystore = Keystore(self.server_dir / "keystore")
+            secret_file = self.server_dir / "creator.secret"
+            if not secret_file.exists():
+                atomic_write_text(secret_file, secrets.token_urlsafe(32), mode=0o600)
+            password = secret_file.read_text().strip()
+            if not any(e.name == _CREATOR for e in keystore.list()):
+                keystore.new(_CREATOR, password)
+            return keystore.unlock(_CREATOR, password)
 
     @property
     def creator_handle(self) -> str:

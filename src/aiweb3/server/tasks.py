@@ -28,8 +28,13 @@ def staging_dir(services: Services, what: str) -> Path:
     return path
 
 
-def sign_uploads(services: Services, files: list[Path], claims: tuple[Claim, ...], anchor: bool) -> JobFn:
-    """A job: sign each staged file with the server's creator key, store it, optionally anchor them all."""
+def sign_uploads(
+    services: Services, staging: Path, files: list[Path], claims: tuple[Claim, ...], anchor: bool
+) -> JobFn:
+    """A job: sign each staged file with the server's creator key, store it, optionally anchor them all.
+
+    ``staging`` (the request's upload directory) is removed when the job ends.
+    """
 
     def run(progress: Progress) -> dict[str, Any]:
         total = len(files) + (1 if anchor else 0) + 1
@@ -56,8 +61,7 @@ def sign_uploads(services: Services, files: list[Path], claims: tuple[Claim, ...
                 "links": [f"/content/{m}" for m in signed_ids],
             }
         finally:
-            for path in files:
-                shutil.rmtree(path.parent.parent, ignore_errors=True)
+            shutil.rmtree(staging, ignore_errors=True)
 
     return run
 

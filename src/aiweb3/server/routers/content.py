@@ -22,6 +22,7 @@ api = APIRouter(tags=["content"])
 pages = APIRouter()
 
 CLAIMS = ("captured", "edited", "ai-generated")
+MAX_FILES = 100
 _SIGN_BODY = {
     "requestBody": {
         "required": True,
@@ -31,7 +32,11 @@ _SIGN_BODY = {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
-                        "file": {"type": "string", "format": "binary"},
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "one or more files (up to 100); repeat the part",
+                        },
                         "claim": {"type": "string", "enum": list(CLAIMS), "default": "captured"},
                         "anchor": {"type": "boolean", "default": False},
                     },
@@ -104,11 +109,13 @@ def download_sidecar(request: Request, manifest_id: str) -> FileResponse:
     dependencies=[Depends(require_token)],
 )
 async def sign_content(request: Request) -> JSONResponse:
-    """Multipart ``file`` (+ ``claim``, ``anchor``); returns the job that signs and stores it."""
+    """Multipart ``file`` (repeatable) + ``claim``, ``anchor``; returns the job that signs and stores them."""
     services = services_of(request)
     dest = staging_dir(services, "sign")
     try:
-        saved, values = await read_upload_form(request, dest, files=("file",), fields=("claim", "anchor"))
+        saved, values = await read_upload_form(
+            request, dest, files=("file",), fields=("claim", "anchor"), max_per_part=MAX_FILES
+        )
         if "file" not in saved:
             raise ApiError(422, "field 'file' (body): a file to sign is required", field="file")
         claim = values.get("claim", "captured") or "captured"
@@ -121,10 +128,9 @@ async def sign_content(request: Request) -> JSONResponse:
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise
-    name = saved["file"].name
-    job = services.jobs.submit(
-        "sign", f"Sign {name}", sign_uploads(services, [saved["file"]], (Claim(claim),), anchor)
-    )
+    paths = saved["file"]
+    title = f"Sign {paths[0].name}" if len(paths) == 1 else f"Sign {len(paths)} files"
+    job = services.jobs.submit("sign", title, sign_uploads(services, dest, paths, (Claim(claim),), anchor))
     return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)
 
 

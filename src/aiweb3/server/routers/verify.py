@@ -51,7 +51,8 @@ async def verify(request: Request) -> dict[str, Any]:
     services = services_of(request)
     dest = staging_dir(services, "verify")
     try:
-        saved, _ = await read_upload_form(request, dest, files=upload_parts())
+        uploaded, _ = await read_upload_form(request, dest, files=upload_parts())
+        saved = {part: paths[0] for part, paths in uploaded.items()}
         names = {part: path.name for part, path in saved.items()}
         verifier = next((v for v in VERIFIERS if v.accepts(saved)), None)
         if verifier is None:

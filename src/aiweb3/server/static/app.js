@@ -79,13 +79,13 @@ function initSign() {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const data = new FormData();
-    const file = document.getElementById("sign-file").files[0];
-    if (!file) return;
-    data.append("file", file);
+    const files = Array.from(document.getElementById("sign-file").files);
+    if (!files.length) return;
+    for (const f of files) data.append("file", f);
     data.append("claim", document.getElementById("sign-claim").value);
     data.append("anchor", document.getElementById("sign-anchor").checked ? "true" : "false");
     box.hidden = false;
-    box.textContent = "uploading " + file.name + "…";
+    box.textContent = "uploading " + files.map((f) => f.name).join(", ") + "…";
     try {
       const reply = await api("POST", "/api/content", data);
       renderProgress(box, reply.job);

@@ -249,3 +249,28 @@ def test_bulk_sign_reports_progress_per_file(client: httpx.Client, token: str) -
     too_many = [("file", (f"f{i}.txt", b"x" * 10)) for i in range(101)]
     r = client.post("/api/content", files=too_many, headers=auth(token))
     assert r.status_code == 422 and r.json()["field"] == "file"
+
+
+def test_a_clip_verifies_and_a_tampered_clip_is_rejected(
+    server: ServerHandle, client: httpx.Client, tmp_path: Path
+) -> None:
+    from aiweb3.provenance import clip_file, sidecar_path, sign_file
+    from aiweb3.server.tasks import demo_wav
+
+    original = demo_wav(tmp_path / "talk.wav", seconds=6)
+    sign_file(original, server.services.creator, server.services.registry.domain)
+    server.services.ensure_creator_registered()
+    clip = tmp_path / "quote.wav"
+    clip_file(original, 2.0, 4.0, clip)
+    files = {
+        "file": ("quote.wav", clip.read_bytes()),
+        "sidecar": ("quote.wav.aiw.json", sidecar_path(clip).read_bytes()),
+    }
+    good = client.post("/api/verify", files=files).json()
+    assert good["ok"] is True and good["kind"] == "clip" and good["segments"] == [2, 3, 6]
+    assert "authentic excerpt of talk.wav" in good["verdict"]
+    tampered = bytearray(clip.read_bytes())
+    tampered[-3] ^= 0xFF
+    files["file"] = ("quote.wav", bytes(tampered))
+    bad = client.post("/api/verify", files=files).json()
+    assert bad["ok"] is False and any(c["name"] == "clip" and c["ok"] is False for c in bad["checks"])

@@ -26,7 +26,8 @@ class ServerHandle:
     services: Services
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask uvicorn to exit, wait for it, then stop the job pool."""
+        """Ask uvicorn to exit, wait for it, then stop the job pool (running jobs finish)."""
+        self.services.jobs.close(wait=False)  # wakes event streams waiting on a job
         self.server.should_exit = True
         self.thread.join(timeout)
         if self.thread.is_alive():

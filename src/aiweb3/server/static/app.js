@@ -179,6 +179,15 @@ function initJobPage() {
   }
 }
 
+// The overview's chain head follows the node.
+function initHead() {
+  const head = document.getElementById("stat-head");
+  if (!head) return;
+  setInterval(() => {
+    api("GET", "/api/health").then((h) => { head.textContent = h.head.toLocaleString("en-US"); }).catch(() => {});
+  }, 5000);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
-  initToken(); initSign(); initVerify(); initJobPage();
+  initToken(); initSign(); initVerify(); initJobPage(); initHead();
 });

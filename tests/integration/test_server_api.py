@@ -87,6 +87,9 @@ def test_read_routes_answer_from_the_chain(client: httpx.Client, chain: Chain) -
     one = client.get(f"/api/accounts/{accounts[1]['address'].lower()}").json()
     assert one["address"] == accounts[1]["address"] and int(one["balance_wei"]) > 0
     assert client.get("/api/openapi.json").json()["paths"]["/api/verify"]["post"]
+    reference = client.get("/docs")
+    assert reference.status_code == 200 and "/api/jobs/{job_id}/events" in reference.text
+    assert "cdn" not in reference.text.lower()
 
 
 def test_write_routes_need_a_valid_token(client: httpx.Client, token: str) -> None:

@@ -104,7 +104,7 @@ def up(
             console.print("write routes need an API token: create one with `aiweb3 token new`")
         console.print(f"dashboard: {server.url}", soft_wrap=True, highlight=False)
         console.print(
-            f"API: {server.url}/api (OpenAPI at {server.url}/docs)", soft_wrap=True, highlight=False
+            f"API: {server.url}/api (reference at {server.url}/docs)", soft_wrap=True, highlight=False
         )
         console.print("[bold green]aiweb3 is up.[/bold green] Press Ctrl-C to stop.")
         stop.wait()

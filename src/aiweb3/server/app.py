@@ -31,7 +31,7 @@ def create_app(services: Services, features: list[Feature] | None = None) -> Fas
         title="aiweb3",
         summary="Verifiable AI on Ethereum-style chains: chain, content authenticity, jobs.",
         version="0.1",
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI loads from a CDN; /docs is our own page (works offline)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

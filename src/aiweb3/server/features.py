@@ -26,6 +26,7 @@ class Feature:
         api: JSON routes under ``/api`` (None for none).
         pages: HTML routes (None for none).
         live: False for a feature that has not landed (placeholder page, no API).
+        nav: False to keep it out of the navigation bar (the API reference).
     """
 
     slug: str
@@ -35,3 +36,4 @@ class Feature:
     api: APIRouter | None = None
     pages: APIRouter | None = None
     live: bool = True
+    nav: bool = True

@@ -33,6 +33,7 @@ from aiweb3.server.library import safe_filename
 from aiweb3.server.services import Services
 
 __all__ = [
+    "NEEDS_TOKEN",
     "ApiError",
     "BodyLimit",
     "PayloadTooLarge",
@@ -59,6 +60,12 @@ _STATUS_CODES = {
     502: "chain_error",
     503: "unavailable",
 }
+
+
+NEEDS_TOKEN: dict[int | str, dict[str, Any]] = {
+    401: {"description": "API token missing or not valid (create one with `aiweb3 token new`)"}
+}
+"""``responses=`` for write routes: documents the 401 (the API reference marks them by it)."""
 
 
 class ApiError(Exception):

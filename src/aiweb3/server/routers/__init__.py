@@ -6,7 +6,7 @@ replace its placeholder below with ``<feature>.feature``.
 """
 
 from aiweb3.server.features import Feature
-from aiweb3.server.routers import chain, content, jobs, overview, placeholders, verify
+from aiweb3.server.routers import apidocs, chain, content, jobs, overview, placeholders, verify
 
 __all__ = ["FEATURES"]
 
@@ -20,4 +20,5 @@ FEATURES: list[Feature] = [
     placeholders.ANALYTICS,
     jobs.feature,
     verify.feature,
+    apidocs.feature,
 ]

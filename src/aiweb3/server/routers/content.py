@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from aiweb3.provenance import Claim
 from aiweb3.server.features import Feature
-from aiweb3.server.http import ApiError, read_upload_form, require_token, services_of
+from aiweb3.server.http import NEEDS_TOKEN, ApiError, read_upload_form, require_token, services_of
 from aiweb3.server.library import ContentEntry
 from aiweb3.server.pages import render
 from aiweb3.server.services import Services
@@ -107,6 +107,7 @@ def download_sidecar(request: Request, manifest_id: str) -> FileResponse:
     summary="Sign an upload with the server's creator key (a job)",
     openapi_extra=_SIGN_BODY,
     dependencies=[Depends(require_token)],
+    responses=NEEDS_TOKEN,
 )
 async def sign_content(request: Request) -> JSONResponse:
     """Multipart ``file`` (repeatable) + ``claim``, ``anchor``; returns the job that signs and stores them."""
@@ -139,6 +140,7 @@ async def sign_content(request: Request) -> JSONResponse:
     status_code=202,
     summary="Anchor every manifest not anchored yet, in one transaction (a job)",
     dependencies=[Depends(require_token)],
+    responses=NEEDS_TOKEN,
 )
 def anchor_all(request: Request) -> JSONResponse:
     """Returns the job."""

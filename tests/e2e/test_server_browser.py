@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 
 from aiweb3.chain import Chain, Deployment
 from aiweb3.server import ServerConfig, ServerHandle, Services, serve
 from aiweb3.server.demo import seed_demo
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -67,7 +67,7 @@ def test_up_serves_the_dashboard_seeds_the_demo_once_and_reuses_state(home: Path
     proc, lines = _start(home, "--port", str(port))
     try:
         assert any(f"dashboard: {url}" in line for line in lines), lines
-        assert any(line.startswith("demo: signed and anchored") for line in lines), lines
+        assert any(line.startswith("demo: seeded content (/content/0x") for line in lines), lines
         content = httpx.get(f"{url}/api/content", timeout=30).json()["content"]
         assert [c["name"] for c in content] == ["demo-tone.wav"]
         demo_id = content[0]["manifest_id"]

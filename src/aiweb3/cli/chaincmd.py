@@ -89,7 +89,7 @@ def up(
                 snap = services.jobs.wait(job.id, timeout=120)
                 if snap["state"] == "succeeded":
                     console.print(
-                        f"demo: signed and anchored a demo file ({snap['result']['links'][0]})",
+                        f"demo: seeded {', '.join(snap['result']['steps'])} ({', '.join(snap['result']['links'])})",
                         soft_wrap=True,
                         highlight=False,
                     )

@@ -1,13 +1,17 @@
-"""The first-run demo of ``aiweb3 up``: a small signed, anchored file so the dashboard is not empty.
+"""The first-run demo of ``aiweb3 up``: real records so the dashboard is not empty.
 
-Real work only: the file is signed by the server's creator key and anchored on the chain.
-A marker (``<home>/server/demo.json``) makes a second run skip it.
+Each step in ``DEMO_STEPS`` does real work through a feature's public API (today: a WAV signed
+by the server's creator key and anchored on chain). A feature that lands appends its step (a
+registered model with a verified inference, an agent). A marker (``<home>/server/demo.json``)
+makes a second run skip the demo.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 from aiweb3.files import atomic_write_json
 from aiweb3.provenance import Claim
@@ -15,9 +19,21 @@ from aiweb3.server.jobs import Job, Progress
 from aiweb3.server.services import Services
 from aiweb3.server.tasks import demo_wav, sign_uploads, staging_dir
 
-__all__ = ["DEMO_FILE", "demo_seeded", "seed_demo"]
+__all__ = ["DEMO_FILE", "DEMO_STEPS", "DemoStep", "demo_record", "demo_seeded", "seed_demo"]
 
 DEMO_FILE = "demo-tone.wav"
+
+DemoStep = Callable[[Services, Progress], dict[str, Any]]
+
+
+def signed_file_step(services: Services, progress: Progress) -> dict[str, Any]:
+    """Sign and anchor a 3-second WAV with the server's creator key."""
+    stage = staging_dir(services, "demo")
+    path = demo_wav(stage / DEMO_FILE)
+    return sign_uploads(services, stage, [path], (Claim("captured"),), anchor=True)(progress)
+
+
+DEMO_STEPS: list[tuple[str, DemoStep]] = [("content", signed_file_step)]
 
 
 def demo_seeded(services: Services) -> bool:
@@ -26,24 +42,23 @@ def demo_seeded(services: Services) -> bool:
 
 
 def seed_demo(services: Services) -> Job | None:
-    """Submit the demo job (sign and anchor a 3-second WAV) unless it already ran; returns the job."""
+    """Submit the demo job (every step of ``DEMO_STEPS`` in order) unless it already ran."""
     if demo_seeded(services):
         return None
 
-    def run(progress: Progress) -> dict[str, object]:
-        stage = staging_dir(services, "demo")
-        path = demo_wav(stage / DEMO_FILE)
-        result = sign_uploads(services, stage, [path], (Claim("captured"),), anchor=True)(progress)
-        atomic_write_json(services.server_dir / "demo.json", {"seeded": int(time.time()), **result})
-        return result
+    def run(progress: Progress) -> dict[str, Any]:
+        results = {name: step(services, progress) for name, step in DEMO_STEPS}
+        links = [link for r in results.values() for link in r.get("links", [])]
+        atomic_write_json(services.server_dir / "demo.json", {"seeded": int(time.time()), **results})
+        return {"steps": results, "links": links}
 
-    return services.jobs.submit("demo", "Seed the demo (sign and anchor a WAV)", run)
+    return services.jobs.submit("demo", "Seed the demo", run)
 
 
-def demo_record(services: Services) -> dict[str, object] | None:
+def demo_record(services: Services) -> dict[str, Any] | None:
     """What the demo seeded, or None."""
     try:
-        data: dict[str, object] = json.loads((services.server_dir / "demo.json").read_text())
+        data: dict[str, Any] = json.loads((services.server_dir / "demo.json").read_text())
     except (FileNotFoundError, ValueError):
         return None
     return data

@@ -88,8 +88,9 @@ def up(
             if job is not None:
                 snap = services.jobs.wait(job.id, timeout=120)
                 if snap["state"] == "succeeded":
+                    steps, links = snap["result"]["steps"], snap["result"]["links"]
                     console.print(
-                        f"demo: seeded {', '.join(snap['result']['steps'])} ({', '.join(snap['result']['links'])})",
+                        f"demo: seeded {', '.join(steps)} ({', '.join(links)})",
                         soft_wrap=True,
                         highlight=False,
                     )

@@ -9,8 +9,9 @@ B ?=
 
 .PHONY: setup system-packages run test lint bench artifacts clean
 
-# Debian packages some features need (ffmpeg cuts video at keyframes); installed only if missing.
-DEB_PACKAGES := ffmpeg
+# Debian packages some features need (ffmpeg cuts video at keyframes; the dashboard tests drive
+# Chromium); installed only if missing.
+DEB_PACKAGES := ffmpeg chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: system-packages $(PY_STAMP) $(NPM_STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,8 +94,15 @@ def test_reset_asks_before_erasing(home: Path) -> None:
 
 
 def test_up_runs_until_interrupted(home: Path) -> None:
+    with socket.socket() as probe:  # a free port: never the default 8480 a real `aiweb3 up` may hold
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
     proc = subprocess.Popen(
-        [*AIWEB3, "up"], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*AIWEB3, "up", "--port", port, "--no-demo"],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

@@ -43,15 +43,19 @@ def deploy(
 
 def up(
     account: str | None = typer.Option(None, help="Deployer: keystore name/address or dev:N."),
+    host: str | None = typer.Option(None, help="Address to serve on (default 127.0.0.1; AIWEB3_API_HOST)."),
+    port: int | None = typer.Option(None, help="Port to serve on (default 8480; AIWEB3_API_PORT)."),
+    demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed a signed demo file on the first run."),
+    max_upload_mb: int = typer.Option(256, help="Largest upload the API accepts, in MiB."),
+    cors_origin: list[str] = typer.Option(
+        [], help="Allow browser calls from this origin (repeat); none by default."
+    ),
 ) -> None:
-    """Start (or find) the node, deploy the contracts, and run until Ctrl-C."""
+    """Start (or find) the node, deploy the contracts, serve the API and dashboard until Ctrl-C."""
+    from aiweb3.server import ServerConfig, Services, serve
+    from aiweb3.server.demo import seed_demo
+
     ctx = Context()
-    started_here = ctx.is_local and ctx.node.info() is None
-    deployments = _deploy(ctx, account)
-    console.print(_table(ctx, deployments))
-    console.print(f"chain: {ctx.chain.url} (chain id {ctx.chain.chain_id}, head {ctx.chain.block_number()})")
-    console.print(f"state: {ctx.settings.home}")
-    console.print("[bold green]aiweb3 is up.[/bold green] Press Ctrl-C to stop.")
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -59,7 +63,59 @@ def up(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    stop.wait()
+    started_here = ctx.is_local and ctx.node.info() is None
+    deployments = _deploy(ctx, account)
+    console.print(_table(ctx, deployments))
+    console.print(f"chain: {ctx.chain.url} (chain id {ctx.chain.chain_id}, head {ctx.chain.block_number()})")
+    console.print(f"state: {ctx.settings.home}")
+    config = ServerConfig(
+        home=ctx.settings.home,
+        host=host or ctx.settings.api_host,
+        port=port if port is not None else ctx.settings.api_port,
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+        cors_origins=tuple(cors_origin),
+    )
+    services = Services.open(config, ctx.chain)
+    try:
+        server = serve(services)
+    except BaseException:
+        services.close()
+        _stop_node(ctx, started_here)
+        raise
+    try:
+        if demo and not stop.is_set():
+            job = seed_demo(services)
+            if job is not None:
+                snap = services.jobs.wait(job.id, timeout=120)
+                if snap["state"] == "succeeded":
+                    steps, links = snap["result"]["steps"], snap["result"]["links"]
+                    console.print(
+                        f"demo: seeded {', '.join(steps)} ({', '.join(links)})",
+                        soft_wrap=True,
+                        highlight=False,
+                    )
+                else:
+                    err_console.print(f"[yellow]demo not seeded:[/yellow] {snap['message']}")
+        if config.host not in ("127.0.0.1", "localhost", "::1"):
+            err_console.print(
+                f"[yellow]serving on {config.host}: the dashboard and read routes are reachable from "
+                "the network; write routes still need a token[/yellow]"
+            )
+        if not services.tokens.list():
+            console.print("write routes need an API token: create one with `aiweb3 token new`")
+        console.print(f"dashboard: {server.url}", soft_wrap=True, highlight=False)
+        console.print(
+            f"API: {server.url}/api (reference at {server.url}/docs)", soft_wrap=True, highlight=False
+        )
+        console.print("[bold green]aiweb3 is up.[/bold green] Press Ctrl-C to stop.")
+        stop.wait()
+    finally:
+        server.stop()
+        console.print("server stopped")
+        _stop_node(ctx, started_here)
+
+
+def _stop_node(ctx: Context, started_here: bool) -> None:
     if started_here:
         ctx.node.stop()
         console.print("node stopped; state saved")

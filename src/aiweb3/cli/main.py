@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from aiweb3.cli import account, ask, chaincmd, content, dataset, index, metric, node, zkml
+from aiweb3.cli import account, ask, chaincmd, content, dataset, index, metric, node, token, zkml
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -49,6 +49,7 @@ app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 app.add_typer(content.app, name="content")
 app.add_typer(dataset.app, name="dataset")
+app.add_typer(token.app, name="token")
 chaincmd.register(app)
 zkml.register(app)
 app.add_typer(index.app, name="index")

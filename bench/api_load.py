@@ -1,0 +1,187 @@
+"""Load on the HTTP API over loopback versus the same feature functions called in-process (issue 9).
+
+``aiweb3 up`` runs in its own process (node, contracts, demo, API). For each route (three read
+routes and ``POST /api/verify`` of the demo's signed WAV with its sidecar), CONCURRENCY client
+threads call that server for SLICE seconds, then the same threads call
+the function the route wraps for SLICE seconds, alternating for ROUNDS rounds (~30 s in all by
+default). Each comparison prints p50 and p99 latency (ms) and requests per second; the ratio
+ours/peer is the server's overhead (HTTP, JSON, multipart, thread hand-off).
+
+Environment: BENCH_ROUNDS (3), BENCH_SLICE seconds (1.25), BENCH_CONCURRENCY (4).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _common import log, report
+
+from aiweb3.chain import Chain, LocalNode, NodeConfig
+from aiweb3.provenance import sidecar_path, verify_file
+from aiweb3.server import ServerConfig, Services, chaininfo
+from aiweb3.server.routers.overview import overview_data
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SLICE = float(os.environ.get("BENCH_SLICE", "1.25"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _load(
+    call: Callable[[Any], object], make_ctx: Callable[[], Any], seconds: float
+) -> tuple[list[float], float]:
+    """Run ``call`` from CONCURRENCY threads for ``seconds``; returns latencies (s) and requests/s."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def worker() -> None:
+        ctx = make_ctx()
+        mine: list[float] = []
+        try:
+            while time.perf_counter() < stop_at:
+                start = time.perf_counter()
+                call(ctx)
+                mine.append(time.perf_counter() - start)
+        finally:
+            if isinstance(ctx, httpx.Client):
+                ctx.close()
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, len(latencies) / (time.perf_counter() - started)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _start_up(home: Path, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
+    env.update({"AIWEB3_HOME": str(home), "COLUMNS": "200"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiweb3.cli.main", "up", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "aiweb3 is up" in line:
+            return proc
+    raise SystemExit("`aiweb3 up` did not start")
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="aiweb3-bench-api-"))
+    port = _free_port()
+    proc = _start_up(home, port)
+    services = None
+    try:
+        info = LocalNode(NodeConfig(home=home)).info()
+        assert info is not None
+        services = Services.open(ServerConfig(home=home, port=port), Chain(info.url))
+        entry = services.library.entries()[0]
+        file_bytes = entry.path.read_bytes()
+        sidecar_bytes = entry.sidecar.read_bytes()
+        url = f"http://127.0.0.1:{port}"
+        log(f"`aiweb3 up` at {url}; {CONCURRENCY} threads, {ROUNDS} rounds x {SLICE} s per side and route")
+
+        def client() -> httpx.Client:
+            return httpx.Client(base_url=url, timeout=30)
+
+        def get(path: str) -> Callable[[httpx.Client], object]:
+            def call(c: httpx.Client) -> object:
+                r = c.get(path)
+                r.raise_for_status()
+                return r.json()
+
+            return call
+
+        def post_verify(c: httpx.Client) -> object:
+            files = {"file": (entry.path.name, file_bytes), "sidecar": ("s.aiw.json", sidecar_bytes)}
+            r = c.post("/api/verify", files=files)
+            r.raise_for_status()
+            assert r.json()["ok"] is True
+            return r
+
+        def verify_in_process(_: object) -> object:
+            # the same work the route does: write the upload and its sidecar to disk, verify, clean up
+            tmp = Path(tempfile.mkdtemp(dir=home))
+            try:
+                path = tmp / entry.path.name
+                path.write_bytes(file_bytes)
+                sidecar_path(path).write_bytes(sidecar_bytes)
+                report_ = verify_file(path, registry=services.registry)
+                assert report_.ok
+                return report_.to_json()
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+        routes: list[tuple[str, Callable[[Any], object], Callable[[Any], object], str]] = [
+            ("get_overview", get("/api/overview"), lambda _: overview_data(services), "overview_data()"),
+            (
+                "get_content",
+                get("/api/content"),
+                lambda _: [e.to_json() for e in services.library.entries()],
+                "ContentLibrary.entries()",
+            ),
+            (
+                "get_blocks",
+                get("/api/chain/blocks?count=20"),
+                lambda _: chaininfo.recent_blocks(services, 20),
+                "chaininfo.recent_blocks()",
+            ),
+            ("post_verify", post_verify, verify_in_process, "provenance.verify_file()"),
+        ]
+        for name, http_call, local_call, peer_name in routes:
+            ours: dict[str, list[float]] = {"p50": [], "p99": [], "rps": []}
+            peer: dict[str, list[float]] = {"p50": [], "p99": [], "rps": []}
+            for _ in range(ROUNDS):
+                for side, call, ctx in ((ours, http_call, client), (peer, local_call, lambda: None)):
+                    lat, rps = _load(call, ctx, SLICE)
+                    side["p50"].append(_pct(lat, 0.50))
+                    side["p99"].append(_pct(lat, 0.99))
+                    side["rps"].append(rps)
+            http_ms, local_ms = statistics.median(ours["p50"]), statistics.median(peer["p50"])
+            log(f"{name}: http p50 {http_ms:.2f} ms, in-process {local_ms:.2f} ms")
+            label = f"in-process {peer_name}"
+            report("api_load", f"{name}_p50_ms", ours["p50"], label, peer["p50"], "lower")
+            report("api_load", f"{name}_p99_ms", ours["p99"], label, peer["p99"], "lower")
+            report("api_load", f"{name}_req_per_s", ours["rps"], label, peer["rps"], "higher")
+    finally:
+        if services is not None:
+            services.close()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Every dashboard section, in navigation order. A landing feature adds its module here.
+
+To plug in a feature: write ``routers/<feature>.py`` exposing ``feature = Feature(...)`` (an API
+router calling the feature's public names, a page router, ``templates/<feature>.html``), then
+replace its placeholder below with ``<feature>.feature``.
+"""
+
+from aiweb3.server.features import Feature
+from aiweb3.server.routers import apidocs, chain, content, jobs, overview, placeholders, verify
+
+__all__ = ["FEATURES"]
+
+FEATURES: list[Feature] = [
+    overview.feature,
+    chain.feature,
+    placeholders.MODELS,
+    content.feature,
+    placeholders.DATASETS,
+    placeholders.AGENTS,
+    placeholders.ANALYTICS,
+    jobs.feature,
+    verify.feature,
+    apidocs.feature,
+]

@@ -1,0 +1,102 @@
+"""Jobs: ids, progress, results; ``GET /api/jobs/{id}`` and a server-sent-events stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from aiweb3.server.features import Feature
+from aiweb3.server.http import ApiError, services_of
+from aiweb3.server.jobs import TERMINAL, Job
+from aiweb3.server.pages import render
+
+__all__ = ["feature"]
+
+api = APIRouter(tags=["jobs"])
+pages = APIRouter()
+
+KEEPALIVE_SECONDS = 10.0
+
+
+def _job(request: Request, job_id: str) -> Job:
+    job = services_of(request).jobs.get(job_id)
+    if job is None:
+        raise ApiError(
+            404, f"no job {job_id!r} (finished jobs are kept until the server restarts)", field="job_id"
+        )
+    return job
+
+
+@api.get("/jobs", summary="Recent jobs, newest first")
+def list_jobs(request: Request) -> dict[str, Any]:
+    """Every job the server remembers."""
+    services = services_of(request)
+    return {"jobs": [j.snapshot() for j in services.jobs.list()], "counts": services.jobs.counts()}
+
+
+@api.get("/jobs/{job_id}", summary="One job: state, progress, result or error")
+def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    """The job's snapshot."""
+    return _job(request, job_id).snapshot()
+
+
+@api.get("/jobs/{job_id}/events", summary="Server-sent events: the job's progress until it ends")
+async def job_events(request: Request, job_id: str) -> StreamingResponse:
+    """``event: progress`` on every change and a final ``event: done``; comments keep it alive."""
+    job = _job(request, job_id)
+    manager = services_of(request).jobs
+
+    async def stream() -> AsyncIterator[str]:
+        seen = -1
+        while True:
+            snap = await run_in_threadpool(manager.wait_change, job, seen, KEEPALIVE_SECONDS)
+            if await request.is_disconnected():
+                return
+            if snap["version"] == seen:
+                yield ": keep-alive\n\n"
+                continue
+            seen = snap["version"]
+            final = snap["state"] in TERMINAL
+            yield f"event: {'done' if final else 'progress'}\ndata: {json.dumps(snap)}\n\n"
+            if final:
+                return
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@pages.get("/jobs", response_class=HTMLResponse)
+def jobs_page(request: Request) -> HTMLResponse:
+    """The job list."""
+    services = services_of(request)
+    return render(
+        request,
+        "jobs.html",
+        "jobs",
+        jobs=[j.snapshot() for j in services.jobs.list()],
+        counts=services.jobs.counts(),
+    )
+
+
+@pages.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: str) -> HTMLResponse:
+    """One job with live progress."""
+    return render(request, "job.html", "jobs", job=_job(request, job_id).snapshot())
+
+
+feature = Feature(
+    "jobs",
+    "Jobs",
+    "/jobs",
+    "Long work (signing, anchoring, proving) with live progress.",
+    api=api,
+    pages=pages,
+)

@@ -1,0 +1,74 @@
+"""Overview: chain head, deployed contracts, counts, recent activity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from aiweb3.server import chaininfo
+from aiweb3.server.features import Feature
+from aiweb3.server.http import services_of
+from aiweb3.server.pages import render
+from aiweb3.server.services import Services
+
+__all__ = ["feature", "overview_data"]
+
+api = APIRouter(tags=["overview"])
+pages = APIRouter()
+
+
+def overview_data(services: Services) -> dict[str, Any]:
+    """Chain summary, contracts and counts."""
+    entries = services.library.entries()
+    contracts = chaininfo.contracts(services)
+    head = chaininfo.summary(services)
+    return {
+        "chain": head,
+        "contracts": contracts,
+        "counts": {
+            "blocks": head["head"] + 1,
+            "contracts": len(contracts),
+            "content": len(entries),
+            "anchored": sum(1 for e in entries if e.signed.anchoring is not None),
+            "verifications": services.verifications,
+            "jobs": services.jobs.counts(),
+            "tokens": len(services.tokens.list()),
+        },
+    }
+
+
+@api.get("/health", summary="Liveness: the server answers and reaches the chain")
+def health(request: Request) -> dict[str, Any]:
+    """``{"ok": true, "chain_id", "head"}``."""
+    services = services_of(request)
+    return {"ok": True, "chain_id": services.chain.chain_id, "head": services.chain.block_number()}
+
+
+@api.get("/overview", summary="Chain head, deployed contracts and counts")
+def overview(request: Request) -> dict[str, Any]:
+    """What the overview page shows, as JSON."""
+    return overview_data(services_of(request))
+
+
+@pages.get("/", response_class=HTMLResponse)
+def overview_page(request: Request) -> HTMLResponse:
+    """The dashboard's front page."""
+    services = services_of(request)
+    data = overview_data(services)
+    blocks = chaininfo.recent_blocks(services, 30)
+    return render(
+        request,
+        "overview.html",
+        "overview",
+        blocks=list(reversed(blocks)),
+        content=[e.to_json() for e in services.library.entries()[:5]],
+        jobs=[j.snapshot() for j in services.jobs.list()[:5]],
+        **data,
+    )
+
+
+feature = Feature(
+    "overview", "Overview", "/", "Chain head, contracts and what happened lately.", api=api, pages=pages
+)

@@ -1,0 +1,144 @@
+"""What the routers share: settings, the chain, the server's creator key, tokens, jobs, content.
+
+Built once per app by :func:`Services.open` and passed to routers through ``app.state``;
+there is no module-level state.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from aiweb3.chain import Chain, Deployments, Keystore
+from aiweb3.config import LOCAL_CHAIN_ID
+from aiweb3.errors import AIWeb3Error, DeploymentError
+from aiweb3.files import atomic_write_text
+from aiweb3.provenance import CreatorRegistry
+from aiweb3.server.jobs import JobManager
+from aiweb3.server.library import ContentLibrary
+from aiweb3.server.tokens import TokenStore
+
+__all__ = ["DEFAULT_MAX_UPLOAD", "ServerConfig", "Services"]
+
+DEFAULT_MAX_UPLOAD = 256 * 1024 * 1024
+_CREATOR = "creator"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """How the service runs.
+
+    Attributes:
+        home: ``AIWEB3_HOME``; the server keeps its state in ``<home>/server``.
+        host, port: where it listens (127.0.0.1 unless told otherwise).
+        max_upload_bytes: the largest request body accepted (413 above it).
+        cors_origins: origins allowed to call the API from a browser (none by default).
+        job_workers: jobs running at once.
+    """
+
+    home: Path
+    host: str = "127.0.0.1"
+    port: int = 8480
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    cors_origins: tuple[str, ...] = ()
+    job_workers: int = 2
+
+    @property
+    def url(self) -> str:
+        """The base URL of the dashboard."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass
+class Services:
+    """Shared resources of one running server."""
+
+    config: ServerConfig
+    chain: Chain
+    tokens: TokenStore
+    jobs: JobManager
+    library: ContentLibrary
+    tx_lock: threading.Lock = field(default_factory=threading.Lock)
+    key_lock: threading.Lock = field(default_factory=threading.Lock)
+    verifications: int = 0
+
+    @classmethod
+    def open(cls, config: ServerConfig, chain: Chain) -> Services:
+        """Resources for ``config`` on ``chain`` (the system contracts must be deployed)."""
+        root = config.home / "server"
+        return cls(
+            config=config,
+            chain=chain,
+            tokens=TokenStore(config.home),
+            jobs=JobManager(workers=config.job_workers),
+            library=ContentLibrary(root / "content"),
+        )
+
+    @property
+    def home(self) -> Path:
+        """The state directory."""
+        return self.config.home
+
+    @property
+    def server_dir(self) -> Path:
+        """Where the server keeps its own state."""
+        return self.config.home / "server"
+
+    @property
+    def deployments(self) -> Deployments:
+        """The deployments file of the connected chain."""
+        return Deployments(self.home, self.chain.chain_id)
+
+    @cached_property
+    def registry(self) -> CreatorRegistry:
+        """The chain's CreatorRegistry."""
+        try:
+            return CreatorRegistry.from_home(self.chain, self.home)
+        except DeploymentError as exc:
+            raise DeploymentError(f"{exc} (the service needs the system contracts)") from None
+
+    @cached_property
+    def creator(self) -> LocalAccount:
+        """The server-held creator key; created on first use, encrypted at rest. It never leaves."""
+        with self.key_lock:
+            keystore = Keystore(self.server_dir / "keystore")
+            secret_file = self.server_dir / "creator.secret"
+            if not secret_file.exists():
+                atomic_write_text(secret_file, secrets.token_urlsafe(32), mode=0o600)
+            password = secret_file.read_text().strip()
+            if not any(e.name == _CREATOR for e in keystore.list()):
+                keystore.new(_CREATOR, password)
+            return keystore.unlock(_CREATOR, password)
+
+    @property
+    def creator_handle(self) -> str:
+        """The handle the server's key registers as (derived from its address, so unique)."""
+        return f"aiweb3-server-{self.creator.address[2:8].lower()}"
+
+    def ensure_creator_registered(self) -> str:
+        """Register the creator key's handle if needed (funding it on the local chain); returns it."""
+        reg = self.registry
+        status = reg.key_status(self.creator.address)
+        if status.registered:
+            return status.handle
+        with self.tx_lock:
+            if self.chain.chain_id == LOCAL_CHAIN_ID and self.chain.balance(self.creator.address) == 0:
+                self.chain.set_balance(self.creator.address, 100 * 10**18)
+            try:
+                reg.register(self.creator, self.creator_handle)
+            except AIWeb3Error as exc:
+                raise AIWeb3Error(
+                    f"the server's creator key {self.creator.address} could not register "
+                    f"@{self.creator_handle}: {exc}; fund the key with gas on this chain"
+                ) from None
+        return self.creator_handle
+
+    def close(self) -> None:
+        """Stop the job pool (running jobs finish)."""
+        self.jobs.close(wait=True)

@@ -1,0 +1,119 @@
+"""`aiweb3 up` serves the API and dashboard, seeds the demo once, stops cleanly, reuses state."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
+    env.update({"AIWEB3_HOME": str(home), "COLUMNS": "200"})
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    subprocess.run([*AIWEB3, "node", "stop"], env=_env(tmp_path), capture_output=True, timeout=60)
+
+
+def _start(home: Path, *args: str) -> tuple[subprocess.Popen[str], list[str]]:
+    proc = subprocess.Popen(
+        [*AIWEB3, "up", *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "aiweb3 is up" in line:
+            return proc, lines
+    proc.kill()
+    raise AssertionError(f"`aiweb3 up` did not come up: {lines} {proc.stderr.read() if proc.stderr else ''}")
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in out + err
+    return out
+
+
+def test_up_serves_the_dashboard_seeds_the_demo_once_and_reuses_state(home: Path) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc, lines = _start(home, "--port", str(port))
+    try:
+        assert any(f"dashboard: {url}" in line for line in lines), lines
+        assert any(line.startswith("demo: seeded content (/content/0x") for line in lines), lines
+        content = httpx.get(f"{url}/api/content", timeout=30).json()["content"]
+        assert [c["name"] for c in content] == ["demo-tone.wav"]
+        demo_id = content[0]["manifest_id"]
+        assert content[0]["anchored"]["block"] > 0
+        assert "demo-tone.wav" in httpx.get(f"{url}/content", timeout=30).text
+        made = subprocess.run(
+            [*AIWEB3, "token", "new", "--name", "e2e"],
+            env=_env(home),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert made.returncode == 0, made.stderr
+        token = made.stdout.strip()
+        assert token.startswith("aiw_") and token not in (home / "server" / "tokens.json").read_text()
+        r = httpx.post(f"{url}/api/content/anchor", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert r.status_code == 202
+        assert httpx.post(f"{url}/api/content/anchor", timeout=30).status_code == 401
+    finally:
+        out = _stop(proc)
+    assert "server stopped" in out and "node stopped" in out
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/api/health", timeout=5)
+
+    proc, lines = _start(home, "--port", str(port))
+    try:
+        assert not any(line.startswith("demo:") for line in lines), lines
+        assert "reused" in "".join(lines) or "AIUSD" in "".join(lines)
+        again = httpx.get(f"{url}/api/content", timeout=30).json()["content"]
+        assert [c["manifest_id"] for c in again] == [demo_id]
+    finally:
+        _stop(proc)
+
+
+def test_up_refuses_a_busy_port_with_one_line(home: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(
+            [*AIWEB3, "up", "--port", str(port), "--no-demo"],
+            env=_env(home),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr

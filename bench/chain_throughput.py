@@ -18,6 +18,8 @@ import httpx
 from _common import log, report  # bench/ is on sys.path when run as a script
 from eth_account import Account
 from web3 import Web3
+from web3.exceptions import TimeExhausted
+from web3.types import RPCEndpoint
 
 from aiweb3.chain import (
     Chain,
@@ -40,7 +42,12 @@ def plain_web3(url: str, token: str, abi: list, sender: str, recipients: list[st
     started = time.perf_counter()
     for i in range(N):
         tx = contract.functions.transfer(recipients[i % len(recipients)], 1).transact({"from": sender})
-        w3.eth.wait_for_transaction_receipt(tx, poll_latency=0.005)
+        while True:
+            try:
+                w3.eth.wait_for_transaction_receipt(tx, timeout=0.25, poll_latency=0.005)
+                break
+            except TimeExhausted:  # anvil's missed automine wake-up (foundry issue #10122)
+                w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     return N / (time.perf_counter() - started)
 
 

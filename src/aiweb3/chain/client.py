@@ -454,7 +454,7 @@ class Chain:
             elif time.monotonic() - last_progress > 0.25 and self._anvil_automine():
                 # anvil's automine sometimes misses the wake-up for transactions that arrive
                 # while it is mining a block; they then wait for the next transaction. Mining
-                # one block by hand flushes them (seen with anvil 1.7.1 under batched sends).
+                # one block by hand flushes them (foundry-rs/foundry issue #10122; seen here with 1.7.1).
                 self.rpc("evm_mine", [])
                 last_progress = time.monotonic()
             pending = missing

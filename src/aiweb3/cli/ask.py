@@ -17,7 +17,7 @@ from aiweb3.indexer.ask import Asker
 from aiweb3.indexer.explain import explain_sql
 from aiweb3.llm import LLMConfig, load_model
 
-__all__ = ["ask", "register"]
+__all__ = ["ask"]
 
 _SQL_START = re.compile(r"^\s*(select|with|from)\b", re.I)
 
@@ -78,8 +78,3 @@ def ask(
     if explain:
         console.print(explain_sql(answer.sql, model))
     console.print(render_rows(answer.columns, answer.rows))
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``ask`` to ``app``."""
-    app.command("ask")(ask)

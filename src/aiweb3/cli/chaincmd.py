@@ -12,7 +12,7 @@ from rich.table import Table
 from aiweb3.chain import Deployment, deploy_system
 from aiweb3.cli.context import Context, console, err_console
 
-__all__ = ["register"]
+__all__ = ["deploy", "up"]
 
 
 def _deploy(ctx: Context, account: str | None) -> dict[str, Deployment]:
@@ -121,9 +121,3 @@ def _stop_node(ctx: Context, started_here: bool) -> None:
         console.print("node stopped; state saved")
     else:
         console.print("stopped (the node was already running before and keeps running)")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the top-level commands to ``app``."""
-    app.command()(deploy)
-    app.command()(up)

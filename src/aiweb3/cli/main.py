@@ -1,23 +1,68 @@
-"""Entry point: builds the Typer app from one module per command group.
+"""Entry point: the Typer app, with one module per command group, imported on first use.
 
 User errors (:class:`AIWeb3Error`) print one line on stderr and exit 1, never a traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from aiweb3.cli import account, ask, chaincmd, content, dataset, index, metric, node, token, zkml
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+#: Every top-level command: name -> (module, attribute). The attribute is a Typer app (a
+#: command group) or a function (a single command). A module is imported only when its command
+#: runs, so `aiweb3 node status` does not load ezkl, DuckDB or FastAPI.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "up": ("aiweb3.cli.chaincmd", "up"),
+    "deploy": ("aiweb3.cli.chaincmd", "deploy"),
+    "node": ("aiweb3.cli.node", "app"),
+    "account": ("aiweb3.cli.account", "app"),
+    "token": ("aiweb3.cli.token", "app"),
+    "model": ("aiweb3.cli.zkml", "model_app"),
+    "srs": ("aiweb3.cli.zkml", "srs_app"),
+    "content": ("aiweb3.cli.content", "app"),
+    "dataset": ("aiweb3.cli.dataset", "app"),
+    "index": ("aiweb3.cli.index", "app"),
+    "metric": ("aiweb3.cli.metric", "app"),
+    "ask": ("aiweb3.cli.ask", "ask"),
+}
+
+
+class _LazyGroup(TyperGroup):
+    """A Typer group whose subcommands are loaded from :data:`COMMANDS` on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        loaded = super().get_command(ctx, cmd_name)
+        if loaded is not None or cmd_name not in COMMANDS:
+            return loaded
+        module, attr = COMMANDS[cmd_name]
+        target = getattr(importlib.import_module(module), attr)
+        if isinstance(target, typer.Typer):
+            command = typer.main.get_command(target)
+        else:
+            holder = typer.Typer(add_completion=False)
+            holder.command(cmd_name)(target)
+            command = typer.main.get_command(holder)
+        command.name = cmd_name
+        self.add_command(command, cmd_name)
+        return command
+
 
 app = typer.Typer(
+    cls=_LazyGroup,
     name="aiweb3",
     help="Verifiable AI on Ethereum-style chains: a local node, contracts, proofs and payments.",
     no_args_is_help=True,
@@ -43,18 +88,6 @@ def _global_options(
         os.environ["AIWEB3_CHAIN_ID"] = str(chain_id)
     if home is not None:
         os.environ["AIWEB3_HOME"] = str(home)
-
-
-app.add_typer(node.app, name="node")
-app.add_typer(account.app, name="account")
-app.add_typer(content.app, name="content")
-app.add_typer(dataset.app, name="dataset")
-app.add_typer(token.app, name="token")
-chaincmd.register(app)
-zkml.register(app)
-app.add_typer(index.app, name="index")
-app.add_typer(metric.app, name="metric")
-ask.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from aiweb3.errors import InputError, ProofError
 if TYPE_CHECKING:
     from aiweb3.zkml import CompiledModel
 
-__all__ = ["model_app", "register", "srs_app"]
+__all__ = ["model_app", "srs_app"]
 
 model_app = typer.Typer(
     help="Verifiable inference: compile, register, prove and verify models.", no_args_is_help=True
@@ -328,9 +328,3 @@ def srs_import(file: Path = typer.Argument(..., help="A ceremony SRS file (e.g. 
     ctx = Context()
     entry = zk.ZkmlHome(ctx.settings.home).srs.import_file(file)
     console.print(f"imported SRS for logrows {entry.logrows}: {entry.cid}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``model`` and ``srs`` to the main app."""
-    app.add_typer(model_app, name="model")
-    app.add_typer(srs_app, name="srs")

@@ -9,8 +9,8 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -41,10 +41,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 class _LazyGroup(TyperGroup):
     """A Typer group whose subcommands are loaded from :data:`COMMANDS` on demand."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    # Typer vendors its own click; its Context/Command types are private, hence Any here.
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         loaded = super().get_command(ctx, cmd_name)
         if loaded is not None or cmd_name not in COMMANDS:
             return loaded

@@ -10,6 +10,9 @@ Goal (issue 2): aiweb3 >= 20x plain web3.py and >= 0.7x the ceiling.
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +36,7 @@ from aiweb3.chain import (
 )
 
 N = 2000
-ROUNDS = 3
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def plain_web3(url: str, token: str, abi: list, sender: str, recipients: list[str]) -> float:
@@ -118,6 +121,8 @@ def ceiling(chain: Chain, usd, recipients: list[str], sender_index: int) -> floa
 
 
 def main() -> None:
+    # a terminated benchmark still stops its node (the finally below runs on SystemExit)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     home = Path(tempfile.mkdtemp(prefix="aiweb3-bench-"))
     node = LocalNode(NodeConfig(home=home))
     info = node.start()

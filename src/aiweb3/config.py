@@ -45,7 +45,7 @@ class Settings:
     rpc_url: str | None = None
     chain_id: int | None = None
     account: str | None = None
-    state_interval: int = 1
+    state_interval: int = 5
     api_host: str = "127.0.0.1"
     api_port: int = 8480
 
@@ -83,7 +83,7 @@ class Settings:
                 rpc_url=values.get("rpc_url") or None,
                 chain_id=int(values["chain_id"]) if values.get("chain_id") else None,
                 account=values.get("account") or None,
-                state_interval=int(values.get("state_interval", 1)),
+                state_interval=int(values.get("state_interval", 5)),
                 api_host=str(values.get("api_host", "127.0.0.1")),
                 api_port=int(values.get("api_port", 8480)),
             )

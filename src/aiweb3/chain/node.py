@@ -48,7 +48,7 @@ class NodeConfig:
     home: Path
     port: int = 0
     chain_id: int = LOCAL_CHAIN_ID
-    state_interval: int = 1
+    state_interval: int = 5
     accounts: int = 10
     block_time: float | None = None
     gas_limit: int = 60_000_000

@@ -19,6 +19,7 @@ from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import AIWeb3Error, DeploymentError
 from aiweb3.files import atomic_write_text
 from aiweb3.provenance import CreatorRegistry
+from aiweb3.server.analytics import IndexFollower, default_index_path
 from aiweb3.server.jobs import JobManager
 from aiweb3.server.library import ContentLibrary
 from aiweb3.server.tokens import TokenStore
@@ -67,6 +68,7 @@ class Services:
     tx_lock: threading.Lock = field(default_factory=threading.Lock)
     key_lock: threading.Lock = field(default_factory=threading.Lock)
     verifications: int = 0
+    index: IndexFollower | None = None
 
     @classmethod
     def open(cls, config: ServerConfig, chain: Chain) -> Services:
@@ -139,6 +141,20 @@ class Services:
                 ) from None
         return self.creator_handle
 
+    def start_indexer(self, path: Path | None = None, *, poll_interval: float = 1.0) -> IndexFollower:
+        """Follow the chain into ``<home>/index/index.duckdb`` (or ``path``) from a background thread.
+
+        Raises:
+            IndexerError: another process (an ``aiweb3 index run --follow``) holds the database.
+        """
+        if self.index is None:
+            where = path or default_index_path(self.home)
+            self.index = IndexFollower(self.chain, where, poll_interval=poll_interval).start()
+        return self.index
+
     def close(self) -> None:
-        """Stop the job pool (running jobs finish)."""
+        """Stop the job pool (running jobs finish), then the indexer."""
         self.jobs.close(wait=True)
+        if self.index is not None:
+            self.index.stop()
+            self.index = None

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from aiweb3.errors import AIWeb3Error
 from aiweb3.server import chaininfo
 from aiweb3.server.features import Feature
 from aiweb3.server.http import services_of
@@ -35,8 +36,28 @@ def overview_data(services: Services) -> dict[str, Any]:
             "verifications": services.verifications,
             "jobs": services.jobs.counts(),
             "tokens": len(services.tokens.list()),
+            **_feature_counts(services),
         },
     }
+
+
+def _feature_counts(services: Services) -> dict[str, int | None]:
+    """Registered models, verified inferences and data sets (None when a contract is missing)."""
+    from aiweb3.datasets import DatasetPool
+    from aiweb3.zkml import ModelRegistryClient
+
+    out: dict[str, int | None] = {"models": None, "inferences": None, "datasets": None}
+    try:
+        reg = ModelRegistryClient.from_home(services.chain, services.home)
+        out["models"] = int(services.chain.call(reg.contract.functions.modelCount()))
+        out["inferences"] = len(reg.inferences())
+    except AIWeb3Error:
+        pass
+    try:
+        out["datasets"] = len(DatasetPool.from_home(services.chain, services.home).dataset_ids())
+    except AIWeb3Error:
+        pass
+    return out
 
 
 @api.get("/health", summary="Liveness: the server answers and reaches the chain")

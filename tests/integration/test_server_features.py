@@ -76,7 +76,9 @@ def finish(client: httpx.Client, reply: httpx.Response) -> dict[str, Any]:
     return snap
 
 
-def test_demo_model_is_registered_with_a_verified_inference(client: httpx.Client, demo_model: dict[str, Any]) -> None:
+def test_demo_model_is_registered_with_a_verified_inference(
+    client: httpx.Client, demo_model: dict[str, Any]
+) -> None:
     assert demo_model["registered"]["owner"]
     assert demo_model["compiled"]["logrows"] > 0
     assert demo_model["verified_inferences"] >= 1
@@ -102,7 +104,9 @@ def test_model_routes_check_tokens_ids_and_input(
     assert again.status_code == 409
     bad = client.post(f"/api/models/{mid}/prove", json={"inputs": "x"}, headers=auth)
     assert bad.status_code == 422 and bad.json()["field"] == "inputs"
-    wrong_shape = finish(client, client.post(f"/api/models/{mid}/prove", json={"inputs": [1.0, 2.0]}, headers=auth))
+    wrong_shape = finish(
+        client, client.post(f"/api/models/{mid}/prove", json={"inputs": [1.0, 2.0]}, headers=auth)
+    )
     assert wrong_shape["state"] == "failed"
     assert "input" in wrong_shape["error"]["message"]
 
@@ -154,7 +158,9 @@ def test_compile_an_uploaded_onnx_and_a_broken_one(
     onnx = (EXAMPLE_DIR / "mlp.onnx").read_bytes()
     samples = json.dumps({"samples": SAMPLES[:8]}).encode()
     files = {"onnx": ("mlp.onnx", onnx), "samples": ("s.json", samples)}
-    snap = finish(client, client.post("/api/models", files=files, data={"name": "breast-cancer-mlp"}, headers=auth))
+    snap = finish(
+        client, client.post("/api/models", files=files, data={"name": "breast-cancer-mlp"}, headers=auth)
+    )
     assert snap["state"] == "succeeded", snap
     assert snap["result"]["model_id"] == demo_model["model_id"]  # same ONNX and samples: the same commitment
     broken = {"onnx": ("bad.onnx", b"not onnx at all"), "samples": ("s.json", samples)}
@@ -165,7 +171,11 @@ def test_compile_an_uploaded_onnx_and_a_broken_one(
 
 
 def test_analytics_follow_the_chain_and_answer_questions(
-    server: ServerHandle, client: httpx.Client, demo_model: dict[str, Any], chain: Chain, accounts: list[LocalAccount]
+    server: ServerHandle,
+    client: httpx.Client,
+    demo_model: dict[str, Any],
+    chain: Chain,
+    accounts: list[LocalAccount],
 ) -> None:
     index = server.services.index
     assert index is not None
@@ -180,7 +190,7 @@ def test_analytics_follow_the_chain_and_answer_questions(
             for _ in range(5):
                 chain.set_balance(accounts[5].address, 10**18)
                 chain.rpc("evm_mine", [])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     writer = threading.Thread(target=traffic)
@@ -216,7 +226,11 @@ def test_datasets_list_the_pool(
     pool.contribute(accounts[8], dataset_id, b"\x01" * 32, b"\x02" * 32, accounts[8].address)
     listed = client.get("/api/datasets").json()["datasets"]
     mine = next(d for d in listed if d["dataset_id"] == dataset_id)
-    assert mine["schema"] == MEDICAL_RECORD.id and mine["pending"] == 1 and mine["creator"] == accounts[6].address
+    assert (
+        mine["schema"] == MEDICAL_RECORD.id
+        and mine["pending"] == 1
+        and mine["creator"] == accounts[6].address
+    )
     detail = client.get(f"/api/datasets/{dataset_id}").json()
     assert [c["status"] for c in detail["contributions"]] == ["pending"]
     assert detail["contributions"][0]["payee"] == accounts[8].address

@@ -7,7 +7,6 @@ import threading
 from types import FrameType
 
 import typer
-
 from rich.table import Table
 
 from aiweb3.chain import Deployment, deploy_system
@@ -47,7 +46,11 @@ def up(
     account: str | None = typer.Option(None, help="Deployer: keystore name/address or dev:N."),
     host: str | None = typer.Option(None, help="Address to serve on (default 127.0.0.1; AIWEB3_API_HOST)."),
     port: int | None = typer.Option(None, help="Port to serve on (default 8480; AIWEB3_API_PORT)."),
-    demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed the demo (a signed file, a model with a verified inference) on the first run."),
+    demo: bool = typer.Option(
+        True,
+        "--demo/--no-demo",
+        help="Seed the demo (a signed file, a model with a verified inference) on the first run.",
+    ),
     max_upload_mb: int = typer.Option(256, help="Largest upload the API accepts, in MiB."),
     cors_origin: list[str] = typer.Option(
         [], help="Allow browser calls from this origin (repeat); none by default."
@@ -85,7 +88,9 @@ def up(
         if index:
             try:
                 follower = services.start_indexer()
-                console.print(f"indexer: following the chain into {follower.path}", soft_wrap=True, highlight=False)
+                console.print(
+                    f"indexer: following the chain into {follower.path}", soft_wrap=True, highlight=False
+                )
             except IndexerError as exc:
                 err_console.print(f"[yellow]analytics off:[/yellow] {exc}")
         server = serve(services)

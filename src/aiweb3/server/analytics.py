@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -132,10 +132,8 @@ class IndexFollower:
     def status(self) -> dict[str, Any]:
         """Running, last indexed block, chain head, the latest error."""
         last = -1
-        try:
+        with suppress(AIWeb3Error, duckdb.Error):
             last = self.last_block()
-        except (AIWeb3Error, duckdb.Error):
-            pass
         return {
             "running": self.running,
             "last_block": last,
@@ -151,7 +149,13 @@ class IndexFollower:
             cur = con.execute(f"SELECT * FROM {metric.name} LIMIT {int(limit)}")
             columns = [d[0] for d in cur.description or []]
             rows = [[_plain(v) for v in r] for r in cur.fetchall()]
-        return {"name": metric.name, "title": metric.title, "description": metric.description, "columns": columns, "rows": rows}
+        return {
+            "name": metric.name,
+            "title": metric.title,
+            "description": metric.description,
+            "columns": columns,
+            "rows": rows,
+        }
 
     def charts(self) -> list[dict[str, Any]]:
         """The page's small charts: labels and values from the metric library."""

@@ -160,7 +160,9 @@ def _proofs_of(services: Services, model_id: str) -> list[dict[str, Any]]:
         except ValueError:
             continue
         if str(data.get("model_id", "")).lower() == model_id:
-            out.append({"proof_id": path.stem, "outputs": data.get("outputs"), "created": data.get("created")})
+            out.append(
+                {"proof_id": path.stem, "outputs": data.get("outputs"), "created": data.get("created")}
+            )
     return sorted(out, key=lambda p: p["created"] or 0, reverse=True)
 
 
@@ -204,7 +206,9 @@ def compile_job(services: Services, staging: Path, onnx: Path, samples: list[Any
     return run
 
 
-def register_model(services: Services, model_id: str, *, name: str | None = None, price: int = 0) -> dict[str, Any]:
+def register_model(
+    services: Services, model_id: str, *, name: str | None = None, price: int = 0
+) -> dict[str, Any]:
     """Register a compiled model with the server's key as owner; returns the registry's record."""
     model = load_compiled(services, model_id)
     if model is None:
@@ -247,7 +251,9 @@ def prove_job(services: Services, model_id: str, inputs: Any, *, onchain: bool) 
             progress.update(3, total, "verifying on chain (verifyInference)")
             with services.tx_lock:
                 _fund(services)
-                check = proof.verify_onchain(services.chain, signer=services.creator, registry=registry(services))
+                check = proof.verify_onchain(
+                    services.chain, signer=services.creator, registry=registry(services)
+                )
             result["onchain"] = {"tx_hash": check.tx_hash, "gas_used": check.gas_used}
         progress.update(total, total, "proved" + (" and verified on chain" if onchain else ""))
         result["links"] = [result["download"], f"/models/{model.model_id}"]

@@ -120,7 +120,8 @@ class ProofVerifier:
             {
                 "name": "registered",
                 "ok": not record.deprecated,
-                "detail": f"{record.name} owned by {record.owner}" + (" (deprecated)" if record.deprecated else ""),
+                "detail": f"{record.name} owned by {record.owner}"
+                + (" (deprecated)" if record.deprecated else ""),
             }
         )
         try:
@@ -136,7 +137,12 @@ class ProofVerifier:
             if ok
             else f"REJECTED: the proof does not verify for model {record.name} ({proof.model_id[:10]}…)"
         )
-        return {**out, "ok": ok, "verdict": verdict, "registered": {"name": record.name, "owner": record.owner}}
+        return {
+            **out,
+            "ok": ok,
+            "verdict": verdict,
+            "registered": {"name": record.name, "owner": record.owner},
+        }
 
 
 def _flat(values: Any) -> list[float]:

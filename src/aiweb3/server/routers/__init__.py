@@ -6,7 +6,18 @@ replace its placeholder below with ``<feature>.feature``.
 """
 
 from aiweb3.server.features import Feature
-from aiweb3.server.routers import analytics, apidocs, chain, content, datasets, jobs, models, overview, placeholders, verify
+from aiweb3.server.routers import (
+    analytics,
+    apidocs,
+    chain,
+    content,
+    datasets,
+    jobs,
+    models,
+    overview,
+    placeholders,
+    verify,
+)
 
 __all__ = ["FEATURES"]
 

@@ -45,7 +45,9 @@ def _index(request: Request) -> IndexFollower:
 def analytics(request: Request) -> dict[str, Any]:
     """Where the index stands and which metrics exist."""
     index = _index(request)
-    metrics = [{"name": m.name, "title": m.title, "group": m.group, "params": list(m.params)} for m in METRICS]
+    metrics = [
+        {"name": m.name, "title": m.title, "group": m.group, "params": list(m.params)} for m in METRICS
+    ]
     return {"index": index.status(), "metrics": metrics}
 
 

@@ -97,14 +97,20 @@ def datasets_page(request: Request) -> HTMLResponse:
     """The pool's data sets."""
     services = services_of(request)
     return render(
-        request, "datasets.html", "datasets", pool=_pool(services).address, datasets=dataset_summaries(services)
+        request,
+        "datasets.html",
+        "datasets",
+        pool=_pool(services).address,
+        datasets=dataset_summaries(services),
     )
 
 
 @pages.get("/datasets/{dataset_id}", response_class=HTMLResponse)
 def dataset_page(request: Request, dataset_id: int) -> HTMLResponse:
     """One data set and its contributions."""
-    return render(request, "dataset_detail.html", "datasets", dataset=_detail(services_of(request), dataset_id))
+    return render(
+        request, "dataset_detail.html", "datasets", dataset=_detail(services_of(request), dataset_id)
+    )
 
 
 feature = Feature(

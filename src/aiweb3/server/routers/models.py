@@ -35,7 +35,7 @@ _COMPILE_BODY = {
                         "samples": {
                             "type": "string",
                             "format": "binary",
-                            "description": "JSON: a list of sample inputs (or {\"samples\": [...]}) to calibrate",
+                            "description": "JSON sample inputs (a list) to calibrate the circuit",
                         },
                         "name": {"type": "string"},
                     },
@@ -57,7 +57,9 @@ class ProveBody(BaseModel):
     """One inference to prove."""
 
     inputs: list[Any] = Field(..., min_length=1, description="the input: an array of numbers")
-    onchain: bool = Field(True, description="also verify it on chain (a transaction emitting InferenceVerified)")
+    onchain: bool = Field(
+        True, description="also verify it on chain (a transaction emitting InferenceVerified)"
+    )
 
 
 def _known(request: Request, model_id: str) -> dict[str, Any]:
@@ -105,7 +107,9 @@ async def compile_model(request: Request) -> JSONResponse:
         if "onnx" not in saved:
             raise ApiError(422, "field 'onnx' (body): the ONNX model file is required", field="onnx")
         if "samples" not in saved:
-            raise ApiError(422, "field 'samples' (body): a JSON list of sample inputs is required", field="samples")
+            raise ApiError(
+                422, "field 'samples' (body): a JSON list of sample inputs is required", field="samples"
+            )
         try:
             data = json.loads(saved["samples"][0].read_text())
         except (ValueError, UnicodeDecodeError):
@@ -118,7 +122,9 @@ async def compile_model(request: Request) -> JSONResponse:
         raise
     onnx = saved["onnx"][0]
     name = values.get("name", "").strip() or None
-    job = services.jobs.submit("compile", f"Compile {onnx.name}", modeljobs.compile_job(services, dest, onnx, samples, name))
+    job = services.jobs.submit(
+        "compile", f"Compile {onnx.name}", modeljobs.compile_job(services, dest, onnx, samples, name)
+    )
     return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)
 
 
@@ -151,9 +157,15 @@ def prove(request: Request, model_id: str, body: ProveBody) -> JSONResponse:
     services = services_of(request)
     detail = _known(request, model_id)
     if detail["compiled"] is None:
-        raise ApiError(422, f"model {model_id} is registered but not compiled here; compile its ONNX first", field="model_id")
+        raise ApiError(
+            422,
+            f"model {model_id} is registered but not compiled here; compile its ONNX first",
+            field="model_id",
+        )
     if body.onchain and detail["registered"] is None:
-        raise ApiError(422, f"model {model_id} is not registered; register it or send onchain: false", field="onchain")
+        raise ApiError(
+            422, f"model {model_id} is not registered; register it or send onchain: false", field="onchain"
+        )
     fn = modeljobs.prove_job(services, detail["model_id"], body.inputs, onchain=body.onchain)
     job = services.jobs.submit("prove", f"Prove {detail['name']}", fn)
     return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)

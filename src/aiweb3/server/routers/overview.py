@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -53,10 +54,8 @@ def _feature_counts(services: Services) -> dict[str, int | None]:
         out["inferences"] = len(reg.inferences())
     except AIWeb3Error:
         pass
-    try:
+    with suppress(AIWeb3Error):
         out["datasets"] = len(DatasetPool.from_home(services.chain, services.home).dataset_ids())
-    except AIWeb3Error:
-        pass
     return out
 
 

@@ -212,6 +212,8 @@ def test_prove_from_the_dashboard_and_watch_the_job(
     status.locator(".badge[data-state=succeeded]").wait_for(timeout=120_000)
     assert "100%" in status.inner_text()
     assert "/api/models/proofs/" in status.inner_text()
+    assert status.locator(".result-outputs").inner_text().startswith("Outputs: [[")
+    assert "Verified on chain in 0x" in status.locator(".result-tx").inner_text()
     page.screenshot(path=str(shots / "model-proved.png"), full_page=True)
     status.locator(".result-link a").last.click()
     page.wait_for_url(f"**/models/{model_id}")

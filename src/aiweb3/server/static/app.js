@@ -36,6 +36,12 @@ function renderProgress(box, snap) {
   prog.append(bar, el("div", { class: "progress-text" }, Math.round(snap.percent || 0) + "% · " + snap.message));
   box.append(title, prog);
   if (snap.state === "failed" && snap.error) box.append(el("p", { class: "error-text" }, snap.error.message));
+  if (snap.state === "succeeded" && snap.result && snap.result.outputs) {
+    box.append(el("div", { class: "result-outputs mono" }, "Outputs: " + JSON.stringify(snap.result.outputs)));
+  }
+  if (snap.state === "succeeded" && snap.result && snap.result.onchain && snap.result.onchain.tx_hash) {
+    box.append(el("div", { class: "result-tx mono" }, "Verified on chain in " + snap.result.onchain.tx_hash));
+  }
   if (snap.state === "succeeded" && snap.result && snap.result.links) {
     for (const link of snap.result.links) {
       const p = el("div", { class: "result-link" }, "Result: ");

@@ -47,7 +47,7 @@ COMPILE_STEPS = ("settings", "calibrate", "circuit", "srs", "setup", "vka")
 
 def registry(services: Services) -> ModelRegistryClient:
     """The chain's ModelRegistry."""
-    return ModelRegistryClient.from_home(services.chain, services.home)
+    return services.model_registry
 
 
 def _registered(r: RegisteredModel) -> dict[str, Any]:

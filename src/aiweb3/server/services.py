@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
 
@@ -23,6 +24,10 @@ from aiweb3.server.analytics import IndexFollower, default_index_path
 from aiweb3.server.jobs import JobManager
 from aiweb3.server.library import ContentLibrary
 from aiweb3.server.tokens import TokenStore
+
+if TYPE_CHECKING:
+    from aiweb3.datasets import DatasetPool
+    from aiweb3.zkml import ModelRegistryClient
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "ServerConfig", "Services"]
 
@@ -104,6 +109,20 @@ class Services:
             return CreatorRegistry.from_home(self.chain, self.home)
         except DeploymentError as exc:
             raise DeploymentError(f"{exc} (the service needs the system contracts)") from None
+
+    @cached_property
+    def model_registry(self) -> ModelRegistryClient:
+        """The chain's ModelRegistry (built once: a contract object costs milliseconds of ABI hashing)."""
+        from aiweb3.zkml import ModelRegistryClient
+
+        return ModelRegistryClient.from_home(self.chain, self.home)
+
+    @cached_property
+    def dataset_pool(self) -> DatasetPool:
+        """The chain's DatasetPool (built once)."""
+        from aiweb3.datasets import DatasetPool
+
+        return DatasetPool.from_home(self.chain, self.home)
 
     @cached_property
     def creator(self) -> LocalAccount:

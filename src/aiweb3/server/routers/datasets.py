@@ -20,7 +20,7 @@ pages = APIRouter()
 
 
 def _pool(services: Services) -> DatasetPool:
-    return DatasetPool.from_home(services.chain, services.home)
+    return services.dataset_pool
 
 
 def _schema_name(schema_id: bytes) -> str:

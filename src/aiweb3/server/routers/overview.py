@@ -44,18 +44,15 @@ def overview_data(services: Services) -> dict[str, Any]:
 
 def _feature_counts(services: Services) -> dict[str, int | None]:
     """Registered models, verified inferences and data sets (None when a contract is missing)."""
-    from aiweb3.datasets import DatasetPool
-    from aiweb3.zkml import ModelRegistryClient
-
     out: dict[str, int | None] = {"models": None, "inferences": None, "datasets": None}
     try:
-        reg = ModelRegistryClient.from_home(services.chain, services.home)
+        reg = services.model_registry
         out["models"] = int(services.chain.call(reg.contract.functions.modelCount()))
         out["inferences"] = len(reg.inferences())
     except AIWeb3Error:
         pass
     with suppress(AIWeb3Error):
-        out["datasets"] = len(DatasetPool.from_home(services.chain, services.home).dataset_ids())
+        out["datasets"] = len(services.dataset_pool.dataset_ids())
     return out
 
 

@@ -1,7 +1,8 @@
 """Load on the HTTP API over loopback versus the same feature functions called in-process (issue 9).
 
 ``aiweb3 up`` runs in its own process (node, contracts, demo, API). For each route (three read
-routes and ``POST /api/verify`` of the demo's signed WAV with its sidecar), CONCURRENCY client
+routes, ``POST /api/verify`` of the demo's signed WAV with its sidecar, ``GET /api/models`` and
+``POST /api/verify`` of the demo's proof of inference), CONCURRENCY client
 threads call that server for SLICE seconds, then the same threads call
 the function the route wraps for SLICE seconds, alternating for ROUNDS rounds (~30 s in all by
 default). Each comparison prints p50 and p99 latency (ms) and requests per second; the ratio
@@ -12,6 +13,7 @@ Environment: BENCH_ROUNDS (3), BENCH_SLICE seconds (1.25), BENCH_CONCURRENCY (4)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -32,7 +34,9 @@ from _common import log, report
 from aiweb3.chain import Chain, LocalNode, NodeConfig
 from aiweb3.provenance import sidecar_path, verify_file
 from aiweb3.server import ServerConfig, Services, chaininfo
+from aiweb3.server.modeljobs import models_overview
 from aiweb3.server.routers.overview import overview_data
+from aiweb3.server.verifiers import ProofVerifier
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SLICE = float(os.environ.get("BENCH_SLICE", "1.25"))
@@ -144,6 +148,28 @@ def main() -> None:
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
 
+        demo = json.loads((services.server_dir / "demo.json").read_text())
+        proof_bytes = (services.server_dir / "proofs" / f"{demo['model']['proof_id']}.json").read_bytes()
+        proof_verifier = ProofVerifier()
+
+        def post_verify_proof(c: httpx.Client) -> object:
+            r = c.post("/api/verify", files={"proof": ("proof.json", proof_bytes)})
+            r.raise_for_status()
+            assert r.json()["ok"] is True
+            return r
+
+        def verify_proof_in_process(_: object) -> object:
+            # the route's work: the upload on disk, local ezkl verification, the on-chain view check
+            tmp = Path(tempfile.mkdtemp(dir=home))
+            try:
+                path = tmp / "proof.json"
+                path.write_bytes(proof_bytes)
+                verdict = proof_verifier.verify(services, {"proof": path}, {"proof": path.name})
+                assert verdict["ok"] is True
+                return verdict
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+
         routes: list[tuple[str, Callable[[Any], object], Callable[[Any], object], str]] = [
             ("get_overview", get("/api/overview"), lambda _: overview_data(services), "overview_data()"),
             (
@@ -159,6 +185,13 @@ def main() -> None:
                 "chaininfo.recent_blocks()",
             ),
             ("post_verify", post_verify, verify_in_process, "provenance.verify_file()"),
+            (
+                "get_models",
+                get("/api/models"),
+                lambda _: models_overview(services),
+                "modeljobs.models_overview()",
+            ),
+            ("post_verify_proof", post_verify_proof, verify_proof_in_process, "ProofVerifier.verify()"),
         ]
         for name, http_call, local_call, peer_name in routes:
             ours: dict[str, list[float]] = {"p50": [], "p99": [], "rps": []}

@@ -1,12 +1,15 @@
 """The dashboard in a real browser (Debian's Chromium through Playwright) against the real server.
 
 Loads every page, signs a file from the dashboard and watches the job finish over server-sent
-events, verifies the signed file and rejects a tampered copy. Screenshots go to a temporary
+events, verifies the signed file and rejects a tampered copy, proves an inference of the demo
+model from its page, verifies the proof file and rejects a tampered proof, and asks the
+indexed chain a question. Screenshots go to a temporary
 directory, or to ``$AIWEB3_SCREENSHOTS`` (``AIWEB3_SCREENSHOTS=docs/screenshots`` refreshes the docs).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Iterator
@@ -60,10 +63,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(aiweb3_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
     services = Services.open(ServerConfig(home=aiweb3_home, port=_free_port()), chain)
+    services.start_indexer(poll_interval=0.2)
     handle = serve(services)
     demo = seed_demo(services)
     if demo is not None:
-        assert services.jobs.wait(demo.id, 120)["state"] == "succeeded"
+        assert services.jobs.wait(demo.id, 600)["state"] == "succeeded"
     try:
         yield handle
     finally:
@@ -177,7 +181,84 @@ def test_every_page_loads(page: sync_api.Page, shots: Path, slug: str, path: str
         assert "active" in (page.locator(f"nav a[data-nav={slug}]").get_attribute("class") or "")
     else:
         assert page.locator("#api-table tr", has_text="/api/verify").count() == 1
-    if slug in ("models", "datasets", "agents", "analytics"):
+    if slug == "agents":
         assert page.locator("text=What will appear here").is_visible()
         assert page.locator("text=How to get it").is_visible()
+    if slug == "models":
+        assert page.locator("#models-table tbody tr", has_text="breast-cancer-mlp").count() == 1
+    if slug == "analytics":
+        assert page.locator(".chart-card").count() >= 3
     page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
+
+
+def _demo_model(server: ServerHandle) -> str:
+    demo = server.services.server_dir / "demo.json"
+    return str(json.loads(demo.read_text())["model"]["model_id"])
+
+
+def test_prove_from_the_dashboard_and_watch_the_job(
+    page: sync_api.Page, server: ServerHandle, shots: Path
+) -> None:
+    token = server.services.tokens.new("browser-prove")[0]
+    model_id = _demo_model(server)
+    page.goto("/models")
+    page.locator("#models-table a", has_text="breast-cancer-mlp").click()
+    page.wait_for_url(f"**/models/{model_id}")
+    before = int(page.locator("#inference-count").inner_text())
+    page.fill("#api-token", token)
+    assert page.locator("#prove-onchain").is_checked()
+    page.click("#prove-submit")
+    status = page.locator("#prove-status")
+    status.locator(".badge[data-state=succeeded]").wait_for(timeout=120_000)
+    assert "100%" in status.inner_text()
+    assert "/api/models/proofs/" in status.inner_text()
+    assert status.locator(".result-outputs").inner_text().startswith("Outputs: [[")
+    assert "Verified on chain in 0x" in status.locator(".result-tx").inner_text()
+    page.screenshot(path=str(shots / "model-proved.png"), full_page=True)
+    status.locator(".result-link a").last.click()
+    page.wait_for_url(f"**/models/{model_id}")
+    assert int(page.locator("#inference-count").inner_text()) == before + 1
+    page.screenshot(path=str(shots / "model.png"), full_page=True)
+
+
+def test_verify_a_proof_and_reject_a_tampered_one(
+    page: sync_api.Page, server: ServerHandle, tmp_path: Path, shots: Path
+) -> None:
+    proof_id = json.loads((server.services.server_dir / "demo.json").read_text())["model"]["proof_id"]
+    good = tmp_path / "proof.json"
+    good.write_bytes((server.services.server_dir / "proofs" / f"{proof_id}.json").read_bytes())
+    page.goto("/verify")
+    page.set_input_files("#verify-proof", str(good))
+    page.click("#verify-submit")
+    head = page.locator("#verdict-head[data-ok]")
+    head.wait_for()
+    assert head.get_attribute("data-ok") == "true"
+    assert "verified inference of breast-cancer-mlp" in head.inner_text()
+    page.screenshot(path=str(shots / "verify-proof.png"), full_page=True)
+
+    data = json.loads(good.read_text())
+    raw = bytearray(bytes.fromhex(data["proof"][2:]))
+    raw[200] ^= 0x01
+    data["proof"] = "0x" + raw.hex()
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(data))
+    page.reload()
+    page.set_input_files("#verify-proof", str(bad))
+    page.click("#verify-submit")
+    page.locator("#verdict-head[data-ok=false]").wait_for()
+    assert "REJECTED" in page.locator("#verdict-head").inner_text()
+    failed = page.locator("#checks tbody tr", has=page.locator("td.check-fail"))
+    assert "on chain" in failed.all_inner_texts()[-1]
+    page.screenshot(path=str(shots / "verify-proof-rejected.png"), full_page=True)
+
+
+def test_ask_the_indexed_chain(page: sync_api.Page, server: ServerHandle, shots: Path) -> None:
+    index = server.services.index
+    assert index is not None and index.sync_to(server.services.chain.block_number(), timeout=60)
+    page.goto("/analytics")
+    page.fill("#ask-question", "How many verified inferences per model?")
+    page.click("#ask-submit")
+    page.locator("#ask-answer[data-answered=true]").wait_for()
+    assert "decoded_events" in page.locator("#ask-sql").inner_text()
+    assert page.locator("#ask-rows tbody tr").count() >= 1
+    page.screenshot(path=str(shots / "analytics-ask.png"), full_page=True)

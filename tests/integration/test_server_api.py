@@ -277,3 +277,11 @@ def test_a_clip_verifies_and_a_tampered_clip_is_rejected(
     files["file"] = ("quote.wav", bytes(tampered))
     bad = client.post("/api/verify", files=files).json()
     assert bad["ok"] is False and any(c["name"] == "clip" and c["ok"] is False for c in bad["checks"])
+
+
+def test_analytics_without_the_indexer_say_so(client: httpx.Client) -> None:
+    # this module's server runs without the indexer (`aiweb3 up --no-index`)
+    r = client.post("/api/ask", json={"question": "How many transactions were there per day?"})
+    assert r.status_code == 503 and "indexer is not running" in r.json()["message"]
+    page = client.get("/analytics")
+    assert page.status_code == 200 and "The indexer is not running" in page.text

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from aiweb3.chain import Deployment, deploy_system
 from aiweb3.cli.context import Context, console, err_console
+from aiweb3.errors import IndexerError
 
 __all__ = ["deploy", "up"]
 
@@ -45,10 +46,17 @@ def up(
     account: str | None = typer.Option(None, help="Deployer: keystore name/address or dev:N."),
     host: str | None = typer.Option(None, help="Address to serve on (default 127.0.0.1; AIWEB3_API_HOST)."),
     port: int | None = typer.Option(None, help="Port to serve on (default 8480; AIWEB3_API_PORT)."),
-    demo: bool = typer.Option(True, "--demo/--no-demo", help="Seed a signed demo file on the first run."),
+    demo: bool = typer.Option(
+        True,
+        "--demo/--no-demo",
+        help="Seed the demo (a signed file, a model with a verified inference) on the first run.",
+    ),
     max_upload_mb: int = typer.Option(256, help="Largest upload the API accepts, in MiB."),
     cors_origin: list[str] = typer.Option(
         [], help="Allow browser calls from this origin (repeat); none by default."
+    ),
+    index: bool = typer.Option(
+        True, "--index/--no-index", help="Follow the chain into <home>/index/index.duckdb (analytics)."
     ),
 ) -> None:
     """Start (or find) the node, deploy the contracts, serve the API and dashboard until Ctrl-C."""
@@ -77,6 +85,14 @@ def up(
     )
     services = Services.open(config, ctx.chain)
     try:
+        if index:
+            try:
+                follower = services.start_indexer()
+                console.print(
+                    f"indexer: following the chain into {follower.path}", soft_wrap=True, highlight=False
+                )
+            except IndexerError as exc:
+                err_console.print(f"[yellow]analytics off:[/yellow] {exc}")
         server = serve(services)
     except BaseException:
         services.close()
@@ -86,7 +102,7 @@ def up(
         if demo and not stop.is_set():
             job = seed_demo(services)
             if job is not None:
-                snap = services.jobs.wait(job.id, timeout=120)
+                snap = services.jobs.wait(job.id, timeout=600)
                 if snap["state"] == "succeeded":
                     steps, links = snap["result"]["steps"], snap["result"]["links"]
                     console.print(

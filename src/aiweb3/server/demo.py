@@ -1,7 +1,8 @@
 """The first-run demo of ``aiweb3 up``: real records so the dashboard is not empty.
 
-Each step in ``DEMO_STEPS`` does real work through a feature's public API (today: a WAV signed
-by the server's creator key and anchored on chain). A feature that lands appends its step (a
+Each step in ``DEMO_STEPS`` does real work through a feature's public API (a WAV signed by the
+server's creator key and anchored on chain; the example MLP compiled, registered, with one
+inference proved and verified on chain). A feature that lands appends its step (a
 registered model with a verified inference, an agent). A marker (``<home>/server/demo.json``)
 makes a second run skip the demo.
 """
@@ -33,7 +34,31 @@ def signed_file_step(services: Services, progress: Progress) -> dict[str, Any]:
     return sign_uploads(services, stage, [path], (Claim("captured"),), anchor=True)(progress)
 
 
-DEMO_STEPS: list[tuple[str, DemoStep]] = [("content", signed_file_step)]
+def model_step(services: Services, progress: Progress) -> dict[str, Any]:
+    """Compile the example MLP, register it, prove one inference and verify it on chain."""
+    from aiweb3.server import modeljobs
+
+    onnx, samples_file = modeljobs.EXAMPLE_DIR / "mlp.onnx", modeljobs.EXAMPLE_DIR / "mlp_samples.json"
+    if not onnx.is_file() or not samples_file.is_file():
+        return {"skipped": f"{onnx} is not here (the example ships with the source tree)", "links": []}
+    samples = json.loads(samples_file.read_text())["samples"]
+    staging = staging_dir(services, "demo-model")
+    compiled = modeljobs.compile_job(services, staging, onnx, samples[:8], "breast-cancer-mlp")(progress)
+    model_id = compiled["model_id"]
+    detail = modeljobs.model_detail(services, model_id)
+    if detail is None or detail["registered"] is None:
+        progress.update(0, 1, "registering the example model on chain")
+        modeljobs.register_model(services, model_id, price=250_000)
+    proved = modeljobs.prove_job(services, model_id, samples[0], onchain=True)(progress)
+    return {
+        "model_id": model_id,
+        "proof_id": proved["proof_id"],
+        "tx_hash": proved["onchain"]["tx_hash"],
+        "links": [f"/models/{model_id}"],
+    }
+
+
+DEMO_STEPS: list[tuple[str, DemoStep]] = [("content", signed_file_step), ("model", model_step)]
 
 
 def demo_seeded(services: Services) -> bool:

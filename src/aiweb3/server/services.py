@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eth_account.signers.local import LocalAccount
 
@@ -19,9 +20,14 @@ from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import AIWeb3Error, DeploymentError
 from aiweb3.files import atomic_write_text
 from aiweb3.provenance import CreatorRegistry
+from aiweb3.server.analytics import IndexFollower, default_index_path
 from aiweb3.server.jobs import JobManager
 from aiweb3.server.library import ContentLibrary
 from aiweb3.server.tokens import TokenStore
+
+if TYPE_CHECKING:
+    from aiweb3.datasets import DatasetPool
+    from aiweb3.zkml import ModelRegistryClient
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "ServerConfig", "Services"]
 
@@ -67,6 +73,7 @@ class Services:
     tx_lock: threading.Lock = field(default_factory=threading.Lock)
     key_lock: threading.Lock = field(default_factory=threading.Lock)
     verifications: int = 0
+    index: IndexFollower | None = None
 
     @classmethod
     def open(cls, config: ServerConfig, chain: Chain) -> Services:
@@ -104,6 +111,20 @@ class Services:
             raise DeploymentError(f"{exc} (the service needs the system contracts)") from None
 
     @cached_property
+    def model_registry(self) -> ModelRegistryClient:
+        """The chain's ModelRegistry (built once: a contract object costs milliseconds of ABI hashing)."""
+        from aiweb3.zkml import ModelRegistryClient
+
+        return ModelRegistryClient.from_home(self.chain, self.home)
+
+    @cached_property
+    def dataset_pool(self) -> DatasetPool:
+        """The chain's DatasetPool (built once)."""
+        from aiweb3.datasets import DatasetPool
+
+        return DatasetPool.from_home(self.chain, self.home)
+
+    @cached_property
     def creator(self) -> LocalAccount:
         """The server-held creator key; created on first use, encrypted at rest. It never leaves."""
         with self.key_lock:
@@ -139,6 +160,20 @@ class Services:
                 ) from None
         return self.creator_handle
 
+    def start_indexer(self, path: Path | None = None, *, poll_interval: float = 1.0) -> IndexFollower:
+        """Follow the chain into ``<home>/index/index.duckdb`` (or ``path``) from a background thread.
+
+        Raises:
+            IndexerError: another process (an ``aiweb3 index run --follow``) holds the database.
+        """
+        if self.index is None:
+            where = path or default_index_path(self.home)
+            self.index = IndexFollower(self.chain, where, poll_interval=poll_interval).start()
+        return self.index
+
     def close(self) -> None:
-        """Stop the job pool (running jobs finish)."""
+        """Stop the job pool (running jobs finish), then the indexer."""
         self.jobs.close(wait=True)
+        if self.index is not None:
+            self.index.stop()
+            self.index = None

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from aiweb3.errors import AIWeb3Error
 from aiweb3.provenance import verify_file
 from aiweb3.server.services import Services
 
-__all__ = ["VERIFIERS", "ContentVerifier", "Verifier", "upload_parts"]
+__all__ = ["VERIFIERS", "ContentVerifier", "ProofVerifier", "Verifier", "upload_parts"]
 
 
 class Verifier(Protocol):
@@ -60,7 +61,97 @@ class ContentVerifier:
         return out
 
 
-VERIFIERS: list[Verifier] = [ContentVerifier()]
+def _looks_like_proof(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return head.lstrip().startswith(b"{") and b"aiweb3-proof/" in head
+
+
+@dataclass(frozen=True)
+class ProofVerifier:
+    """A proof of inference (``aiweb3-proof/1`` JSON) in the ``proof`` part, or dropped as ``file``.
+
+    Checks it locally when the model was compiled on this server, and always against the
+    model registered on chain (the ModelRegistry's ``checkInference`` view: no transaction).
+    """
+
+    name: str = "proof"
+    parts: tuple[str, ...] = ("proof",)
+
+    def accepts(self, uploads: dict[str, Path]) -> bool:
+        """A ``proof`` part, or a lone ``file`` that is a proof file."""
+        if "proof" in uploads:
+            return True
+        return "file" in uploads and "sidecar" not in uploads and _looks_like_proof(uploads["file"])
+
+    def verify(self, services: Services, uploads: dict[str, Path], names: dict[str, str]) -> dict[str, Any]:
+        """The verdict with one check per step (parse, local, registered, on chain)."""
+        from aiweb3.server import modeljobs
+
+        part = "proof" if "proof" in uploads else "file"
+        checks: list[dict[str, Any]] = []
+        out: dict[str, Any] = {"verifier": self.name, "path": names.get(part, "proof.json"), "checks": checks}
+        try:
+            proof = modeljobs.proof_of(uploads[part])
+        except AIWeb3Error as exc:
+            checks.append({"name": "proof file", "ok": False, "detail": str(exc)})
+            return {**out, "ok": False, "verdict": f"REJECTED: {exc}"}
+        checks.append({"name": "proof file", "ok": True, "detail": f"model {proof.model_id}"})
+        out.update(model_id=proof.model_id, outputs=proof.outputs)
+        model = modeljobs.load_compiled(services, proof.model_id)
+        local: bool | None = None
+        if model is None:
+            checks.append({"name": "local", "ok": None, "detail": "the model is not compiled on this server"})
+        else:
+            try:
+                model.verify(proof)
+                local = True
+                checks.append({"name": "local", "ok": True, "detail": "verified with the model's key here"})
+            except AIWeb3Error as exc:
+                local = False
+                checks.append({"name": "local", "ok": False, "detail": str(exc)})
+        reg = modeljobs.registry(services)
+        try:
+            record = reg.get(proof.model_id)
+        except AIWeb3Error:
+            checks.append({"name": "registered", "ok": False, "detail": "no such model in the ModelRegistry"})
+            return {**out, "ok": False, "verdict": f"REJECTED: model {proof.model_id} is not registered"}
+        checks.append(
+            {
+                "name": "registered",
+                "ok": not record.deprecated,
+                "detail": f"{record.name} owned by {record.owner}"
+                + (" (deprecated)" if record.deprecated else ""),
+            }
+        )
+        try:
+            onchain = reg.check(proof).valid
+            detail = "checkInference accepted the proof" if onchain else "checkInference refused the proof"
+        except AIWeb3Error as exc:
+            onchain, detail = False, str(exc)
+        checks.append({"name": "on chain", "ok": onchain, "detail": detail})
+        ok = onchain and local is not False and not record.deprecated
+        outputs = ", ".join(f"{v:.4g}" for v in _flat(proof.outputs))
+        verdict = (
+            f"verified inference of {record.name} ({proof.model_id[:10]}…): outputs [{outputs}]"
+            if ok
+            else f"REJECTED: the proof does not verify for model {record.name} ({proof.model_id[:10]}…)"
+        )
+        return {
+            **out,
+            "ok": ok,
+            "verdict": verdict,
+            "registered": {"name": record.name, "owner": record.owner},
+        }
+
+
+def _flat(values: Any) -> list[float]:
+    if isinstance(values, list):
+        return [x for v in values for x in _flat(v)]
+    return [float(values)]
+
+
+VERIFIERS: list[Verifier] = [ProofVerifier(), ContentVerifier()]
 
 
 def upload_parts() -> tuple[str, ...]:

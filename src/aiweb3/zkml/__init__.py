@@ -11,7 +11,7 @@ Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 
 from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
 from aiweb3.zkml.proof import InferenceProof, dequantize, prove, verify
-from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel
+from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel, VerifiedInference
 from aiweb3.zkml.srs import DEV_WARNING, SrsEntry, SrsStore, srs_logrows
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "RegisteredModel",
     "SrsEntry",
     "SrsStore",
+    "VerifiedInference",
     "ZkmlHome",
     "compiled_models",
     "dequantize",

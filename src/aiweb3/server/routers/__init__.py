@@ -6,18 +6,29 @@ replace its placeholder below with ``<feature>.feature``.
 """
 
 from aiweb3.server.features import Feature
-from aiweb3.server.routers import apidocs, chain, content, jobs, overview, placeholders, verify
+from aiweb3.server.routers import (
+    analytics,
+    apidocs,
+    chain,
+    content,
+    datasets,
+    jobs,
+    models,
+    overview,
+    placeholders,
+    verify,
+)
 
 __all__ = ["FEATURES"]
 
 FEATURES: list[Feature] = [
     overview.feature,
     chain.feature,
-    placeholders.MODELS,
+    models.feature,
     content.feature,
-    placeholders.DATASETS,
+    datasets.feature,
     placeholders.AGENTS,
-    placeholders.ANALYTICS,
+    analytics.feature,
     jobs.feature,
     verify.feature,
     apidocs.feature,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from aiweb3.errors import AIWeb3Error
 from aiweb3.server import chaininfo
 from aiweb3.server.features import Feature
 from aiweb3.server.http import services_of
@@ -35,8 +37,23 @@ def overview_data(services: Services) -> dict[str, Any]:
             "verifications": services.verifications,
             "jobs": services.jobs.counts(),
             "tokens": len(services.tokens.list()),
+            **_feature_counts(services),
         },
     }
+
+
+def _feature_counts(services: Services) -> dict[str, int | None]:
+    """Registered models, verified inferences and data sets (None when a contract is missing)."""
+    out: dict[str, int | None] = {"models": None, "inferences": None, "datasets": None}
+    try:
+        reg = services.model_registry
+        out["models"] = int(services.chain.call(reg.contract.functions.modelCount()))
+        out["inferences"] = len(reg.inferences())
+    except AIWeb3Error:
+        pass
+    with suppress(AIWeb3Error):
+        out["datasets"] = len(services.dataset_pool.dataset_ids())
+    return out
 
 
 @api.get("/health", summary="Liveness: the server answers and reaches the chain")

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from aiweb3.server.features import Feature
 from aiweb3.server.pages import render
 
-__all__ = ["AGENTS", "ANALYTICS", "DATASETS", "MODELS", "placeholder"]
+__all__ = ["AGENTS", "placeholder"]
 
 
 def placeholder(slug: str, title: str, summary: str, coming: list[str], how: list[str]) -> Feature:
@@ -21,38 +21,6 @@ def placeholder(slug: str, title: str, summary: str, coming: list[str], how: lis
 
     return Feature(slug, title, f"/{slug}", summary, api=None, pages=pages, live=False)
 
-
-MODELS = placeholder(
-    "models",
-    "Models",
-    "Models committed on chain and their verified inferences: every output carries a "
-    "zero-knowledge proof that this committed model produced it.",
-    [
-        "registered models with their commitment, owner and verifying key",
-        "verified inferences per day (chart) and the latest proofs with their transactions",
-        "a form to request a proof; the proving job shows live progress",
-    ],
-    [
-        "the zkml feature (aiweb3.zkml) lands with `aiweb3 model register` and `aiweb3 model prove`",
-        "until then, nothing is registered: this page shows only real registrations",
-    ],
-)
-
-DATASETS = placeholder(
-    "datasets",
-    "Data sets",
-    "Anonymized data sets: issuers sign records, holders disclose only non-identifying fields, "
-    "and a pool on chain pays contributors.",
-    [
-        "data sets with their issuer, schema and contribution pool",
-        "contributions over time and payouts to contributors",
-        "verification of a disclosure dropped on the Verify page",
-    ],
-    [
-        "the datasets feature (aiweb3.datasets) lands with its issuer and pool commands",
-        "records appear here once an issuer signs them and holders contribute",
-    ],
-)
 
 AGENTS = placeholder(
     "agents",
@@ -67,21 +35,5 @@ AGENTS = placeholder(
     [
         "the agents feature (aiweb3.agents) lands with `aiweb3 agent` commands",
         "agents appear here as they register on chain",
-    ],
-)
-
-ANALYTICS = placeholder(
-    "analytics",
-    "Analytics",
-    "Chain analytics from the indexer: transfer volume, active accounts, contract activity, "
-    "and questions asked in plain language.",
-    [
-        "transfer volume and active accounts per day (charts)",
-        "the busiest contracts and tokens",
-        "an 'ask' box that turns a question into a checked SQL query over the indexed chain",
-    ],
-    [
-        "the indexer (aiweb3.indexer) lands with `aiweb3 index follow`; `aiweb3 up` then runs it",
-        "the Chain page already shows the latest blocks read straight from the node",
     ],
 )

@@ -12,8 +12,9 @@ function el(tag, attrs, text) {
   return node;
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, json) {
   const headers = {};
+  if (json !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(json); }
   if (token()) headers["Authorization"] = "Bearer " + token();
   const resp = await fetch(path, { method, headers, body });
   let data = null;
@@ -35,6 +36,12 @@ function renderProgress(box, snap) {
   prog.append(bar, el("div", { class: "progress-text" }, Math.round(snap.percent || 0) + "% · " + snap.message));
   box.append(title, prog);
   if (snap.state === "failed" && snap.error) box.append(el("p", { class: "error-text" }, snap.error.message));
+  if (snap.state === "succeeded" && snap.result && snap.result.outputs) {
+    box.append(el("div", { class: "result-outputs mono" }, "Outputs: " + JSON.stringify(snap.result.outputs)));
+  }
+  if (snap.state === "succeeded" && snap.result && snap.result.onchain && snap.result.onchain.tx_hash) {
+    box.append(el("div", { class: "result-tx mono" }, "Verified on chain in " + snap.result.onchain.tx_hash));
+  }
   if (snap.state === "succeeded" && snap.result && snap.result.links) {
     for (const link of snap.result.links) {
       const p = el("div", { class: "result-link" }, "Result: ");
@@ -143,9 +150,12 @@ function initVerify() {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const data = new FormData();
-    if (!fileInput.files[0]) return;
-    data.append("file", fileInput.files[0]);
+    const proofInput = document.getElementById("verify-proof");
+    const proof = proofInput && proofInput.files[0];
+    if (!fileInput.files[0] && !proof) return;
+    if (fileInput.files[0]) data.append("file", fileInput.files[0]);
     if (sideInput.files[0]) data.append("sidecar", sideInput.files[0]);
+    if (proof) data.append("proof", proof);
     const head = document.getElementById("verdict-head");
     document.getElementById("verdict").hidden = false;
     head.className = "verdict";
@@ -179,6 +189,91 @@ function initJobPage() {
   }
 }
 
+// Models: compile an upload, register, prove (jobs followed live).
+function initModels() {
+  const compile = document.getElementById("compile-form");
+  if (compile) {
+    const box = document.getElementById("compile-status");
+    compile.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const data = new FormData();
+      data.append("onnx", document.getElementById("compile-onnx").files[0]);
+      data.append("samples", document.getElementById("compile-samples").files[0]);
+      data.append("name", document.getElementById("compile-name").value);
+      box.hidden = false;
+      box.textContent = "uploading…";
+      try {
+        const reply = await api("POST", "/api/models", data);
+        renderProgress(box, reply.job);
+        followJob(reply.job.id, (snap) => renderProgress(box, snap));
+      } catch (err) { showError(box, err); }
+    });
+  }
+  const reg = document.getElementById("register-model");
+  if (reg) reg.addEventListener("click", async () => {
+    const box = document.getElementById("register-status");
+    box.hidden = false;
+    box.textContent = "registering…";
+    try {
+      await api("POST", "/api/models/" + reg.dataset.model + "/register", undefined, {});
+      window.location.reload();
+    } catch (err) { showError(box, err); }
+  });
+  const prove = document.getElementById("prove-form");
+  if (prove) {
+    const box = document.getElementById("prove-status");
+    prove.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      box.hidden = false;
+      let inputs;
+      try { inputs = JSON.parse(document.getElementById("prove-inputs").value); }
+      catch (e) { showError(box, new Error("the input is not JSON: " + e.message)); return; }
+      const onchain = document.getElementById("prove-onchain").checked;
+      try {
+        const reply = await api("POST", "/api/models/" + prove.dataset.model + "/prove", undefined, { inputs, onchain });
+        renderProgress(box, reply.job);
+        followJob(reply.job.id, (snap) => renderProgress(box, snap));
+      } catch (err) { showError(box, err); }
+    });
+  }
+}
+
+// Analytics: the ask box.
+function initAsk() {
+  const form = document.getElementById("ask-form");
+  if (!form) return;
+  const out = document.getElementById("ask-answer");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    out.hidden = false;
+    out.innerHTML = "";
+    out.append(el("p", { class: "muted" }, "asking…"));
+    try {
+      const a = await api("POST", "/api/ask", undefined, { question: document.getElementById("ask-question").value });
+      out.innerHTML = "";
+      out.setAttribute("data-answered", a.answered ? "true" : "false");
+      out.append(el("p", { class: "muted" }, a.engine + ": " + (a.message || "")));
+      if (a.sql) out.append(el("pre", { id: "ask-sql" }, a.sql));
+      if (a.answered) {
+        const table = el("table", { id: "ask-rows" });
+        const head = el("tr");
+        for (const c of a.columns) head.append(el("th", {}, c));
+        const thead = el("thead"); thead.append(head); table.append(thead);
+        const tbody = el("tbody");
+        for (const r of a.rows.slice(0, 50)) {
+          const tr = el("tr");
+          for (const v of r) tr.append(el("td", {}, v === null ? "—" : String(v)));
+          tbody.append(tr);
+        }
+        table.append(tbody);
+        out.append(table);
+      } else if (a.closest && a.closest.length) {
+        out.append(el("p", {}, "Closest metrics: " + a.closest.join(", ")));
+      }
+    } catch (err) { showError(out, err); }
+  });
+}
+
 // The overview's chain head follows the node.
 function initHead() {
   const head = document.getElementById("stat-head");
@@ -189,5 +284,5 @@ function initHead() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  initToken(); initSign(); initVerify(); initJobPage(); initHead();
+  initToken(); initSign(); initVerify(); initJobPage(); initHead(); initModels(); initAsk();
 });

@@ -1,0 +1,195 @@
+"""The indexer inside the server: follow the chain into DuckDB, answer metrics and questions.
+
+DuckDB lets one process hold a database file for writing. The follower owns the
+:class:`~aiweb3.indexer.IndexStore` (one connection, opened for writing) and ingests in a
+background thread; every read (charts, ``ask``) goes through a *cursor* of that same
+connection — a second connection to the same in-process database, safe to use from another
+thread, which reads the last committed batch (DuckDB's MVCC) while the follower writes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from aiweb3.chain import Chain
+from aiweb3.errors import AIWeb3Error, IndexerError
+from aiweb3.indexer import METRICS, Asker, Indexer, IndexStore, IngestReport
+from aiweb3.llm import LLMConfig, load_model
+
+__all__ = ["CHARTS", "IndexFollower", "answer_json", "default_index_path"]
+
+# Metrics the analytics page charts: (metric, label column, value column).
+CHARTS = (
+    ("daily_transactions", "day", "transactions"),
+    ("verified_inferences_per_model", "model", "verified_inferences"),
+    ("event_counts", "event_name", "events"),
+    ("content_anchored", "day", "manifests"),
+    ("dataset_contributions", "day", "contributions"),
+    ("daily_gas", "day", "gas_used"),
+)
+
+
+def default_index_path(home: Path) -> Path:
+    """``<home>/index/index.duckdb`` (the same file ``aiweb3 index run`` uses)."""
+    return home / "index" / "index.duckdb"
+
+
+class IndexFollower:
+    """Follows one chain into one DuckDB file from a background thread.
+
+    Args:
+        chain: the chain to index.
+        path: the DuckDB file (created if missing; resumed from its checkpoint).
+        poll_interval: seconds between head polls.
+    """
+
+    def __init__(self, chain: Chain, path: Path, *, poll_interval: float = 1.0) -> None:
+        self.chain = chain
+        self.path = path
+        self.poll_interval = poll_interval
+        self.store: IndexStore | None = None
+        self.last: IngestReport | None = None
+        self.error: str | None = None
+        self.synced = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> IndexFollower:
+        """Open the database (IndexerError when another process holds it) and start following."""
+        self.store = IndexStore(self.path)
+        indexer = Indexer(self.chain, self.store)
+
+        def on_step(report: IngestReport) -> None:
+            self.last = report
+            self.error = None
+            self.synced.set()
+
+        def run() -> None:
+            try:
+                indexer.follow(self._stop, poll_interval=self.poll_interval, on_step=on_step)
+            except AIWeb3Error as exc:  # a bad block or a broken file: say so on the page
+                self.error = str(exc)
+            except duckdb.Error as exc:
+                self.error = f"the index database failed: {str(exc).splitlines()[0]}"
+
+        self._thread = threading.Thread(target=run, name="aiweb3-indexer", daemon=True)
+        self._thread.start()
+        return self
+
+    def wait_synced(self, timeout: float = 60.0) -> bool:
+        """Wait for the first complete pass to the head."""
+        return self.synced.wait(timeout)
+
+    def sync_to(self, block: int, timeout: float = 60.0) -> bool:
+        """Wait until the index holds ``block`` (True) or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.last_block() >= block:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop following (the batch in flight commits or rolls back), then close the database."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    @property
+    def running(self) -> bool:
+        """True while the follower thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the follower's database for one read (closed afterwards)."""
+        with self._lock:
+            if self.store is None:
+                raise IndexerError("the indexer is not running; start the server with `aiweb3 up`")
+            cursor = self.store.con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def last_block(self) -> int:
+        """The last block in the index (-1 when empty)."""
+        with self.reader() as con:
+            row = con.execute("SELECT last_block FROM index_state").fetchone()
+        return -1 if row is None else int(row[0])
+
+    def status(self) -> dict[str, Any]:
+        """Running, last indexed block, chain head, the latest error."""
+        last = -1
+        with suppress(AIWeb3Error, duckdb.Error):
+            last = self.last_block()
+        return {
+            "running": self.running,
+            "last_block": last,
+            "head": self.chain.block_number(),
+            "db": str(self.path),
+            "error": self.error,
+        }
+
+    def metric_rows(self, name: str, limit: int = 60) -> dict[str, Any]:
+        """One parameterless metric's view: columns and rows."""
+        metric = next(m for m in METRICS if m.name == name)
+        with self.reader() as con:
+            cur = con.execute(f"SELECT * FROM {metric.name} LIMIT {int(limit)}")
+            columns = [d[0] for d in cur.description or []]
+            rows = [[_plain(v) for v in r] for r in cur.fetchall()]
+        return {
+            "name": metric.name,
+            "title": metric.title,
+            "description": metric.description,
+            "columns": columns,
+            "rows": rows,
+        }
+
+    def charts(self) -> list[dict[str, Any]]:
+        """The page's small charts: labels and values from the metric library."""
+        out = []
+        for name, label, value in CHARTS:
+            data = self.metric_rows(name)
+            li, vi = data["columns"].index(label), data["columns"].index(value)
+            pairs = [(str(r[li])[:10] if r[li] is not None else "—", float(r[vi] or 0)) for r in data["rows"]]
+            out.append({**data, "labels": [p[0] for p in pairs], "values": [p[1] for p in pairs]})
+        return out
+
+    def ask(self, question: str) -> dict[str, Any]:
+        """Answer a question (the configured language model, else the offline engine)."""
+        model = load_model(LLMConfig.from_env())
+        with self.reader() as con:
+            answer = Asker(con, model, row_limit=200, timeout=10.0).ask(question)
+        return answer_json(answer)
+
+
+def _plain(v: Any) -> Any:
+    return v if isinstance(v, int | float | str | None) else str(v)
+
+
+def answer_json(answer: Any) -> dict[str, Any]:
+    """An :class:`~aiweb3.indexer.Answer` as JSON data."""
+    return {
+        "question": answer.question,
+        "engine": answer.engine,
+        "answered": answer.answered,
+        "sql": answer.sql,
+        "metric": answer.metric,
+        "columns": answer.columns,
+        "rows": [[_plain(v) for v in r] for r in answer.rows],
+        "message": answer.message,
+        "closest": answer.closest,
+        "truncated": answer.truncated,
+    }

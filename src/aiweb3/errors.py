@@ -20,7 +20,9 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     │   ├── StaleArtifact
     │   └── DeploymentError
     ├── ProofError                  zero-knowledge proofs: compile, keys, prove, verify
-    └── ContentError                content authenticity: unsupported, truncated or unsigned media
+    ├── ContentError                content authenticity: unsupported, truncated or unsigned media
+    ├── PolicyViolation             an agent payment its spend policy refuses (never signed)
+    └── PaymentError                an HTTP 402 payment that is malformed, replayed or unsettled
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ __all__ = [
     "InputError",
     "InsufficientFunds",
     "NodeError",
+    "PaymentError",
+    "PolicyViolation",
     "ProofError",
     "RPCUnreachable",
     "StaleArtifact",
@@ -145,3 +149,11 @@ class ProofError(AIWeb3Error):
 
 class ContentError(AIWeb3Error):
     """Media, a manifest or a clip cannot be read: unsupported, truncated or malformed."""
+
+
+class PolicyViolation(AIWeb3Error):
+    """An agent's spend policy refuses a payment; nothing was signed."""
+
+
+class PaymentError(AIWeb3Error):
+    """An x402 payment is malformed, expired, replayed, for the wrong amount or payee, or unsettled."""

@@ -126,6 +126,12 @@ class SystemContract:
 SYSTEM_CONTRACTS: list[SystemContract] = [
     SystemContract("AIUSD"),
     SystemContract("CreatorRegistry"),
+    # Proof-gated escrow release uses ModelRegistry.verifyInference once that is deployed before it.
+    SystemContract(
+        "TaskEscrow",
+        args=lambda d: [d["AIUSD"], d.get("ModelRegistry", "0x0000000000000000000000000000000000000000")],
+    ),
+    SystemContract("AgentRegistry", args=lambda d: [d["TaskEscrow"]]),
 ]
 
 

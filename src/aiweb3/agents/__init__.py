@@ -1,0 +1,23 @@
+"""Payment and execution rails for AI agents: wallets with spend policies, escrow, x402, a registry."""
+
+from aiweb3.agents.eip3009 import Authorization, TokenInfo, sign_authorization, sign_permit
+from aiweb3.agents.escrow import EscrowTask, TaskEscrow, TaskStatus, TaskTerms, spec_hash
+from aiweb3.agents.policy import Payment, PaymentLog, PaymentRecord, SpendPolicy
+from aiweb3.agents.wallet import AgentWallet
+
+__all__ = [
+    "AgentWallet",
+    "Authorization",
+    "EscrowTask",
+    "Payment",
+    "PaymentLog",
+    "PaymentRecord",
+    "SpendPolicy",
+    "TaskEscrow",
+    "TaskStatus",
+    "TaskTerms",
+    "TokenInfo",
+    "sign_authorization",
+    "sign_permit",
+    "spec_hash",
+]

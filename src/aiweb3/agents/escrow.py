@@ -210,9 +210,9 @@ class TaskEscrow:
         t = self.chain.call(self.contract.functions.getTask(task_id))
         return EscrowTask(
             task_id=task_id,
-            requester=t[0],
-            provider=None if t[1] == ZERO else t[1],
-            arbiter=t[2],
+            requester=to_checksum_address(t[0]),
+            provider=None if int(t[1], 16) == 0 else to_checksum_address(t[1]),
+            arbiter=to_checksum_address(t[2]),
             budget=int(t[3]),
             status=TaskStatus(int(t[4])),
             accept_by=int(t[5]),

@@ -24,7 +24,9 @@ def token(chain: Chain, deployments: dict[str, Deployment]) -> TokenInfo:
 
 
 @pytest.fixture(scope="module")
-def escrow(chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment], token: TokenInfo) -> TaskEscrow:
+def escrow(
+    chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment], token: TokenInfo
+) -> TaskEscrow:
     return TaskEscrow(chain, deployments["TaskEscrow"].address, token)
 
 
@@ -34,7 +36,9 @@ def attester() -> LocalAccount:
 
 
 @pytest.fixture(scope="module")
-def gated(chain: Chain, deployer: LocalAccount, attester: LocalAccount, token: TokenInfo) -> tuple[TaskEscrow, Contract]:
+def gated(
+    chain: Chain, deployer: LocalAccount, attester: LocalAccount, token: TokenInfo
+) -> tuple[TaskEscrow, Contract]:
     """A second escrow wired to the test-only inference oracle (stands in for ModelRegistry)."""
     oracle_art = artifact("TestInferenceOracle")
     oracle_addr, _ = chain.deploy(deployer, oracle_art.abi, oracle_art.bytecode, attester.address)
@@ -43,7 +47,9 @@ def gated(chain: Chain, deployer: LocalAccount, attester: LocalAccount, token: T
     return TaskEscrow(chain, addr, token), chain.contract(oracle_art.abi, oracle_addr)
 
 
-def _wallet(acct: LocalAccount, token: TokenInfo, escrow: TaskEscrow, *peers: str, limit: int = 50_000_000) -> AgentWallet:
+def _wallet(
+    acct: LocalAccount, token: TokenInfo, escrow: TaskEscrow, *peers: str, limit: int = 50_000_000
+) -> AgentWallet:
     policy = SpendPolicy(limit, 2 * limit).allowing(
         tokens=[token.address], contracts=[escrow.address], counterparties=[escrow.address, *peers]
     )
@@ -65,7 +71,9 @@ def test_post_accept_deliver_approve_pays_provider(
     requester, provider, arbiter = accounts[0], accounts[1], accounts[2]
     wallet = _wallet(requester, token, escrow, provider.address)
     before = _balance(chain, aiusd, provider.address)
-    task_id = escrow.post(wallet, TaskTerms(5_000_000, arbiter.address, provider=provider.address, spec="summarise"))
+    task_id = escrow.post(
+        wallet, TaskTerms(5_000_000, arbiter.address, provider=provider.address, spec="summarise")
+    )
     assert escrow.task(task_id).status is TaskStatus.OPEN
     assert escrow.balance() == escrow.total_escrowed() == 5_000_000
     assert wallet.log.records[-1].kind == "permit" and wallet.log.records[-1].status == "signed"
@@ -159,7 +167,9 @@ def test_deadlines_refund_or_pay(
     assert escrow.balance() == escrow.total_escrowed() == 0
 
 
-def _attest(chain: Chain, oracle: Contract, attester: LocalAccount, model: bytes, instances: list[int]) -> bytes:
+def _attest(
+    chain: Chain, oracle: Contract, attester: LocalAccount, model: bytes, instances: list[int]
+) -> bytes:
     digest = chain.call(oracle.functions.attestationDigest(model, instances))
     return bytes(attester.sign_message(encode_defunct(primitive=bytes(digest))).signature)
 
@@ -175,7 +185,9 @@ def test_proof_gated_release_pays_without_requester(
     escrow, oracle = gated
     requester, provider, arbiter = accounts[0], accounts[1], accounts[2]
     wallet = _wallet(requester, token, escrow, provider.address)
-    task_id = escrow.post(wallet, TaskTerms(2_000_000, arbiter.address, provider=provider.address, model_id=MODEL))
+    task_id = escrow.post(
+        wallet, TaskTerms(2_000_000, arbiter.address, provider=provider.address, model_id=MODEL)
+    )
     escrow.accept(provider, task_id)
     instances = [7, 1, 42]
     proof = _attest(chain, oracle, attester, MODEL, instances)

@@ -118,8 +118,9 @@ def test_escrow_never_locks_or_loses_funds(
                 elif t.status is TaskStatus.RESOLVED:
                     assert t.paid_to_provider <= t.budget
 
+    examples = int(os.environ.get("AGENTS_STATEFUL_EXAMPLES", "20"))
     EscrowMachine.TestCase.settings = settings(
-        max_examples=int(os.environ.get("AGENTS_STATEFUL_EXAMPLES", "20")), stateful_step_count=15, deadline=None,
+        max_examples=examples, stateful_step_count=15, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )  # fmt: skip
     EscrowMachine.TestCase().runTest()

@@ -2,6 +2,8 @@
 
 from aiweb3.agents.eip3009 import Authorization, TokenInfo, sign_authorization, sign_permit
 from aiweb3.agents.escrow import EscrowTask, TaskEscrow, TaskStatus, TaskTerms, spec_hash
+from aiweb3.agents.facilitator import Facilitator, FacilitatorLike
+from aiweb3.agents.http402 import PaidResponse, PayingClient, PaymentGate
 from aiweb3.agents.policy import Payment, PaymentLog, PaymentRecord, SpendPolicy
 from aiweb3.agents.wallet import AgentWallet
 
@@ -9,7 +11,12 @@ __all__ = [
     "AgentWallet",
     "Authorization",
     "EscrowTask",
+    "Facilitator",
+    "FacilitatorLike",
+    "PaidResponse",
+    "PayingClient",
     "Payment",
+    "PaymentGate",
     "PaymentLog",
     "PaymentRecord",
     "SpendPolicy",

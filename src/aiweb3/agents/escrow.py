@@ -192,7 +192,9 @@ class TaskEscrow:
         return self._send(signer, fn)
 
     # -- arbiter and anyone ------------------------------------------------------------------------
-    def resolve(self, signer: AgentWallet | LocalAccount, task_id: int, provider_share: int) -> dict[str, Any]:
+    def resolve(
+        self, signer: AgentWallet | LocalAccount, task_id: int, provider_share: int
+    ) -> dict[str, Any]:
         """Settle a dispute (arbiter only)."""
         return self._send(signer, self.contract.functions.resolve(task_id, provider_share))
 
@@ -253,4 +255,3 @@ class TaskEscrow:
     def _now(self) -> int:
         block = self.chain.rpc("eth_getBlockByNumber", ["latest", False])
         return max(int(block["timestamp"], 16), int(time.time()))
-

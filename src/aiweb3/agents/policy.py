@@ -83,9 +83,7 @@ class SpendPolicy:
         object.__setattr__(
             self, "allowed_counterparties", _addresses(self.allowed_counterparties, "allowed_counterparties")
         )
-        object.__setattr__(
-            self, "allowed_contracts", _addresses(self.allowed_contracts, "allowed_contracts")
-        )
+        object.__setattr__(self, "allowed_contracts", _addresses(self.allowed_contracts, "allowed_contracts"))
 
     def allowing(
         self,

@@ -47,7 +47,13 @@ class AgentWallet:
 
     @classmethod
     def from_keystore(
-        cls, keystore: Keystore, account: str, password: str, policy: SpendPolicy, *, log_path: Path | None = None
+        cls,
+        keystore: Keystore,
+        account: str,
+        password: str,
+        policy: SpendPolicy,
+        *,
+        log_path: Path | None = None,
     ) -> AgentWallet:
         """Unlock ``account`` from the keystore; ``log_path`` persists the payment log."""
         signer = keystore.unlock(account, password)
@@ -149,4 +155,3 @@ class AgentWallet:
 
     def __repr__(self) -> str:
         return f"AgentWallet(name={self.name!r}, address={self.address})"
-

@@ -5,25 +5,32 @@ from aiweb3.agents.escrow import EscrowTask, TaskEscrow, TaskStatus, TaskTerms, 
 from aiweb3.agents.facilitator import Facilitator, FacilitatorLike
 from aiweb3.agents.http402 import PaidResponse, PayingClient, PaymentGate
 from aiweb3.agents.policy import Payment, PaymentLog, PaymentRecord, SpendPolicy
+from aiweb3.agents.registry import AgentCard, AgentRecord, AgentRegistry, Feedback, PriceItem, Validation
 from aiweb3.agents.wallet import AgentWallet
 
 __all__ = [
+    "AgentCard",
+    "AgentRecord",
+    "AgentRegistry",
     "AgentWallet",
     "Authorization",
     "EscrowTask",
     "Facilitator",
     "FacilitatorLike",
+    "Feedback",
     "PaidResponse",
     "PayingClient",
     "Payment",
     "PaymentGate",
     "PaymentLog",
     "PaymentRecord",
+    "PriceItem",
     "SpendPolicy",
     "TaskEscrow",
     "TaskStatus",
     "TaskTerms",
     "TokenInfo",
+    "Validation",
     "sign_authorization",
     "sign_permit",
     "spec_hash",

@@ -121,8 +121,10 @@ def test_reputation_only_from_paid_counterparties_once(
     registry.give_feedback(provider, task_id, 70)  # the provider rates the requester
     assert [f.score for f in registry.feedback(agent_id)] == [80]
 
-    wallet = AgentWallet(client, SpendPolicy(10**9, 10**10).allowing(
-        tokens=[escrow.token.address], contracts=[escrow.address], counterparties=[provider.address]))  # fmt: skip
+    policy = SpendPolicy(10**9, 10**10).allowing(
+        tokens=[escrow.token.address], contracts=[escrow.address], counterparties=[provider.address]
+    )
+    wallet = AgentWallet(client, policy)
     unpaid = escrow.post(wallet, TaskTerms(1_000, arbiter.address, provider=provider.address))
     with pytest.raises(TransactionReverted) as not_paid:
         registry.give_feedback(client, unpaid, 100)

@@ -175,8 +175,8 @@ class AgentRegistry:
 
     def record_validation(self, signer: Signer, agent_id: int, task_id: int, inference_tx: str) -> None:
         """Record that a paid task's result is backed by the verified inference in ``inference_tx``."""
-        self._send(signer, self.contract.functions.recordValidation(agent_id, task_id,
-                                                                  bytes.fromhex(inference_tx.removeprefix("0x"))))  # fmt: skip
+        tx = bytes.fromhex(inference_tx.removeprefix("0x"))
+        self._send(signer, self.contract.functions.recordValidation(agent_id, task_id, tx))
 
     # -- reads ------------------------------------------------------------------------------------
     def get(self, agent_id: int) -> AgentRecord:
@@ -218,8 +218,11 @@ class AgentRegistry:
             if max_price is not None and (price is None or price > max_price):
                 continue
             found.append(rec)
-        return sorted(found, key=lambda r: (-r.reputation, -r.feedback_count, r.card.price_of(capability) or 0,
-                                            r.agent_id))  # fmt: skip
+
+        def rank(r: AgentRecord) -> tuple[float, int, int, int]:
+            return (-r.reputation, -r.feedback_count, r.card.price_of(capability) or 0, r.agent_id)
+
+        return sorted(found, key=rank)
 
     def feedback(self, agent_id: int) -> list[Feedback]:
         """Feedback an agent received."""

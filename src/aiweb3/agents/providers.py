@@ -30,13 +30,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from x402.schemas import SettleResponse
 
+from aiweb3.agents.escrow import TaskEscrow, TaskStatus
 from aiweb3.agents.http402 import PayingClient, PaymentGate
-from aiweb3.errors import InputError, PaymentError, StoreError
+from aiweb3.errors import InputError, PaymentError, StoreError, TransactionReverted
 from aiweb3.files import atomic_write_json
 from aiweb3.store import LocalStore, cid_of
 
 __all__ = [
     "AttestingProver",
+    "EscrowWork",
     "InferenceProof",
     "LinearModel",
     "Prover",
@@ -244,9 +246,49 @@ class _InferRequest(BaseModel):
     inputs: list[float]
 
 
-def proving_app(prover: Prover, gate: PaymentGate, price_per_call: int) -> FastAPI:
-    """The proving agent: ``POST /infer`` (paid per call) returns outputs and a proof."""
+@dataclass(frozen=True)
+class EscrowWork:
+    """What the proving agent needs to take proof-gated escrow tasks: the escrow and its own key."""
+
+    escrow: TaskEscrow
+    signer: LocalAccount
+    min_budget: int
+
+
+def proving_app(
+    prover: Prover, gate: PaymentGate, price_per_call: int, *, work: EscrowWork | None = None
+) -> FastAPI:
+    """The proving agent: ``POST /infer`` (paid per call over x402) returns outputs and a proof;
+    with ``work``, ``POST /tasks/{id}`` accepts a proof-gated escrow task and delivers with a proof
+    (the escrow pays on a verified proof, without the requester)."""
     app = FastAPI(title="aiweb3 proving agent")
+
+    @app.post("/tasks/{task_id}")
+    def take_task(task_id: int, body: _InferRequest) -> Any:
+        if work is None:
+            raise HTTPException(404, "this agent takes no escrow tasks")
+        try:
+            task = work.escrow.task(task_id)
+        except TransactionReverted:
+            raise HTTPException(404, f"no task {task_id}") from None
+        if task.provider not in (None, work.signer.address) or task.model_id != prover.model_id:
+            raise HTTPException(409, "the task names another provider or model")
+        if task.budget < work.min_budget:
+            raise HTTPException(402, f"budget below {work.min_budget}")
+        try:
+            result = prover.prove(body.inputs)
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
+        result_cid = cid_of(json.dumps(result.to_json(), sort_keys=True).encode())
+        try:
+            if task.status is TaskStatus.OPEN:
+                work.escrow.accept(work.signer, task_id)
+            receipt = work.escrow.deliver_with_proof(
+                work.signer, task_id, result_cid, result.proof, result.instances
+            )
+        except TransactionReverted as exc:
+            raise HTTPException(409, exc.reason) from None
+        return {**result.to_json(), "result_cid": result_cid, "tx": str(receipt["transactionHash"])}
 
     @app.get("/")
     def info() -> dict[str, Any]:

@@ -1,0 +1,37 @@
+"""The agents demo end to end on the real node over real HTTP (library level; the CLI has its own test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aiweb3.agents.demo import run_demo
+from aiweb3.agents.runtime import Step
+from aiweb3.chain import Chain, Deployment
+
+pytestmark = pytest.mark.usefixtures("chain_isolation")
+
+
+def test_demo_research_agent_buys_verifies_stores_hires_and_rates(
+    chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment]
+) -> None:
+    notes: list[str] = []
+    live: list[Step] = []
+    trace, summary = run_demo(chain, aiweb3_home, note=notes.append, on_step=live.append)
+    by_tool = {s.action.tool: s for s in trace.steps}
+    assert [s.action.tool for s in trace.steps] == [
+        "find_agents", "buy_inference", "verify_onchain", "store", "fetch", "hire", "feedback", "tip",
+    ]  # fmt: skip
+    assert live == trace.steps
+    assert all(not s.error for s in trace.steps[:-1]), [s.error for s in trace.steps]
+    assert by_tool["find_agents"].result["name"] == "diagnosis-prover"
+    assert by_tool["verify_onchain"].result["verified"] is True
+    assert by_tool["fetch"].result["cid"] == by_tool["store"].result["cid"]
+    assert by_tool["hire"].result["status"] == "completed"
+    assert by_tool["buy_inference"].payments[0].status == "signed"
+    assert "refused" in by_tool["tip"].error and by_tool["tip"].payments[0].status == "refused"
+    # 0.5 (x402 inference) + storage + 2 (escrow) were signed; the 25 AIUSD tip was not
+    assert summary["spent"] == trace.spent and 2_500_000 < trace.spent < 2_600_000
+    assert summary["research_balance"] == 20_000_000 - trace.spent
+    assert summary["prover_reputation"] == 92.0 and summary["refused"] == 1

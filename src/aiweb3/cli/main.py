@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from aiweb3.cli import account, chaincmd, content, node
+from aiweb3.cli import account, agents, chaincmd, content, node
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -49,6 +49,7 @@ app.add_typer(node.app, name="node")
 app.add_typer(account.app, name="account")
 app.add_typer(content.app, name="content")
 chaincmd.register(app)
+agents.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

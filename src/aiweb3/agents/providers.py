@@ -112,7 +112,11 @@ def storage_app(store: LocalStore, gate: PaymentGate, price_per_mib_day: int, le
         lease = load().get(cid)
         if lease is None or lease["expires_at"] < time.time() or not store.has(cid):
             raise HTTPException(404, f"{cid} is not stored here (or its lease ended)")
-        return Response(store.get_bytes(cid), media_type="application/octet-stream")
+        try:
+            data = store.get_bytes(cid)
+        except StoreError:
+            raise HTTPException(410, f"{cid} is damaged on this agent's disk") from None
+        return Response(data, media_type="application/octet-stream")
 
     return app
 

@@ -21,15 +21,18 @@ class BackgroundServer:
     """
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        if port == 0:
+            # Ask the kernel for a free port, then let uvicorn bind it itself: handing uvicorn a
+            # pre-bound socket (``sockets=[...]``) measured ~20 requests/s here instead of ~360.
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.bind((host, 0))
+                port = int(probe.getsockname()[1])
+        self.host, self.port = host, port
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
         )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property
     def url(self) -> str:
@@ -47,11 +50,10 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving."""
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
-        self._sock.close()
 
     def __enter__(self) -> BackgroundServer:
         return self.start()

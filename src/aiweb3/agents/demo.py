@@ -36,7 +36,7 @@ from aiweb3.agents.providers import (
     storage_app,
 )
 from aiweb3.agents.registry import AgentCard, AgentRegistry
-from aiweb3.agents.runtime import Action, Runtime, ScriptedPlanner, Step, Tool, Trace
+from aiweb3.agents.runtime import Action, Planner, Runtime, ScriptedPlanner, Step, Tool, Trace
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.agents.wallet import AgentWallet
 from aiweb3.chain import Chain, artifact, deploy_system, dev_account
@@ -323,13 +323,16 @@ def run_demo(
     *,
     note: Callable[[str], None] = lambda _: None,
     on_step: Callable[[Step], None] | None = None,
+    planner: Planner | None = None,
 ) -> tuple[Trace, dict[str, Any]]:
-    """Run the whole demo; returns the trace and a summary (balances, reputation)."""
+    """Run the whole demo; returns the trace and a summary (balances, reputation).
+
+    ``planner`` replaces the scripted plan (e.g. an :class:`OpenAIPlanner` on a language model).
+    """
     patient = [0.62, 0.35, 0.71, 0.4]
     with demo_world(chain, home, note) as world:
-        runtime = Runtime(
-            world.research, research_tools(world), ScriptedPlanner(demo_script(patient)), on_step=on_step
-        )
+        chosen = planner or ScriptedPlanner(demo_script(patient))
+        runtime = Runtime(world.research, research_tools(world), chosen, on_step=on_step)
         trace = runtime.run(GOAL)
         aiusd = chain.contract(artifact("AIUSD").abi, world.token.address)
         balance = int(chain.call(aiusd.functions.balanceOf(world.research.address)))

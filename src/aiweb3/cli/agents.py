@@ -260,11 +260,27 @@ def task_show(task_id: int = typer.Argument(...)) -> None:
 
 
 @agents_app.command()
-def demo() -> None:
-    """A research agent with 20 AIUSD buys a proven diagnosis, stores it, hires and rates (local chain)."""
+def demo(
+    llm_url: str | None = typer.Option(
+        None,
+        "--llm-url",
+        envvar="AIWEB3_LLM_URL",
+        help="OpenAI-compatible base URL: plan with a language model.",
+    ),
+    llm_model: str = typer.Option("default", "--llm-model", envvar="AIWEB3_LLM_MODEL", help="Model name."),
+) -> None:
+    """A research agent with 20 AIUSD buys a proven diagnosis, stores it, hires and rates (local chain).
+
+    Without --llm-url the deterministic scripted planner runs the plan."""
+    import os
+
     from aiweb3.agents.demo import GOAL, run_demo
+    from aiweb3.agents.runtime import OpenAIPlanner
 
     ctx = Context()
+    planner = (
+        OpenAIPlanner(llm_url, llm_model, api_key=os.environ.get("AIWEB3_LLM_API_KEY")) if llm_url else None
+    )
     if ctx.chain.chain_id != LOCAL_CHAIN_ID:
         raise InputError("the demo funds accounts from the faucet: run it on the local chain")
     token = _token(ctx)
@@ -286,7 +302,8 @@ def demo() -> None:
                           f"({p.kind}{': ' + p.purpose if p.purpose else ''})", highlight=False)  # fmt: skip
 
     console.print(f"[bold]goal:[/bold] {GOAL}")
-    trace, summary = run_demo(ctx.chain, ctx.settings.home, note=note, on_step=step)
+    console.print(f"[dim]planner: {'language model at ' + llm_url if llm_url else 'scripted'}[/dim]")
+    trace, summary = run_demo(ctx.chain, ctx.settings.home, note=note, on_step=step, planner=planner)
     console.print(
         f"[bold]done[/bold]: {len(trace.steps)} steps, spent {token.format(summary['spent'])}, "
         f"balance {token.format(summary['research_balance'])}, prover reputation "

@@ -12,6 +12,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from fastapi import Depends, FastAPI
 from web3.contract import Contract
+from x402.http import FacilitatorConfig, HTTPFacilitatorClientSync
 from x402.http.constants import PAYMENT_SIGNATURE_HEADER
 from x402.http.utils import encode_payment_signature_header
 from x402.mechanisms.evm.exact.client import ExactEvmScheme as X402ExactClient
@@ -19,7 +20,15 @@ from x402.mechanisms.evm.exact.facilitator import ExactEvmScheme as X402ExactFac
 from x402.mechanisms.evm.signers import FacilitatorWeb3Signer
 from x402.schemas import PaymentPayload, SettleResponse
 
-from aiweb3.agents import AgentWallet, Facilitator, PayingClient, PaymentGate, SpendPolicy, TokenInfo
+from aiweb3.agents import (
+    AgentWallet,
+    Facilitator,
+    PayingClient,
+    PaymentGate,
+    SpendPolicy,
+    TokenInfo,
+    facilitator_app,
+)
 from aiweb3.agents.http402 import parse_payment_required
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.chain import Chain, Deployment
@@ -213,3 +222,39 @@ def test_client_refuses_servers_without_our_token(token: TokenInfo, accounts: li
         client = PayingClient(_wallet(accounts[0], token, accounts[5].address), token)
         with pytest.raises(PaymentError, match="no 'exact' payment in AIUSD"):
             client.get(f"{srv.url}/x")
+
+
+def test_facilitator_service_speaks_the_x402_http_api(
+    chain: Chain, token: TokenInfo, seller: LocalAccount, aiusd: Contract, accounts: list[LocalAccount]
+) -> None:
+    """The x402 SDK's HTTP facilitator client drives our facilitator service, and a payment gate
+    that uses the SDK client as its facilitator settles our client's payments through it."""
+    with BackgroundServer(facilitator_app(Facilitator(chain, token, accounts[8]))) as fac:
+        remote = HTTPFacilitatorClientSync(FacilitatorConfig(url=fac.url))
+        supported = remote.get_supported()
+        assert supported.kinds[0].network == "eip155:31337" and supported.kinds[0].scheme == "exact"
+
+        gate = PaymentGate(remote, token, seller.address)
+        req = gate.requirements(PRICE)
+        wallet = _wallet(accounts[0], token, seller.address)
+        payload = PaymentPayload(
+            payload=wallet.authorize_transfer(token, seller.address, PRICE).to_x402(), accepted=req
+        )
+        assert remote.verify(payload, req).is_valid
+        before = _balance(chain, aiusd, seller.address)
+        settled = remote.settle(payload, req)
+        assert settled.success and settled.transaction.startswith("0x")
+        assert _balance(chain, aiusd, seller.address) == before + PRICE
+        again = remote.verify(payload, req)
+        assert not again.is_valid and again.invalid_reason == "nonce_already_used"
+
+        app = FastAPI()
+
+        @app.get("/report")
+        def report(receipt: SettleResponse = Depends(gate.price(PRICE))) -> dict[str, str]:
+            return {"tx": receipt.transaction}
+
+        with BackgroundServer(app) as srv:
+            paid = PayingClient(wallet, token).get(f"{srv.url}/report")
+            assert paid.response.status_code == 200 and paid.settlement is not None
+        assert _balance(chain, aiusd, seller.address) == before + 2 * PRICE

@@ -2,7 +2,7 @@
 
 from aiweb3.agents.eip3009 import Authorization, TokenInfo, sign_authorization, sign_permit
 from aiweb3.agents.escrow import EscrowTask, TaskEscrow, TaskStatus, TaskTerms, spec_hash
-from aiweb3.agents.facilitator import Facilitator, FacilitatorLike
+from aiweb3.agents.facilitator import Facilitator, FacilitatorLike, facilitator_app
 from aiweb3.agents.http402 import PaidResponse, PayingClient, PaymentGate
 from aiweb3.agents.policy import Payment, PaymentLog, PaymentRecord, SpendPolicy
 from aiweb3.agents.registry import AgentCard, AgentRecord, AgentRegistry, Feedback, PriceItem, Validation
@@ -31,6 +31,7 @@ __all__ = [
     "TaskTerms",
     "TokenInfo",
     "Validation",
+    "facilitator_app",
     "sign_authorization",
     "sign_permit",
     "spec_hash",

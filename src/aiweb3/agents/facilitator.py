@@ -18,13 +18,22 @@ from typing import Protocol
 from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak, to_checksum_address
-from x402.schemas import PaymentPayload, PaymentRequirements, SettleResponse, VerifyResponse
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+from x402.schemas import (
+    PaymentPayload,
+    PaymentRequirements,
+    SettleResponse,
+    SupportedKind,
+    SupportedResponse,
+    VerifyResponse,
+)
 
 from aiweb3.agents.eip3009 import Authorization, TokenInfo
 from aiweb3.chain import Chain, TxRequest
 from aiweb3.errors import ChainError, InputError, TransactionReverted
 
-__all__ = ["Facilitator", "FacilitatorLike"]
+__all__ = ["Facilitator", "FacilitatorLike", "facilitator_app"]
 
 #: An authorization must stay valid at least this long after verification (as x402 does).
 VALIDITY_MARGIN = 6
@@ -190,3 +199,44 @@ def _same(a: str, b: str) -> bool:
         return bool(to_checksum_address(a) == to_checksum_address(b))
     except ValueError:
         return False
+
+
+class _FacilitatorRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    x402_version: int = Field(alias="x402Version")
+    payment_payload: PaymentPayload = Field(alias="paymentPayload")
+    payment_requirements: PaymentRequirements = Field(alias="paymentRequirements")
+
+
+def facilitator_app(facilitator: Facilitator) -> FastAPI:
+    """The facilitator as an x402 HTTP service: ``POST /verify``, ``POST /settle``, ``GET /supported``.
+
+    Request and response bodies follow the x402 facilitator API, so the x402 SDK's
+    ``HTTPFacilitatorClient`` talks to it, and a resource server elsewhere can use it.
+    """
+    app = FastAPI(title="aiweb3 x402 facilitator")
+
+    def checked(body: _FacilitatorRequest) -> _FacilitatorRequest:
+        if body.x402_version != 2:
+            raise HTTPException(400, "only x402 version 2 is supported")
+        return body
+
+    @app.post("/verify")
+    def verify(body: _FacilitatorRequest) -> dict[str, object]:
+        req = checked(body)
+        result = facilitator.verify(req.payment_payload, req.payment_requirements)
+        return result.model_dump(by_alias=True, exclude_none=True)
+
+    @app.post("/settle")
+    def settle(body: _FacilitatorRequest) -> dict[str, object]:
+        req = checked(body)
+        result = facilitator.settle(req.payment_payload, req.payment_requirements)
+        return result.model_dump(by_alias=True, exclude_none=True)
+
+    @app.get("/supported")
+    def supported() -> dict[str, object]:
+        kinds = [SupportedKind(x402_version=2, scheme="exact", network=facilitator.token.network)]
+        answer = SupportedResponse(kinds=kinds, signers={"eip155:*": [facilitator.relayer.address]})
+        return answer.model_dump(by_alias=True, exclude_none=True)
+
+    return app

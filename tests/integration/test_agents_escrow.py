@@ -10,7 +10,7 @@ from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
-from aiweb3.agents import AgentWallet, SpendPolicy, TaskEscrow, TaskStatus, TaskTerms, TokenInfo
+from aiweb3.agents import AgentWallet, Payment, SpendPolicy, TaskEscrow, TaskStatus, TaskTerms, TokenInfo
 from aiweb3.chain import Chain, Deployment, artifact
 from aiweb3.errors import PolicyViolation, TransactionReverted
 
@@ -222,3 +222,24 @@ def test_system_escrow_without_verifier_refuses_gated_tasks(
     with pytest.raises(TransactionReverted) as info:
         escrow.post(wallet, TaskTerms(10, accounts[2].address, model_id=MODEL))
     assert info.value.error_name == "NoVerifier"
+
+
+def test_direct_payment_transactions_are_checked_and_failures_logged(
+    chain: Chain, token: TokenInfo, aiusd: Contract, accounts: list[LocalAccount]
+) -> None:
+    payer, payee = accounts[0], accounts[1]
+    policy = SpendPolicy(10**13, 10**13).allowing(tokens=[token.address], counterparties=[payee.address])
+    wallet = AgentWallet(payer, policy)
+    too_much = 10**13  # within the policy, more than the payer holds
+    with pytest.raises(TransactionReverted) as info:
+        wallet.transact(chain, aiusd.functions.transfer(payee.address, too_much),
+                        Payment("transaction", token.address, payee.address, too_much))  # fmt: skip
+    assert info.value.error_name == "ERC20InsufficientBalance"
+    assert wallet.log.records[-1].status == "failed" and wallet.spent_today() == 0
+    wallet.transact(chain, aiusd.functions.transfer(payee.address, 5), Payment("transaction", token.address,
+                                                                               payee.address, 5))  # fmt: skip
+    assert wallet.log.records[-1].status == "signed" and wallet.spent_today() == 5
+    with pytest.raises(PolicyViolation, match="contract"):
+        wallet.transact(
+            chain, chain.contract(aiusd.abi, accounts[5].address).functions.transfer(payee.address, 1)
+        )

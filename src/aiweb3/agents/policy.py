@@ -178,10 +178,11 @@ class SpendPolicy:
 
 @dataclass(frozen=True)
 class PaymentRecord:
-    """One logged payment attempt (``status`` is "signed" or "refused")."""
+    """One logged payment attempt: "signed", "refused" by the policy, or "failed" (the signed
+    transaction reverted; not counted as spent)."""
 
     at: float
-    status: Literal["signed", "refused"]
+    status: Literal["signed", "refused", "failed"]
     kind: str
     token: str
     to: str

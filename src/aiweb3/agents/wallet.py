@@ -76,7 +76,12 @@ class AgentWallet:
             except PolicyViolation as exc:
                 self._record(payment, "refused", reason=str(exc))
                 raise
-            result = sign()
+            try:
+                result = sign()
+            except Exception as exc:
+                # e.g. a funds-moving transaction that reverted: logged, not counted as spent
+                self._record(payment, "failed", reason=str(exc))
+                raise
             self._record(payment, "signed", ref=reference(result))
             return result
 
@@ -84,7 +89,7 @@ class AgentWallet:
         self.log.append(
             PaymentRecord(
                 at=self.log.clock(),
-                status="signed" if status == "signed" else "refused",
+                status="signed" if status == "signed" else "failed" if status == "failed" else "refused",
                 kind=payment.kind,
                 token=payment.token,
                 to=payment.to,

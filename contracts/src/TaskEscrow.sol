@@ -6,11 +6,12 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
-/// @notice The check a proof-gated task asks of a verifier (ModelRegistry's shape).
+/// @notice The check a proof-gated task asks of a verifier (ModelRegistry's shape): it reverts
+/// on a proof that does not verify and returns the hash of the verified outputs.
 interface IInferenceVerifier {
     function verifyInference(bytes32 modelId, bytes calldata proof, uint256[] calldata instances)
         external
-        returns (bool);
+        returns (bytes32 outputsHash);
 }
 
 /// @title TaskEscrow — pay for agent work through escrow
@@ -49,7 +50,7 @@ contract TaskEscrow is ReentrancyGuard {
         uint40 disputedAt;
         bytes32 modelId; // non-zero: delivery must carry a verified inference of this model
         bytes32 specHash; // keccak256 of the task description (its content id)
-        bytes32 outputsHash; // keccak256(abi.encode(instances)) of the verified inference
+        bytes32 outputsHash; // the verifier's hash of the verified outputs
         uint96 paidToProvider;
         string resultCid;
     }
@@ -201,14 +202,12 @@ contract TaskEscrow is ReentrancyGuard {
         if (bytes(resultCid).length == 0) revert EmptyResult();
         (bool ok, bytes memory ret) =
             verifier.call(abi.encodeCall(IInferenceVerifier.verifyInference, (t.modelId, proof, instances)));
-        // A verifier that reverts or answers false refuses; one that returns nothing accepts
-        // (it would have reverted on a bad proof). The verifier has code (checked at deploy).
-        if (!ok || (ret.length != 0 && (ret.length != 32 || abi.decode(ret, (uint256)) != 1))) {
-            revert InferenceNotVerified(t.modelId);
-        }
+        // A verifier that reverts refuses; one that returns its 32-byte outputs hash accepts.
+        // The verifier has code (checked at deploy), so an empty success cannot pass.
+        if (!ok || ret.length != 32) revert InferenceNotVerified(t.modelId);
         t.resultCid = resultCid;
         t.deliveredAt = uint40(block.timestamp);
-        t.outputsHash = keccak256(abi.encode(instances));
+        t.outputsHash = abi.decode(ret, (bytes32));
         emit TaskDelivered(taskId, msg.sender, resultCid);
         emit InferenceReleased(taskId, t.modelId, t.outputsHash);
         _pay(taskId, t);

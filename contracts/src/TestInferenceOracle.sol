@@ -8,13 +8,16 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 /// @notice Stands in for ModelRegistry.verifyInference until the zkml feature lands: a "proof"
 /// is the attester's signature over (chain, this contract, modelId, instances). It proves only
 /// that the attester vouched for the output — no zero-knowledge. Same call and event shape as
-/// ModelRegistry, so TaskEscrow treats both alike.
+/// ModelRegistry (reverts InvalidProof on a bad proof, returns the outputs hash), so TaskEscrow
+/// treats both alike.
 contract TestInferenceOracle {
     address public immutable attester;
 
     event InferenceVerified(
         bytes32 indexed modelId, bytes32 inputCommitment, bytes32 outputsHash, address indexed caller
     );
+
+    error InvalidProof(bytes32 modelId);
 
     constructor(address attester_) {
         attester = attester_;
@@ -25,16 +28,17 @@ contract TestInferenceOracle {
         return keccak256(abi.encode(block.chainid, address(this), modelId, instances));
     }
 
-    /// @notice True (and InferenceVerified emitted) when ``proof`` is the attester's signature.
+    /// @notice Emits InferenceVerified and returns the outputs hash when ``proof`` is the
+    /// attester's signature; reverts InvalidProof otherwise.
     function verifyInference(bytes32 modelId, bytes calldata proof, uint256[] calldata instances)
         external
-        returns (bool)
+        returns (bytes32 outputsHash)
     {
         bytes32 digest = MessageHashUtils.toEthSignedMessageHash(attestationDigest(modelId, instances));
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, proof);
-        if (err != ECDSA.RecoverError.NoError || signer != attester) return false;
+        if (err != ECDSA.RecoverError.NoError || signer != attester) revert InvalidProof(modelId);
         bytes32 inputCommitment = instances.length > 0 ? bytes32(instances[0]) : bytes32(0);
-        emit InferenceVerified(modelId, inputCommitment, keccak256(abi.encode(instances)), msg.sender);
-        return true;
+        outputsHash = keccak256(abi.encode(instances));
+        emit InferenceVerified(modelId, inputCommitment, outputsHash, msg.sender);
     }
 }

@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from fastapi import FastAPI, Request, Response
 from web3.contract import Contract
 
@@ -26,7 +28,7 @@ from aiweb3.agents.providers import (
 from aiweb3.agents.runtime import Action, OpenAIPlanner, Runtime, ScriptedPlanner, Tool
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.chain import Chain, Deployment, artifact
-from aiweb3.errors import ConfigError, InputError, StoreError
+from aiweb3.errors import ConfigError, InputError, StoreError, TransactionReverted
 from aiweb3.store import LocalStore, cid_of
 
 pytestmark = pytest.mark.usefixtures("chain_isolation")
@@ -113,11 +115,13 @@ def test_proving_agent_sells_checkable_inferences(
         proof, paid_tx = client.infer([0.5, 0.25])
         assert paid_tx.startswith("0x") and proof.model_id == model.model_id
         assert proof.outputs == model([0.5, 0.25])
-        assert (
-            chain.call(oracle.functions.verifyInference(proof.model_id, proof.proof, proof.instances)) is True
-        )
+        verify = oracle.functions.verifyInference
+        outputs_hash = chain.call(verify(proof.model_id, proof.proof, proof.instances))
+        assert bytes(outputs_hash) == keccak(abi_encode(["uint256[]"], [proof.instances]))
         changed = [*proof.instances[:-1], proof.instances[-1] + 1]  # a different output
-        assert chain.call(oracle.functions.verifyInference(proof.model_id, proof.proof, changed)) is False
+        with pytest.raises(TransactionReverted) as refused:
+            chain.call(verify(proof.model_id, proof.proof, changed))
+        assert refused.value.error_name == "InvalidProof"
         wrong_shape = httpx.post(f"{srv.url}/infer", json={"inputs": [1.0]})
         assert wrong_shape.status_code == 402  # pays first; a paid wrong shape is a 422 below
         reply = client.payer.post(f"{srv.url}/infer", json={"inputs": [1.0]})

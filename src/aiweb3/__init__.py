@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "InferenceProof": "aiweb3.zkml",
     "ModelRegistryClient": "aiweb3.zkml",
     "SrsStore": "aiweb3.zkml",
+    "VerifiedInference": "aiweb3.zkml",
     # content authenticity
     "CreatorRegistry": "aiweb3.provenance",
     "Manifest": "aiweb3.provenance",
@@ -67,6 +68,16 @@ _LAZY: dict[str, str] = {
     "Asker": "aiweb3.indexer",
     "METRICS": "aiweb3.indexer",
     "LLMConfig": "aiweb3.llm",
+    # agents
+    "AgentWallet": "aiweb3.agents",
+    "SpendPolicy": "aiweb3.agents",
+    "TaskEscrow": "aiweb3.agents",
+    "TaskTerms": "aiweb3.agents",
+    "AgentRegistry": "aiweb3.agents",
+    "AgentCard": "aiweb3.agents",
+    "PayingClient": "aiweb3.agents",
+    "PaymentGate": "aiweb3.agents",
+    "Facilitator": "aiweb3.agents",
     # the service
     "create_app": "aiweb3.server",
     "serve": "aiweb3.server",

@@ -25,7 +25,9 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     ├── CredentialError (ValueError) SD-JWT credentials: malformed, tampered, untrusted
     │   └── DisclosurePolicyError   a disclosure the policy or schema forbids
     ├── IndexerError                the index database: missing, locked, another chain
-    └── LLMUnavailable              no language model configured or reachable
+    ├── LLMUnavailable              no language model configured or reachable
+    ├── PolicyViolation             an agent payment its spend policy refuses (never signed)
+    └── PaymentError                an HTTP 402 payment that is malformed, replayed or unsettled
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ __all__ = [
     "InsufficientFunds",
     "LLMUnavailable",
     "NodeError",
+    "PaymentError",
+    "PolicyViolation",
     "ProofError",
     "QueryRefused",
     "RPCUnreachable",
@@ -175,3 +179,11 @@ class IndexerError(AIWeb3Error):
 
 class QueryRefused(InputError):
     """A query or question was refused: it writes, or touches unknown tables or functions."""
+
+
+class PolicyViolation(AIWeb3Error):
+    """An agent's spend policy refuses a payment; nothing was signed."""
+
+
+class PaymentError(AIWeb3Error):
+    """An x402 payment is malformed, expired, replayed, for the wrong amount or payee, or unsettled."""

@@ -131,6 +131,9 @@ SYSTEM_CONTRACTS: list[SystemContract] = [
     # zkml: the ezkl reusable Halo2 verifier and the model registry that uses it
     SystemContract("Halo2VerifierReusable"),
     SystemContract("ModelRegistry", args=lambda deployed: [deployed["Halo2VerifierReusable"]]),
+    # agents: proof-gated escrow release calls ModelRegistry.verifyInference
+    SystemContract("TaskEscrow", args=lambda d: [d["AIUSD"], d["ModelRegistry"]]),
+    SystemContract("AgentRegistry", args=lambda d: [d["TaskEscrow"]]),
 ]
 
 

@@ -35,6 +35,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("aiweb3.cli.index", "app"),
     "metric": ("aiweb3.cli.metric", "app"),
     "ask": ("aiweb3.cli.ask", "ask"),
+    "agent": ("aiweb3.cli.agents", "agent_app"),
+    "task": ("aiweb3.cli.agents", "task_app"),
+    "agents": ("aiweb3.cli.agents", "agents_app"),
 }
 
 

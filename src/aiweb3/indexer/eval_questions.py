@@ -280,7 +280,7 @@ QUESTIONS: list[tuple[str, str]] = [
     ),
     (
         "escrow volume per day",
-        "SELECT day, count(*) FROM decoded_events WHERE event_name = 'EscrowCreated' GROUP BY day",
+        "SELECT day, count(*) FROM decoded_events WHERE event_name = 'TaskPosted' GROUP BY day",
     ),
     (
         "How much content was anchored per day?",

@@ -112,13 +112,9 @@ def _events(names: tuple[str, ...]) -> str:
     return "event_name IN (" + ", ".join(f"'{n}'" for n in names) + ")"
 
 
-def _arg(*keys: str) -> str:
-    return "coalesce(" + ", ".join(f"args->>'{k}'" for k in keys) + ")"
-
-
 # The events of aiweb3's own contracts these metrics read (see contracts/src).
 _INFERENCE_EVENTS = ("InferenceVerified",)  # ModelRegistry
-_ESCROW_EVENTS = ("EscrowCreated", "EscrowFunded", "EscrowOpened", "JobFunded")
+_ESCROW_EVENTS = ("TaskPosted", "TaskPaid")  # TaskEscrow
 _CONTENT_EVENTS = ("BatchAnchored",)  # CreatorRegistry.anchor(root, count)
 _DATASET_EVENTS = ("Contributed", "ContributionAccepted")  # DatasetPool
 
@@ -529,12 +525,15 @@ METRICS: list[Metric] = [
     Metric(
         "escrow_volume",
         "Agent escrow volume per day",
-        "Escrows opened by agents per UTC day and the amount locked (token base units).",
-        ("day", "escrows", "amount_raw"),
+        "Agent tasks posted to the escrow per UTC day, the budget locked and the amount paid out "
+        "to providers (AIUSD base units).",
+        ("day", "tasks", "budget_raw", "paid_raw"),
         ("days",),
         lambda p: (
-            f"""SELECT day, count(*) AS escrows,
-            sum(TRY_CAST({_arg("amount", "value", "price")} AS HUGEINT)) AS amount_raw FROM decoded_events
+            f"""SELECT day, count(*) FILTER (WHERE event_name = 'TaskPosted') AS tasks,
+            sum(TRY_CAST(args->>'budget' AS HUGEINT)) AS budget_raw,
+            sum(TRY_CAST(args->>'amount' AS HUGEINT)) FILTER (WHERE event_name = 'TaskPaid') AS paid_raw
+            FROM decoded_events
             WHERE {_events(_ESCROW_EVENTS)} AND {_window(p)} GROUP BY day ORDER BY day"""
         ),
         "escrow agents payments jobs locked volume",

@@ -1,0 +1,38 @@
+"""Payment and execution rails for AI agents: wallets with spend policies, escrow, x402, a registry."""
+
+from aiweb3.agents.eip3009 import Authorization, TokenInfo, sign_authorization, sign_permit
+from aiweb3.agents.escrow import EscrowTask, TaskEscrow, TaskStatus, TaskTerms, spec_hash
+from aiweb3.agents.facilitator import Facilitator, FacilitatorLike, facilitator_app
+from aiweb3.agents.http402 import PaidResponse, PayingClient, PaymentGate
+from aiweb3.agents.policy import Payment, PaymentLog, PaymentRecord, SpendPolicy
+from aiweb3.agents.registry import AgentCard, AgentRecord, AgentRegistry, Feedback, PriceItem, Validation
+from aiweb3.agents.wallet import AgentWallet
+
+__all__ = [
+    "AgentCard",
+    "AgentRecord",
+    "AgentRegistry",
+    "AgentWallet",
+    "Authorization",
+    "EscrowTask",
+    "Facilitator",
+    "FacilitatorLike",
+    "Feedback",
+    "PaidResponse",
+    "PayingClient",
+    "Payment",
+    "PaymentGate",
+    "PaymentLog",
+    "PaymentRecord",
+    "PriceItem",
+    "SpendPolicy",
+    "TaskEscrow",
+    "TaskStatus",
+    "TaskTerms",
+    "TokenInfo",
+    "Validation",
+    "facilitator_app",
+    "sign_authorization",
+    "sign_permit",
+    "spec_hash",
+]

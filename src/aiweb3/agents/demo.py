@@ -1,0 +1,346 @@
+"""``aiweb3 agents demo``: a research agent with 20 AIUSD buys a proven diagnosis and stores it.
+
+On the local chain: the system contracts plus a development inference oracle (standing in for
+``ModelRegistry`` until verifiable inference lands) with its own escrow and registry; a proving
+agent and a storage agent serving over real HTTP and registered with agent cards. The research
+agent then follows a script (the deterministic planner): find the prover in the registry, pay
+it over x402, check the proof on chain, pay the storage agent, fetch and check the CID, hire the
+prover again through proof-gated escrow, leave feedback — and try one payment its policy refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from aiweb3.agents.eip3009 import TokenInfo
+from aiweb3.agents.escrow import TaskEscrow, TaskTerms
+from aiweb3.agents.facilitator import Facilitator
+from aiweb3.agents.http402 import PayingClient, PaymentGate
+from aiweb3.agents.policy import SpendPolicy
+from aiweb3.agents.providers import (
+    AttestingProver,
+    EscrowWork,
+    InferenceProof,
+    LinearModel,
+    ProvingClient,
+    StorageClient,
+    proving_app,
+    storage_app,
+)
+from aiweb3.agents.registry import AgentCard, AgentRegistry
+from aiweb3.agents.runtime import Action, Planner, Runtime, ScriptedPlanner, Step, Tool, Trace
+from aiweb3.agents.serving import BackgroundServer
+from aiweb3.agents.wallet import AgentWallet
+from aiweb3.chain import Chain, artifact, deploy_system, dev_account
+from aiweb3.store import LocalStore
+
+__all__ = ["DIAGNOSIS_MODEL", "DemoWorld", "demo_world", "research_tools", "run_demo"]
+
+#: The stand-in diagnosis model (a fixed logistic scorer over four normalised features).
+DIAGNOSIS_MODEL = LinearModel("breast-cancer-risk-v1", (1.8, 0.6, 2.1, 0.9), -2.4)
+AIUSD = 10**6
+GOAL = "Get a diagnosis score from a proven model for patient features and store the result"
+
+
+@dataclass
+class DemoWorld:
+    """Everything the demo set up."""
+
+    chain: Chain
+    token: TokenInfo
+    escrow: TaskEscrow
+    registry: AgentRegistry
+    oracle: str
+    research: AgentWallet
+    prover_url: str
+    storage_url: str
+    prover_wallet: str
+    storage_wallet: str
+
+
+def _funded(chain: Chain, aiusd: Any, faucet: LocalAccount, amount: int) -> LocalAccount:
+    acct: LocalAccount = Account.create()
+    chain.set_balance(acct.address, 10**18)
+    if amount:
+        chain.transact(faucet, aiusd.functions.faucet(acct.address, amount))
+    return acct
+
+
+@contextmanager
+def demo_world(chain: Chain, home: Path, note: Callable[[str], None] = lambda _: None) -> Iterator[DemoWorld]:
+    """Deploy, fund, start and register everything; stops the servers on exit (local chain only)."""
+    deployer = dev_account(0)
+    system = deploy_system(chain, deployer, home)
+    token = TokenInfo(system["AIUSD"].address, chain.chain_id)
+    aiusd = chain.contract(artifact("AIUSD").abi, token.address)
+    attester = _funded(chain, aiusd, deployer, 0)
+    oracle_art = artifact("TestInferenceOracle")
+    oracle, _ = chain.deploy(deployer, oracle_art.abi, oracle_art.bytecode, attester.address)
+    esc_art, reg_art = artifact("TaskEscrow"), artifact("AgentRegistry")
+    escrow_addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle)
+    registry_addr, _ = chain.deploy(deployer, reg_art.abi, reg_art.bytecode, escrow_addr)
+    escrow, registry = TaskEscrow(chain, escrow_addr, token), AgentRegistry(chain, registry_addr)
+    note(f"contracts: AIUSD {token.address}, escrow {escrow_addr}, registry {registry_addr}")
+    note(f"development inference oracle {oracle} (stands in for ModelRegistry; attestations, not ZK)")
+
+    prover_key, storage_key = _funded(chain, aiusd, deployer, 0), _funded(chain, aiusd, deployer, 0)
+    research_key = _funded(chain, aiusd, deployer, 20 * AIUSD)
+    facilitator = Facilitator(chain, token, deployer)
+    prover = AttestingProver(DIAGNOSIS_MODEL, attester, oracle, chain.chain_id)
+    store = LocalStore(home / "agents-demo" / "storage")
+    work = EscrowWork(escrow, prover_key, min_budget=AIUSD)
+    papp = proving_app(prover, PaymentGate(facilitator, token, prover_key.address), AIUSD // 2, work=work)
+    sapp = storage_app(
+        store,
+        PaymentGate(facilitator, token, storage_key.address),
+        AIUSD // 100,
+        home / "agents-demo" / "leases.json",
+    )
+    with BackgroundServer(papp) as psrv, BackgroundServer(sapp) as ssrv:
+        model_hex = "0x" + DIAGNOSIS_MODEL.model_id.hex()
+        registry.register(
+            prover_key,
+            AgentCard.parse(
+                {
+                    "name": "diagnosis-prover",
+                    "description": "proven breast-cancer risk scores",
+                    "capabilities": ["inference.diagnosis"],
+                    "endpoint": psrv.url,
+                    "models": [model_hex],
+                    "prices": [{"capability": "inference.diagnosis", "amount": AIUSD // 2, "unit": "call"}],
+                    "payment_schemes": ["x402-exact", "escrow"],
+                }
+            ),
+        )
+        registry.register(
+            storage_key,
+            AgentCard.parse(
+                {
+                    "name": "blob-storage",
+                    "capabilities": ["storage"],
+                    "endpoint": ssrv.url,
+                    "prices": [{"capability": "storage", "amount": AIUSD // 100, "unit": "mib-day"}],
+                    "payment_schemes": ["x402-exact"],
+                }
+            ),
+        )
+        note(
+            f"proving agent {prover_key.address} at {psrv.url}; "
+            f"storage agent {storage_key.address} at {ssrv.url}"
+        )
+        policy = SpendPolicy(5 * AIUSD, 20 * AIUSD).allowing(
+            tokens=[token.address],
+            counterparties=[prover_key.address, storage_key.address],
+            contracts=[escrow_addr, oracle],
+        )
+        research = AgentWallet(research_key, policy, name="research-agent")
+        note(
+            "research agent "
+            + research.address
+            + " holds 20 AIUSD; policy: 5 AIUSD per payment, 20 per day, "
+            "pays only the vetted prover and storage agents"
+        )
+        yield DemoWorld(
+            chain,
+            token,
+            escrow,
+            registry,
+            oracle,
+            research,
+            psrv.url,
+            ssrv.url,
+            prover_key.address,
+            storage_key.address,
+        )
+
+
+def research_tools(world: DemoWorld) -> list[Tool]:
+    """The research agent's tools: find, buy an inference, verify, store, fetch, hire, rate, tip."""
+    payer = PayingClient(world.research, world.token)
+    oracle = world.chain.contract(artifact("TestInferenceOracle").abi, world.oracle)
+
+    def find_agents(capability: str, max_price: int) -> dict[str, Any]:
+        found = world.registry.search(capability, max_price=max_price)
+        if not found:
+            return {"found": 0}
+        best = found[0]
+        return {
+            "found": len(found),
+            "agent_id": best.agent_id,
+            "name": best.card.name,
+            "endpoint": best.card.endpoint,
+            "wallet": best.wallet,
+            "reputation": best.reputation,
+            "price": best.card.price_of(capability),
+        }
+
+    def buy_inference(endpoint: str, inputs: list[float]) -> dict[str, Any]:
+        proof, paid_tx = ProvingClient(payer, endpoint).infer(inputs)
+        return {**proof.to_json(), "score": round(proof.outputs[0], 4), "paid_tx": paid_tx}
+
+    def verify_onchain(model_id: str, proof: str, instances: list[str]) -> dict[str, Any]:
+        fn = oracle.functions.verifyInference(
+            bytes.fromhex(model_id[2:]), bytes.fromhex(proof[2:]), [int(i) for i in instances]
+        )
+        receipt = world.research.transact(world.chain, fn)
+        events = world.chain.events(oracle, "InferenceVerified", receipt)
+        return {"verified": bool(events), "tx": str(receipt["transactionHash"])}
+
+    def store(record: dict[str, Any], days: int) -> dict[str, Any]:
+        blob = StorageClient(payer, _storage_url(world)).put(
+            json.dumps(record, sort_keys=True).encode(), days=days
+        )
+        return {"cid": blob.cid, "size": blob.size, "expires_at": blob.expires_at}
+
+    def fetch(cid: str) -> dict[str, Any]:
+        data = StorageClient(payer, _storage_url(world)).get(cid)
+        return {"cid": cid, "bytes": len(data), "cid_checked": True}
+
+    def hire(agent_id: int, inputs: list[float], budget: int) -> dict[str, Any]:
+        agent = world.registry.get(agent_id)
+        model = DIAGNOSIS_MODEL.model_id
+        terms = TaskTerms(
+            budget,
+            dev_account(0).address,
+            provider=agent.wallet,
+            model_id=model,
+            spec=json.dumps({"inputs": inputs}),
+        )
+        task_id = world.escrow.post(world.research, terms)
+        reply = payer.http.post(f"{agent.card.endpoint}/tasks/{task_id}", json={"inputs": inputs})
+        task = world.escrow.task(task_id)
+        result = InferenceProof.from_json(reply.json()) if reply.status_code == 200 else None
+        return {
+            "task_id": task_id,
+            "status": task.status.name.lower(),
+            "result_cid": task.result_cid,
+            "score": round(result.outputs[0], 4) if result else None,
+        }
+
+    def feedback(task_id: int, score: int) -> dict[str, Any]:
+        world.registry.give_feedback(world.research.unsafe_signer(), task_id, score)
+        agent = world.registry.by_wallet(world.escrow.task(task_id).provider or "")
+        return {"agent": agent.card.name if agent else "?", "reputation": agent.reputation if agent else 0}
+
+    def tip(to: str, amount: int) -> dict[str, Any]:
+        auth = world.research.authorize_transfer(world.token, to, amount, purpose="tip")
+        return {"signed": "0x" + auth.nonce.hex()}
+
+    s = "string"
+    return [
+        Tool(
+            "find_agents",
+            "search the registry by capability and max price",
+            find_agents,
+            {"capability": s, "max_price": "int"},
+        ),
+        Tool(
+            "buy_inference",
+            "pay a proving agent over x402 for one proven inference",
+            buy_inference,
+            {"endpoint": s, "inputs": "list[float]"},
+        ),
+        Tool(
+            "verify_onchain",
+            "check an inference proof on chain",
+            verify_onchain,
+            {"model_id": s, "proof": s, "instances": "list[str]"},
+        ),
+        Tool(
+            "store",
+            "store a JSON record with the storage agent (x402)",
+            store,
+            {"record": "object", "days": "int"},
+        ),
+        Tool("fetch", "fetch a blob and check its CID", fetch, {"cid": s}),
+        Tool(
+            "hire",
+            "post a proof-gated escrow task to an agent",
+            hire,
+            {"agent_id": "int", "inputs": "list[float]", "budget": "int"},
+        ),
+        Tool("feedback", "rate the provider of a paid task", feedback, {"task_id": "int", "score": "int"}),
+        Tool("tip", "send a payment authorization", tip, {"to": s, "amount": "int"}),
+    ]
+
+
+def _storage_url(world: DemoWorld) -> str:
+    found = world.registry.search("storage", max_price=AIUSD)
+    return found[0].card.endpoint if found else world.storage_url
+
+
+def demo_script(patient: list[float]) -> list[Action]:
+    """The research agent's scripted plan (``$N.key``: step N's result)."""
+    return [
+        Action("find_agents", {"capability": "inference.diagnosis", "max_price": AIUSD}, "find a prover"),
+        Action(
+            "buy_inference", {"endpoint": "$0.endpoint", "inputs": patient}, "buy one proven score (x402)"
+        ),
+        Action(
+            "verify_onchain",
+            {"model_id": "$1.model_id", "proof": "$1.proof", "instances": "$1.instances"},
+            "check the proof on chain",
+        ),
+        Action(
+            "store",
+            {
+                "record": {
+                    "patient": patient,
+                    "score": "$1.score",
+                    "model": "$1.model_id",
+                    "verified_in": "$2.tx",
+                },
+                "days": 30,
+            },
+            "keep the result",
+        ),
+        Action("fetch", {"cid": "$3.cid"}, "read it back and check the CID"),
+        Action(
+            "hire",
+            {"agent_id": "$0.agent_id", "inputs": patient, "budget": 2 * AIUSD},
+            "second opinion through proof-gated escrow",
+        ),
+        Action("feedback", {"task_id": "$5.task_id", "score": 92}, "rate the prover"),
+        Action(
+            "tip",
+            {"to": "0x000000000000000000000000000000000000dEaD", "amount": 25 * AIUSD},
+            "a payment the policy must refuse",
+        ),
+    ]
+
+
+def run_demo(
+    chain: Chain,
+    home: Path,
+    *,
+    note: Callable[[str], None] = lambda _: None,
+    on_step: Callable[[Step], None] | None = None,
+    planner: Planner | None = None,
+) -> tuple[Trace, dict[str, Any]]:
+    """Run the whole demo; returns the trace and a summary (balances, reputation).
+
+    ``planner`` replaces the scripted plan (e.g. an :class:`OpenAIPlanner` on a language model).
+    """
+    patient = [0.62, 0.35, 0.71, 0.4]
+    with demo_world(chain, home, note) as world:
+        chosen = planner or ScriptedPlanner(demo_script(patient))
+        runtime = Runtime(world.research, research_tools(world), chosen, on_step=on_step)
+        trace = runtime.run(GOAL)
+        aiusd = chain.contract(artifact("AIUSD").abi, world.token.address)
+        balance = int(chain.call(aiusd.functions.balanceOf(world.research.address)))
+        prover = world.registry.by_wallet(world.prover_wallet)
+        summary = {
+            "research_balance": balance,
+            "spent": trace.spent,
+            "prover_reputation": prover.reputation if prover else 0.0,
+            "refused": sum(1 for s in trace.steps for p in s.payments if p.status == "refused"),
+        }
+    return trace, summary

@@ -1,0 +1,304 @@
+"""``aiweb3 agent new|list|show|fund|policy``, ``aiweb3 task post|list|show``, ``aiweb3 agents demo``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from aiweb3.agents import AgentWallet, PaymentLog, SpendPolicy, TaskEscrow, TaskTerms, TokenInfo
+from aiweb3.agents.runtime import Step
+from aiweb3.chain import Deployments, artifact, checksum, deploy_system, dev_account
+from aiweb3.cli.account import fmt_amount, parse_amount
+from aiweb3.cli.context import Context, console, err_console
+from aiweb3.config import LOCAL_CHAIN_ID
+from aiweb3.errors import DeploymentError, InputError
+from aiweb3.files import atomic_write_json
+
+__all__ = ["agent_app", "agents_app", "task_app"]
+
+agent_app = typer.Typer(help="Agent wallets with spend policies.", no_args_is_help=True)
+task_app = typer.Typer(help="Tasks in the TaskEscrow contract.", no_args_is_help=True)
+agents_app = typer.Typer(help="Agent runtime demos.", no_args_is_help=True)
+
+
+def _dir(ctx: Context, name: str) -> Path:
+    if not name or "/" in name or name.startswith("."):
+        raise InputError(f"{name!r} is not an agent name")
+    return ctx.settings.home / "agents" / name
+
+
+def _deployments(ctx: Context) -> Deployments:
+    chain = ctx.chain
+    book = Deployments(ctx.settings.home, chain.chain_id)
+    try:
+        book.address("AgentRegistry")
+    except DeploymentError:
+        if chain.chain_id != LOCAL_CHAIN_ID:
+            raise
+        err_console.print("[dim]deploying the system contracts on the local chain…[/dim]")
+        deploy_system(chain, dev_account(0), ctx.settings.home)
+    return book
+
+
+def _token(ctx: Context) -> TokenInfo:
+    return TokenInfo(_deployments(ctx).address("AIUSD"), ctx.chain.chain_id)
+
+
+def _agent(ctx: Context, name: str) -> dict[str, str]:
+    path = _dir(ctx, name) / "agent.json"
+    if not path.is_file():
+        raise InputError(f"no agent {name!r}; create it with `aiweb3 agent new {name}`")
+    return dict(json.loads(path.read_text()))
+
+
+def _wallet(ctx: Context, name: str) -> AgentWallet:
+    info = _agent(ctx, name)
+    policy = SpendPolicy.load(_dir(ctx, name) / "policy.json")
+    return AgentWallet.from_keystore(ctx.keystore, info["account"], ctx.password(), policy,
+                                     log_path=_dir(ctx, name) / "payments.json")  # fmt: skip
+
+
+@agent_app.command()
+def new(
+    name: str = typer.Argument(..., help="Agent name (also its keystore account name)."),
+    per_payment: str = typer.Option("1", help="Per-payment limit in AIUSD."),
+    daily: str = typer.Option("10", help="Daily limit in AIUSD."),
+) -> None:
+    """Create an agent: a keystore key and a spend policy allowing AIUSD and the escrow only."""
+    ctx = Context()
+    if (_dir(ctx, name) / "agent.json").exists():
+        raise InputError(f"agent {name!r} exists already")
+    book = _deployments(ctx)
+    entry = ctx.keystore.new(name, ctx.password("New keystore password: ", confirm=True))
+    policy = SpendPolicy(parse_amount(per_payment), parse_amount(daily)).allowing(
+        tokens=[book.address("AIUSD")], contracts=[book.address("TaskEscrow"), book.address("AgentRegistry")]
+    )
+    policy.save(_dir(ctx, name) / "policy.json")
+    atomic_write_json(_dir(ctx, name) / "agent.json", {"name": name, "account": entry.name,
+                                                        "address": entry.address})  # fmt: skip
+    console.print(f"created agent {name}: {entry.address}")
+    console.print(f"policy: {per_payment} AIUSD per payment, {daily} AIUSD per day; no counterparties yet "
+                  f"(`aiweb3 agent policy {name} --allow-counterparty ADDRESS`)")  # fmt: skip
+
+
+@agent_app.command("list")
+def list_() -> None:
+    """List agents with their AIUSD balance and today's spending."""
+    ctx = Context()
+    root = ctx.settings.home / "agents"
+    names = sorted(p.name for p in root.iterdir() if (p / "agent.json").is_file()) if root.is_dir() else []
+    if not names:
+        console.print("no agents yet; create one with `aiweb3 agent new NAME`")
+        return
+    aiusd = ctx.chain.contract(artifact("AIUSD").abi, _token(ctx).address)
+    table = Table("agent", "address", "AIUSD", "spent today", "daily limit")
+    for name in names:
+        info = _agent(ctx, name)
+        policy = SpendPolicy.load(_dir(ctx, name) / "policy.json")
+        log = PaymentLog(_dir(ctx, name) / "payments.json")
+        balance = int(ctx.chain.call(aiusd.functions.balanceOf(info["address"])))
+        table.add_row(name, info["address"], fmt_amount(balance), fmt_amount(log.spent_on(log.today())),
+                      fmt_amount(policy.daily_limit))  # fmt: skip
+    console.print(table)
+
+
+@agent_app.command()
+def show(
+    name: str = typer.Argument(...), payments: int = typer.Option(10, help="Recent payments shown.")
+) -> None:
+    """Show an agent's policy and its recent payments (signed and refused)."""
+    ctx = Context()
+    info = _agent(ctx, name)
+    policy = SpendPolicy.load(_dir(ctx, name) / "policy.json")
+    console.print(f"[bold]{name}[/bold] {info['address']}")
+    console.print(
+        f"  per payment {fmt_amount(policy.per_payment_limit)} AIUSD, daily {fmt_amount(policy.daily_limit)}"
+    )
+    lists = {
+        "tokens": policy.allowed_tokens,
+        "counterparties": policy.allowed_counterparties,
+        "contracts": policy.allowed_contracts,
+    }
+    for label, values in lists.items():
+        console.print(f"  {label}: {', '.join(sorted(values)) or '(none)'}")
+    log = PaymentLog(_dir(ctx, name) / "payments.json")
+    table = Table("status", "kind", "to", "AIUSD", "purpose / reason")
+    for rec in log.records[-payments:]:
+        table.add_row(rec.status, rec.kind, rec.to, fmt_amount(rec.amount), rec.reason or rec.purpose)
+    console.print(table if log.records else "  no payments yet")
+
+
+@agent_app.command()
+def fund(
+    name: str = typer.Argument(...),
+    amount: str = typer.Option(..., help="AIUSD to give the agent."),
+    account: str | None = typer.Option(None, help="Payer (default: the faucet on the local chain)."),
+) -> None:
+    """Give an agent AIUSD (and gas money on the local chain)."""
+    ctx = Context()
+    info = _agent(ctx, name)
+    units = parse_amount(amount)
+    aiusd = ctx.chain.contract(artifact("AIUSD").abi, _token(ctx).address)
+    if ctx.chain.chain_id == LOCAL_CHAIN_ID and account is None:
+        ctx.chain.transact(dev_account(0), aiusd.functions.faucet(info["address"], units))
+        if ctx.chain.balance(info["address"]) < 10**17:
+            ctx.chain.set_balance(info["address"], 10**18)
+    else:
+        ctx.chain.transact(ctx.signer(account), aiusd.functions.transfer(info["address"], units))
+    balance = int(ctx.chain.call(aiusd.functions.balanceOf(info["address"])))
+    console.print(f"funded {name} with {amount} AIUSD; balance {fmt_amount(balance)} AIUSD")
+
+
+@agent_app.command()
+def policy(
+    name: str = typer.Argument(...),
+    per_payment: str | None = typer.Option(None, help="Per-payment limit in AIUSD."),
+    daily: str | None = typer.Option(None, help="Daily limit in AIUSD."),
+    allow_counterparty: list[str] = typer.Option([], help="Address the agent may pay (repeatable)."),
+    allow_contract: list[str] = typer.Option([], help="Contract the agent may sign for (repeatable)."),
+    allow_token: list[str] = typer.Option([], help="Token the agent may pay in (repeatable)."),
+    revoke: list[str] = typer.Option([], help="Address to remove from every allow list (repeatable)."),
+) -> None:
+    """Change an agent's spend policy (only its owner, who holds the files, can)."""
+    ctx = Context()
+    path = _dir(ctx, name) / "policy.json"
+    _agent(ctx, name)
+    current = SpendPolicy.load(path)
+    updated = SpendPolicy(
+        parse_amount(per_payment) if per_payment is not None else current.per_payment_limit,
+        parse_amount(daily) if daily is not None else current.daily_limit,
+        current.allowed_tokens, current.allowed_counterparties, current.allowed_contracts,
+    ).allowing(tokens=allow_token, counterparties=allow_counterparty, contracts=allow_contract)  # fmt: skip
+    gone = {checksum(a) for a in revoke}
+    updated = SpendPolicy(
+        updated.per_payment_limit,
+        updated.daily_limit,
+        updated.allowed_tokens - gone,
+        updated.allowed_counterparties - gone,
+        updated.allowed_contracts - gone,
+    )
+    updated.save(path)
+    console.print(json.dumps(updated.to_json(), indent=2))
+
+
+# -- tasks --------------------------------------------------------------------------------------
+
+
+def _escrow(ctx: Context) -> TaskEscrow:
+    book = _deployments(ctx)
+    return TaskEscrow(
+        ctx.chain, book.address("TaskEscrow"), TokenInfo(book.address("AIUSD"), ctx.chain.chain_id)
+    )
+
+
+@task_app.command()
+def post(
+    agent: str = typer.Option(..., help="The requesting agent (pays the budget within its policy)."),
+    budget: str = typer.Option(..., help="Budget in AIUSD."),
+    arbiter: str = typer.Option(..., help="Address that settles a dispute."),
+    spec: str = typer.Option(..., help="What to do (or its content id)."),
+    provider: str | None = typer.Option(None, help="Only this address may accept (default: anyone)."),
+    accept_within: int = typer.Option(3600, help="Seconds until the accept deadline."),
+    deliver_within: int = typer.Option(86400, help="Seconds until the delivery deadline."),
+) -> None:
+    """Post a task: the budget is pulled into escrow with a permit the agent signs."""
+    ctx = Context()
+    escrow = _escrow(ctx)
+    terms = TaskTerms(
+        parse_amount(budget),
+        checksum(arbiter),
+        provider=checksum(provider) if provider else None,
+        accept_within=accept_within,
+        deliver_within=deliver_within,
+        spec=spec,
+    )
+    task_id = escrow.post(_wallet(ctx, agent), terms)
+    console.print(f"posted task {task_id}: {budget} AIUSD in escrow {escrow.address}")
+
+
+@task_app.command("list")
+def task_list() -> None:
+    """List every task in the escrow."""
+    ctx = Context()
+    tasks = _escrow(ctx).tasks()
+    if not tasks:
+        console.print("no tasks yet; post one with `aiweb3 task post`")
+        return
+    table = Table("id", "status", "AIUSD", "requester", "provider", "result")
+    for t in tasks:
+        table.add_row(str(t.task_id), t.status.name.lower(), fmt_amount(t.budget), t.requester,
+                      t.provider or "(anyone)", t.result_cid or "")  # fmt: skip
+    console.print(table)
+
+
+@task_app.command("show")
+def task_show(task_id: int = typer.Argument(...)) -> None:
+    """Show one task."""
+    ctx = Context()
+    t = _escrow(ctx).task(task_id)
+    rows = {
+        "status": t.status.name.lower(), "budget": f"{fmt_amount(t.budget)} AIUSD", "requester": t.requester,
+        "provider": t.provider or "(anyone may accept)", "arbiter": t.arbiter, "accept by": str(t.accept_by),
+        "deliver by": str(t.deliver_by), "proof-gated": "0x" + t.model_id.hex() if t.proof_gated else "no",
+        "result": t.result_cid or "-", "paid to provider": f"{fmt_amount(t.paid_to_provider)} AIUSD",
+    }  # fmt: skip
+    for key, value in rows.items():
+        console.print(f"{key:>17}: {value}")
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+@agents_app.command()
+def demo(
+    llm_url: str | None = typer.Option(
+        None,
+        "--llm-url",
+        envvar="AIWEB3_LLM_URL",
+        help="OpenAI-compatible base URL: plan with a language model.",
+    ),
+    llm_model: str = typer.Option("default", "--llm-model", envvar="AIWEB3_LLM_MODEL", help="Model name."),
+) -> None:
+    """A research agent with 20 AIUSD buys a proven diagnosis, stores it, hires and rates (local chain).
+
+    Without --llm-url the deterministic scripted planner runs the plan."""
+    import os
+
+    from aiweb3.agents.demo import GOAL, run_demo
+    from aiweb3.agents.runtime import OpenAIPlanner
+
+    ctx = Context()
+    planner = (
+        OpenAIPlanner(llm_url, llm_model, api_key=os.environ.get("AIWEB3_LLM_API_KEY")) if llm_url else None
+    )
+    if ctx.chain.chain_id != LOCAL_CHAIN_ID:
+        raise InputError("the demo funds accounts from the faucet: run it on the local chain")
+    token = _token(ctx)
+
+    def note(text: str) -> None:
+        console.print(f"[dim]setup[/dim] {text}", highlight=False)
+
+    def step(s: Step) -> None:
+        mark = "[red]✗[/red]" if s.error else "[green]✓[/green]"
+        console.print(f"{mark} [bold]{s.index}. {s.action.tool}[/bold] — {s.action.why}", highlight=False)
+        shown = {k: v for k, v in s.result.items() if k not in ("proof", "instances", "inputs")}
+        if s.error:
+            console.print(f"    [red]{s.error}[/red]", highlight=False)
+        elif shown:
+            console.print(f"    {json.dumps(shown, default=str)[:300]}", highlight=False)
+        for p in s.payments:
+            colour = "green" if p.status == "signed" else "red"
+            console.print(f"    [{colour}]payment {p.status}[/{colour}] {token.format(p.amount)} to {p.to} "
+                          f"({p.kind}{': ' + p.purpose if p.purpose else ''})", highlight=False)  # fmt: skip
+
+    console.print(f"[bold]goal:[/bold] {GOAL}")
+    console.print(f"[dim]planner: {'language model at ' + llm_url if llm_url else 'scripted'}[/dim]")
+    trace, summary = run_demo(ctx.chain, ctx.settings.home, note=note, on_step=step, planner=planner)
+    console.print(
+        f"[bold]done[/bold]: {len(trace.steps)} steps, spent {token.format(summary['spent'])}, "
+        f"balance {token.format(summary['research_balance'])}, prover reputation "
+        f"{summary['prover_reputation']:.0f}/100, {summary['refused']} payment refused by policy"
+    )

@@ -1,0 +1,82 @@
+"""The real `aiweb3` command: agent wallets, escrow tasks and the agents demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
+PROVIDER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+ARBITER = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
+    env.update({"AIWEB3_HOME": str(home), "AIWEB3_PASSWORD": "agent-pass", "COLUMNS": "250"})
+    return env
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    subprocess.run([*AIWEB3, "node", "stop"], env=_env(tmp_path), capture_output=True, timeout=60)
+
+
+def run(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*AIWEB3, *args], env=_env(home), capture_output=True, text=True, timeout=180)
+    if ok:
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+    else:
+        assert proc.returncode == 1, proc.stdout
+        assert "Traceback" not in proc.stderr + proc.stdout
+    return proc
+
+
+def test_agent_wallet_policy_and_tasks(home: Path) -> None:
+    created = run(home, "agent", "new", "alice", "--per-payment", "2", "--daily", "5").stdout
+    assert "created agent alice" in created
+    assert "balance 10 AIUSD" in run(home, "agent", "fund", "alice", "--amount", "10").stdout
+    post = [
+        "task",
+        "post",
+        "--agent",
+        "alice",
+        "--arbiter",
+        ARBITER,
+        "--provider",
+        PROVIDER,
+        "--spec",
+        "summarise",
+    ]
+    unknown = run(home, *post, "--budget", "1", ok=False)
+    assert "counterparty" in unknown.stderr and "not allowed" in unknown.stderr
+    run(home, "agent", "policy", "alice", "--allow-counterparty", PROVIDER)
+    assert "posted task 1: 1.5 AIUSD" in run(home, *post, "--budget", "1.5").stdout
+    over = run(home, *post, "--budget", "3", ok=False)
+    assert "exceeds the per-payment limit" in over.stderr
+    listing = run(home, "task", "list").stdout
+    assert "open" in listing and "1.5" in listing
+    assert "status: open" in run(home, "task", "show", "1").stdout
+    assert "UnknownTask" in run(home, "task", "show", "7", ok=False).stderr
+    shown = run(home, "agent", "show", "alice").stdout
+    assert shown.count("refused") >= 2 and "signed" in shown
+    assert "8.5" in run(home, "agent", "list").stdout
+    assert "no agent 'bob'" in run(home, "agent", "show", "bob", ok=False).stderr
+
+
+def test_agents_demo_prints_a_readable_trace(home: Path) -> None:
+    out = run(home, "agents", "demo").stdout
+    steps = ["0. find_agents", "1. buy_inference", "2. verify_onchain", "3. store", "4. fetch", "5. hire"]
+    facts = [
+        '"verified": true',
+        '"status": "completed"',
+        "payment refused 25 AIUSD",
+        "prover reputation 92/100",
+    ]
+    for line in [*steps, "6. feedback", "7. tip", *facts, "1 payment refused by policy"]:
+        assert line in out, out

@@ -215,13 +215,35 @@ def test_proof_gated_release_pays_without_requester(
     assert _balance(chain, aiusd, provider.address) == before + 2_000_000
 
 
-def test_system_escrow_without_verifier_refuses_gated_tasks(
-    escrow: TaskEscrow, token: TokenInfo, accounts: list[LocalAccount]
+def test_escrow_without_verifier_refuses_gated_tasks(
+    chain: Chain, deployer: LocalAccount, token: TokenInfo, accounts: list[LocalAccount]
 ) -> None:
-    wallet = _wallet(accounts[0], token, escrow)
+    esc_art = artifact("TaskEscrow")
+    zero = "0x0000000000000000000000000000000000000000"
+    address, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, zero)
+    bare = TaskEscrow(chain, address, token)
+    wallet = _wallet(accounts[0], token, bare)
     with pytest.raises(TransactionReverted) as info:
-        escrow.post(wallet, TaskTerms(10, accounts[2].address, model_id=MODEL))
+        bare.post(wallet, TaskTerms(10, accounts[2].address, model_id=MODEL))
     assert info.value.error_name == "NoVerifier"
+
+
+def test_system_escrow_checks_proofs_with_the_model_registry(
+    chain: Chain,
+    escrow: TaskEscrow,
+    token: TokenInfo,
+    deployments: dict[str, Deployment],
+    accounts: list[LocalAccount],
+) -> None:
+    contract = chain.contract(artifact("TaskEscrow").abi, escrow.address)
+    assert chain.call(contract.functions.verifier()) == deployments["ModelRegistry"].address
+    wallet = _wallet(accounts[0], token, escrow)
+    task_id = escrow.post(wallet, TaskTerms(10, accounts[2].address, model_id=MODEL))
+    escrow.accept(accounts[1], task_id)
+    with pytest.raises(TransactionReverted) as info:
+        escrow.deliver_with_proof(accounts[1], task_id, "bafkreix", b"\x01" * 64, [1, 2])
+    assert info.value.error_name in {"UnknownModel", "InferenceNotVerified"}, info.value.reason
+
 
 
 def test_direct_payment_transactions_are_checked_and_failures_logged(

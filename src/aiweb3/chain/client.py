@@ -258,12 +258,16 @@ class Chain:
         return self.w3.eth.contract(address=to_checksum_address(address), abi=abi)
 
     def call(self, fn: ContractFunction, sender: str | None = None, block: str = "latest") -> Any:
-        """Call a view function; reverts raise TransactionReverted with a decoded reason."""
+        """Call a view function; reverts raise TransactionReverted with a decoded reason.
+
+        Address outputs come back checksummed, as everywhere else in aiweb3.
+        """
         tx: dict[str, Any] = {"to": fn.address, "data": "0x" + encode_call(fn).hex()}
         if sender:
             tx["from"] = sender
         raw = bytes(HexBytes(self.rpc("eth_call", [tx, block])))
-        result = fn.w3.codec.decode([_abi_type(o) for o in fn.abi.get("outputs", [])], raw)
+        types = [_abi_type(o) for o in fn.abi.get("outputs", [])]
+        result = [_checksummed(t, v) for t, v in zip(types, fn.w3.codec.decode(types, raw), strict=True)]
         return result[0] if len(result) == 1 else tuple(result)
 
     # -- fees and signing ---------------------------------------------------
@@ -508,6 +512,14 @@ def _abi_type(item: Any) -> str:
     from aiweb3.chain.revert import _canonical_type
 
     return _canonical_type(dict(item))
+
+
+def _checksummed(typ: str, value: Any) -> Any:
+    if typ == "address":
+        return to_checksum_address(value)
+    if typ == "address[]":
+        return [to_checksum_address(v) for v in value]
+    return value
 
 
 def _normalize_receipt(raw: dict[str, Any]) -> Receipt:

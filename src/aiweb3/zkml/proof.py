@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from aiweb3.chain import Chain
     from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient
 
-__all__ = ["FIELD_MODULUS", "PROOF_FORMAT", "InferenceProof", "dequantize", "prove", "verify"]
+__all__ = ["FIELD_MODULUS", "PROOF_FORMAT", "InferenceProof", "dequantize", "prove", "run", "verify"]
 
 PROOF_FORMAT = "aiweb3-proof/1"
 
@@ -273,6 +273,37 @@ def prove(
         ezkl_version=_ezkl.EZKL_VERSION,
         model=model,
     )
+
+
+def run(model: CompiledModel, batch: list[Any]) -> list[list[list[float]]]:
+    """The circuit's outputs (dequantized) for each input in ``batch``, without proving.
+
+    This is the quantized forward pass a proof would attest (ezkl's witness), e.g. to measure
+    the circuit's accuracy against the float model's on a held-out set.
+
+    Raises:
+        InputError: an input does not fit the model.
+        ProofError: ezkl failed.
+    """
+    specs = [TensorSpec(str(n), tuple(int(d) for d in s)) for n, s in model.inputs]
+    circuit = model.artifact_path("circuit")
+    results: list[list[list[float]]] = []
+    with tempfile.TemporaryDirectory(dir=ZkmlHome(model.home).store.root) as tmp:
+        t = Path(tmp)
+        for inputs in batch:
+            arrays = [inputs] if len(specs) == 1 else list(inputs)
+            if len(arrays) != len(specs):
+                raise InputError(f"{model.name} takes {len(specs)} inputs, got {len(arrays)}")
+            data = {"input_data": [_flatten(s, a, model.name) for s, a in zip(specs, arrays, strict=True)]}
+            (t / "input.json").write_text(json.dumps(data))
+            witness = _ezkl.gen_witness(t / "input.json", circuit, t / "witness.json")
+            results.append(
+                [
+                    [dequantize(int.from_bytes(bytes.fromhex(str(h)), "little"), scale) for h in out]
+                    for out, scale in zip(witness["outputs"], model.output_scales, strict=True)
+                ]
+            )
+    return results
 
 
 def verify(model: CompiledModel, proof: InferenceProof, *, srs: Path | None = None) -> None:

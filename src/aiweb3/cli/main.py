@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from aiweb3.cli import account, ask, chaincmd, content, dataset, index, metric, node, token, zkml
+from aiweb3.cli import account, ask, chaincmd, content, dataset, index, metric, node, token, usecase, zkml
 from aiweb3.cli.context import err_console
 from aiweb3.errors import AIWeb3Error
 
@@ -55,6 +55,7 @@ zkml.register(app)
 app.add_typer(index.app, name="index")
 app.add_typer(metric.app, name="metric")
 ask.register(app)
+usecase.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -178,7 +178,8 @@ def check_opening(model: Any, proof: Any, opening: Opening, *, verify_proof: boo
     """
     if proof.model_id.lower() != model.model_id.lower() or opening.model_id.lower() != model.model_id.lower():
         raise ProofError(
-            f"the opening is for model {opening.model_id} and the proof for {proof.model_id}, not {model.model_id}"
+            f"the opening is for model {opening.model_id} and the proof for {proof.model_id}, "
+            f"not {model.model_id}"
         )
     if proof.input_instances != 1:
         raise ProofError("the proof has no input commitment; the model was not compiled with a hashed input")

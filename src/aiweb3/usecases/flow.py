@@ -67,6 +67,7 @@ class UseCase:
     name: str
     subject: str
     decision: tuple[str, ...]
+    subjects: int = 1
     folder: Path = EXAMPLES
 
     @property

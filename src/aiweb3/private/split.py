@@ -15,12 +15,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiweb3.errors import InputError, ProofError
 from aiweb3.zkml import CompiledModel, InferenceProof
 
-__all__ = ["FeatureHandoff", "SplitResult", "check_link", "check_pair", "operator_prove", "user_prove"]
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from aiweb3.chain import Chain
+
+__all__ = [
+    "FeatureHandoff",
+    "SplitResult",
+    "SplitVerifierClient",
+    "check_link",
+    "check_pair",
+    "operator_prove",
+    "user_prove",
+]
 
 
 def _scales(model: CompiledModel) -> dict[str, Any]:
@@ -112,3 +125,42 @@ def check_link(
             f"the operator's input commitment {inp}"
         )
     return SplitResult(pre_proof, proof, out)
+
+
+class SplitVerifierClient:
+    """Client of the SplitVerifier contract (both proofs and their link in one transaction)."""
+
+    def __init__(self, chain: Chain, address: str) -> None:
+        from aiweb3.chain import artifact
+
+        self.chain = chain
+        self.contract = chain.contract(artifact("SplitVerifier").abi, address)
+        self.address = str(self.contract.address)
+
+    @classmethod
+    def deploy(cls, chain: Chain, signer: LocalAccount, registry: str) -> SplitVerifierClient:
+        """Deploy a SplitVerifier bound to the ModelRegistry at ``registry``."""
+        from aiweb3.chain import artifact
+
+        art = artifact("SplitVerifier")
+        address, _receipt = chain.deploy(signer, art.abi, art.bytecode, registry)
+        return cls(chain, address)
+
+    def verify(self, result: SplitResult, signer: LocalAccount) -> tuple[str, int]:
+        """Send ``verifySplit``; returns (tx hash, gas used).
+
+        Raises:
+            TransactionReverted: ``LinkMismatch`` (names both commitments), or the registry's
+                ``InvalidProof`` / ``UnknownModel`` for either proof.
+        """
+        pre, proof = result.pre_proof, result.proof
+        fn = self.contract.functions.verifySplit(
+            bytes.fromhex(pre.model_id[2:]),
+            pre.proof,
+            pre.instances,
+            bytes.fromhex(proof.model_id[2:]),
+            proof.proof,
+            proof.instances,
+        )
+        receipt = self.chain.transact(signer, fn)
+        return str(receipt["transactionHash"]), int(receipt["gasUsed"])

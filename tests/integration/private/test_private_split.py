@@ -10,11 +10,21 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 import pytest
+from eth_account.signers.local import LocalAccount
 
 from aiweb3 import usecases
-from aiweb3.errors import InputError, ProofError
-from aiweb3.private.split import FeatureHandoff, check_link, check_pair, operator_prove, user_prove
-from aiweb3.zkml import CompiledModel, CompileOptions, Model
+from aiweb3.chain import Chain, Deployment
+from aiweb3.errors import InputError, ProofError, TransactionReverted
+from aiweb3.private.split import (
+    FeatureHandoff,
+    SplitResult,
+    SplitVerifierClient,
+    check_link,
+    check_pair,
+    operator_prove,
+    user_prove,
+)
+from aiweb3.zkml import CompiledModel, CompileOptions, Model, ModelRegistryClient, audit
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "private"
 SCALES = (7,)
@@ -94,3 +104,42 @@ def test_mismatched_pair_and_other_preprocessing_rejected(
         operator_prove(op, edited, pre=pre)
     with pytest.raises(InputError, match="hashed outputs"):
         check_pair(op, op)
+
+
+@pytest.mark.usefixtures("chain_isolation")
+def test_split_verified_in_one_transaction(
+    chain: Chain,
+    deployments: dict[str, Deployment],
+    aiweb3_home: Path,
+    models: dict[str, CompiledModel],
+    raw_records: list[list[float]],
+    accounts: list[LocalAccount],
+    deployer: LocalAccount,
+) -> None:
+    pre, other, op = models["pre"], models["other"], models["op"]
+    registry = ModelRegistryClient.from_home(chain, aiweb3_home)
+    for m in (pre, other, op):
+        m.register(chain, accounts[0])
+    verifier = SplitVerifierClient.deploy(chain, deployer, registry.address)
+    handoff = user_prove(pre, raw_records[4])
+    result = operator_prove(op, handoff, pre=pre)
+    _tx, gas_one = verifier.verify(result, accounts[1])
+    trail = audit(registry, op.model_id)
+    assert [t.input_commitment for t in trail] == [result.link]
+    assert trail[0].caller == verifier.address
+    assert gas_one > 0
+
+    # a mismatched pair is refused naming both commitments
+    unlinked = SplitResult(handoff.pre_proof, op.prove(user_prove(pre, raw_records[5]).features), result.link)
+    with pytest.raises(TransactionReverted) as exc:
+        verifier.verify(unlinked, accounts[1])
+    assert exc.value.error_name == "LinkMismatch"
+    assert bytes(exc.value.error_args["preprocessingOutput"]) == bytes.fromhex(result.link[2:])
+    # a proof of another (registered) preprocessing model, presented as the expected one: refused
+    foreign = user_prove(other, raw_records[4])
+    forged = SplitResult(
+        dataclasses.replace(foreign.pre_proof, model_id=pre.model_id), result.proof, result.link
+    )
+    with pytest.raises(TransactionReverted) as exc:
+        verifier.verify(forged, accounts[1])
+    assert exc.value.error_name in ("InvalidProof", "LinkMismatch")

@@ -45,6 +45,11 @@ _LAZY: dict[str, str] = {
     "ModelRegistryClient": "aiweb3.zkml",
     "SrsStore": "aiweb3.zkml",
     "VerifiedInference": "aiweb3.zkml",
+    "audit": "aiweb3.zkml",
+    # private data: salted commitments and split inference
+    "Opening": "aiweb3.private",
+    "check_opening": "aiweb3.private",
+    "salted_input": "aiweb3.private",
     # content authenticity
     "CreatorRegistry": "aiweb3.provenance",
     "Manifest": "aiweb3.provenance",

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agent": ("aiweb3.cli.agents", "agent_app"),
     "task": ("aiweb3.cli.agents", "task_app"),
     "agents": ("aiweb3.cli.agents", "agents_app"),
+    "usecase": ("aiweb3.cli.usecase", "usecase"),
 }
 
 

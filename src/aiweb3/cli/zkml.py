@@ -251,6 +251,35 @@ def verify(
 
 
 @model_app.command()
+def audit(
+    model_id: str = typer.Argument(..., help="The full model id (or a unique prefix of a compiled one)."),
+    from_block: int = typer.Option(0, "--from-block", help="First block to search."),
+    caller: str | None = typer.Option(None, help="Only inferences submitted by this address."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
+) -> None:
+    """List every verified inference of a registered model (InferenceVerified events)."""
+    from datetime import UTC, datetime
+
+    from aiweb3 import zkml as zk
+
+    ctx = Context()
+    full = model_id if len(model_id) == 66 else _resolve(ctx.settings.home, model_id).model_id
+    registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+    rows = zk.audit(registry, full, from_block=from_block, caller=caller)
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row.to_json()))
+        return
+    rec = registry.get(full)
+    console.print(f"model {full} ({rec.name}, owner {rec.owner}): {len(rows)} verified inferences")
+    table = Table("block", "time (UTC)", "caller", "input commitment", "outputs hash", "tx")
+    for row in rows:
+        when = datetime.fromtimestamp(row.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(str(row.block), when, row.caller, row.input_commitment, row.outputs_hash, row.tx_hash)
+    console.print(table)
+
+
+@model_app.command()
 def deprecate(
     model_id: str = typer.Argument(..., help="The full model id."),
     account: str | None = typer.Option(None, help="The owner: keystore name/address or dev:N."),

@@ -9,9 +9,10 @@
 Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 """
 
+from aiweb3.zkml.audit import VerifiedInference, audit, outputs_hash
 from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
-from aiweb3.zkml.proof import InferenceProof, dequantize, prove, verify
-from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel, VerifiedInference
+from aiweb3.zkml.proof import InferenceProof, dequantize, prove, run, verify
+from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel
 from aiweb3.zkml.srs import DEV_WARNING, SrsEntry, SrsStore, srs_logrows
 
 __all__ = [
@@ -27,10 +28,13 @@ __all__ = [
     "SrsStore",
     "VerifiedInference",
     "ZkmlHome",
+    "audit",
     "compiled_models",
     "dequantize",
+    "outputs_hash",
     "parse_vka",
     "prove",
+    "run",
     "srs_logrows",
     "verify",
 ]

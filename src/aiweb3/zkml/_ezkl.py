@@ -126,8 +126,18 @@ def gen_settings(
     _check(ok, "generating circuit settings", "check the ONNX file")
 
 
-def calibrate(data_path: Path, onnx_path: Path, settings_path: Path, *, max_logrows: int | None) -> None:
-    """Calibrate scales and logrows on sample inputs (rewrites the settings file)."""
+def calibrate(
+    data_path: Path,
+    onnx_path: Path,
+    settings_path: Path,
+    *,
+    max_logrows: int | None,
+    scales: list[int] | None = None,
+) -> None:
+    """Calibrate scales and logrows on sample inputs (rewrites the settings file).
+
+    ``scales``: the fixed-point scales to try (all of ezkl's defaults when None).
+    """
     ok = _call(
         "calibrating the circuit",
         "pass samples with the model's input shape, or allow more logrows",
@@ -137,6 +147,7 @@ def calibrate(data_path: Path, onnx_path: Path, settings_path: Path, *, max_logr
         str(settings_path),
         "resources",
         max_logrows=max_logrows,
+        scales=scales,
     )
     _check(ok, "calibrating the circuit", "check the samples")
 

@@ -104,12 +104,27 @@ class CompileOptions:
     decomp_base: int = 1024
     decomp_legs: int = 3
     max_logrows: int | None = 17
+    output_visibility: Literal["public", "hashed"] = "public"
+    scales: tuple[int, ...] | None = None
+
+    def cache_options(self) -> dict[str, Any]:
+        """The options as they enter the compile cache key (later fields only when not default)."""
+        data = asdict(self)
+        if data["output_visibility"] == "public":
+            del data["output_visibility"]
+        if data["scales"] is None:
+            del data["scales"]
+        else:
+            data["scales"] = list(data["scales"])
+        return data
 
     def __post_init__(self) -> None:
         if self.input_visibility not in ("private", "hashed", "public"):
             raise InputError(
                 f"input visibility must be private, hashed or public, not {self.input_visibility!r}"
             )
+        if self.output_visibility not in ("public", "hashed"):
+            raise InputError(f"output visibility must be public or hashed, not {self.output_visibility!r}")
         if self.decomp_base < 2 or self.decomp_legs < 1:
             raise InputError("decomp_base must be >= 2 and decomp_legs >= 1")
 
@@ -232,7 +247,7 @@ class Model:
                 {
                     "onnx": onnx_cid,
                     "samples": samples_cid,
-                    "options": asdict(options),
+                    "options": options.cache_options(),
                     "ezkl": _ezkl.EZKL_VERSION,
                 }
             )
@@ -255,13 +270,19 @@ class Model:
                 onnx_path,
                 settings,
                 input_visibility=options.input_visibility,
-                output_visibility="public",
+                output_visibility=options.output_visibility,
                 param_visibility="fixed",
                 decomp_base=options.decomp_base,
                 decomp_legs=options.decomp_legs,
             )
             step("calibrate")
-            _ezkl.calibrate(t / "calibration.json", onnx_path, settings, max_logrows=options.max_logrows)
+            _ezkl.calibrate(
+                t / "calibration.json",
+                onnx_path,
+                settings,
+                max_logrows=options.max_logrows,
+                scales=list(options.scales) if options.scales else None,
+            )
             step("circuit")
             _ezkl.compile_circuit(onnx_path, circuit, settings)
             info = json.loads(settings.read_text())
@@ -292,7 +313,7 @@ class Model:
                 outputs=[[s.name, list(s.shape)] for s in self.outputs],
                 output_scales=[int(x) for x in info.get("model_output_scales", [])],
                 input_instances=_input_instances(options, self.inputs),
-                options=asdict(options),
+                options=options.cache_options(),
                 ezkl_version=_ezkl.EZKL_VERSION,
                 created=time.time(),
                 home=paths.home,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from aiweb3.chain import Chain
     from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient
 
-__all__ = ["FIELD_MODULUS", "PROOF_FORMAT", "InferenceProof", "dequantize", "prove", "verify"]
+__all__ = ["FIELD_MODULUS", "PROOF_FORMAT", "InferenceProof", "dequantize", "prove", "run", "verify"]
 
 PROOF_FORMAT = "aiweb3-proof/1"
 
@@ -86,6 +86,24 @@ class InferenceProof:
     created: float = 0.0
     ezkl_version: str = ""
     model: CompiledModel | None = field(default=None, compare=False, repr=False)
+    output_commitments: int = 0
+    #: the outputs as computed (the prover's copy; with hashed outputs the proof carries only
+    #: their Poseidon hash). Never written to the proof file.
+    witness_outputs: list[list[float]] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def output_commitment(self) -> str | None:
+        """The Poseidon hash of the (single) hashed output as bytes32, or None for public outputs."""
+        if self.output_commitments == 0:
+            return None
+        return "0x" + self.instances[self.input_instances].to_bytes(32, "big").hex()
+
+    @property
+    def input_commitment(self) -> str | None:
+        """The first input commitment instance as bytes32, or None for a private input."""
+        if self.input_instances == 0:
+            return None
+        return "0x" + self.instances[0].to_bytes(32, "big").hex()
 
     # -- file form ------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -99,6 +117,7 @@ class InferenceProof:
             "output_shapes": self.output_shapes,
             "output_scales": self.output_scales,
             "input_instances": self.input_instances,
+            **({"output_commitments": self.output_commitments} if self.output_commitments else {}),
             "created": self.created,
             "ezkl_version": self.ezkl_version,
         }
@@ -128,6 +147,7 @@ class InferenceProof:
                 output_shapes=[[int(d) for d in s] for s in data["output_shapes"]],
                 output_scales=[int(s) for s in data["output_scales"]],
                 input_instances=int(data.get("input_instances", 0)),
+                output_commitments=int(data.get("output_commitments", 0)),
                 created=float(data.get("created", 0.0)),
                 ezkl_version=str(data.get("ezkl_version", "")),
             )
@@ -135,7 +155,8 @@ class InferenceProof:
             raise ProofError(f"the proof file is malformed ({exc}); make the proof again") from exc
         if any(not 0 <= v < FIELD_MODULUS for v in instances):
             raise ProofError("the proof file has an instance outside the field; it is corrupted")
-        claimed = _outputs(instances, made.input_instances, made.output_shapes, made.output_scales)
+        kept = instances[: len(instances) - made.output_commitments]
+        claimed = _outputs(kept, made.input_instances, made.output_shapes, made.output_scales)
         if claimed != made.outputs:
             raise ProofError("the outputs in the proof file differ from its proven instances; it was altered")
         return made
@@ -255,24 +276,61 @@ def prove(
         t = Path(tmp)
         (t / "input.json").write_text(json.dumps(data))
         step("witness")
-        _ezkl.gen_witness(t / "input.json", circuit, t / "witness.json")
+        witness = _ezkl.gen_witness(t / "input.json", circuit, t / "witness.json")
         step("prove")
         _ezkl.prove(t / "witness.json", circuit, pk, t / "proof.json", srs_file)
         raw = json.loads((t / "proof.json").read_text())
     instances = [int.from_bytes(bytes.fromhex(h), "little") for h in raw["instances"][0]]
     shapes = [[int(d) for d in s] for _, s in model.outputs]
+    computed = _witness_outputs(witness, model.output_scales)
+    hashed = model.options.get("output_visibility") == "hashed"
     return InferenceProof(
         model_id=model.model_id,
         instances=instances,
         proof=bytes.fromhex(str(raw["hex_proof"]).removeprefix("0x")),
-        outputs=_outputs(instances, model.input_instances, shapes, model.output_scales),
-        output_shapes=shapes,
-        output_scales=list(model.output_scales),
+        outputs=[] if hashed else _outputs(instances, model.input_instances, shapes, model.output_scales),
+        output_shapes=[] if hashed else shapes,
+        output_scales=[] if hashed else list(model.output_scales),
         input_instances=model.input_instances,
         created=time.time(),
         ezkl_version=_ezkl.EZKL_VERSION,
         model=model,
+        output_commitments=len(shapes) if hashed else 0,
+        witness_outputs=computed,
     )
+
+
+def _witness_outputs(witness: dict[str, Any], scales: list[int]) -> list[list[float]]:
+    return [
+        [dequantize(int.from_bytes(bytes.fromhex(str(h)), "little"), scale) for h in out]
+        for out, scale in zip(witness["outputs"], scales, strict=True)
+    ]
+
+
+def run(model: CompiledModel, batch: list[Any]) -> list[list[list[float]]]:
+    """The circuit's outputs (dequantized) for each input in ``batch``, without proving.
+
+    This is the quantized forward pass a proof would attest (ezkl's witness), e.g. to measure
+    the circuit's accuracy against the float model's on a held-out set.
+
+    Raises:
+        InputError: an input does not fit the model.
+        ProofError: ezkl failed.
+    """
+    specs = [TensorSpec(str(n), tuple(int(d) for d in s)) for n, s in model.inputs]
+    circuit = model.artifact_path("circuit")
+    results: list[list[list[float]]] = []
+    with tempfile.TemporaryDirectory(dir=ZkmlHome(model.home).store.root) as tmp:
+        t = Path(tmp)
+        for inputs in batch:
+            arrays = [inputs] if len(specs) == 1 else list(inputs)
+            if len(arrays) != len(specs):
+                raise InputError(f"{model.name} takes {len(specs)} inputs, got {len(arrays)}")
+            data = {"input_data": [_flatten(s, a, model.name) for s, a in zip(specs, arrays, strict=True)]}
+            (t / "input.json").write_text(json.dumps(data))
+            witness = _ezkl.gen_witness(t / "input.json", circuit, t / "witness.json")
+            results.append(_witness_outputs(witness, model.output_scales))
+    return results
 
 
 def verify(model: CompiledModel, proof: InferenceProof, *, srs: Path | None = None) -> None:

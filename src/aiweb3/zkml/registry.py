@@ -19,9 +19,10 @@ from aiweb3.chain.client import Receipt
 from aiweb3.zkml.model import CompiledModel
 
 if TYPE_CHECKING:
+    from aiweb3.zkml.audit import VerifiedInference
     from aiweb3.zkml.proof import InferenceProof
 
-__all__ = ["InferenceCheck", "ModelRegistryClient", "RegisteredModel", "VerifiedInference"]
+__all__ = ["InferenceCheck", "ModelRegistryClient", "RegisteredModel"]
 
 REGISTRY = "ModelRegistry"
 VERIFIER = "Halo2VerifierReusable"
@@ -62,22 +63,6 @@ class InferenceCheck:
     tx_hash: str | None = None
     gas_used: int | None = None
     caller: str | None = None
-
-
-@dataclass(frozen=True)
-class VerifiedInference:
-    """One ``InferenceVerified`` event: a proof the registry verified in a transaction."""
-
-    model_id: str
-    input_commitment: str
-    outputs_hash: str
-    caller: str
-    block: int
-    tx_hash: str
-
-    def to_json(self) -> dict[str, Any]:
-        """As JSON data."""
-        return dict(self.__dict__)
 
 
 def _hex(value: bytes) -> str:
@@ -215,38 +200,9 @@ class ModelRegistryClient:
 
     def inferences(self, model_id: str | None = None, *, from_block: int = 0) -> list[VerifiedInference]:
         """Every ``InferenceVerified`` event (of one model, or all), oldest first."""
-        event = self.contract.events.InferenceVerified()
-        topics: list[Any] = [event.topic]
+        from aiweb3.zkml.audit import read_inferences
+
+        topic = None
         if model_id is not None:
-            topics.append("0x" + bytes.fromhex(model_id.lower().removeprefix("0x")).rjust(32, b"\0").hex())
-        logs = self.chain.rpc(
-            "eth_getLogs",
-            [{"address": self.address, "topics": topics, "fromBlock": hex(from_block), "toBlock": "latest"}],
-        )
-        out = []
-        for raw in logs:
-            log = event.process_log(
-                {
-                    "address": raw["address"],
-                    "topics": [bytes.fromhex(t[2:]) for t in raw["topics"]],
-                    "data": bytes.fromhex(raw["data"][2:]),
-                    "blockNumber": int(raw["blockNumber"], 16),
-                    "transactionHash": bytes.fromhex(raw["transactionHash"][2:]),
-                    "transactionIndex": int(raw["transactionIndex"], 16),
-                    "blockHash": bytes.fromhex(raw["blockHash"][2:]),
-                    "logIndex": int(raw["logIndex"], 16),
-                    "removed": False,
-                }
-            )
-            args = log["args"]
-            out.append(
-                VerifiedInference(
-                    model_id=_hex(args["modelId"]),
-                    input_commitment=_hex(args["inputCommitment"]),
-                    outputs_hash=_hex(args["outputsHash"]),
-                    caller=checksum(str(args["caller"])),
-                    block=int(raw["blockNumber"], 16),
-                    tx_hash=str(raw["transactionHash"]),
-                )
-            )
-        return out
+            topic = "0x" + bytes.fromhex(model_id.lower().removeprefix("0x")).rjust(32, b"\0").hex()
+        return read_inferences(self, topic, from_block=from_block)

@@ -1,0 +1,149 @@
+"""Benchmark split inference (issue 4).
+
+Same run, alternating: the aiweb3 split pipeline (user's preprocessing proof with hashed output,
+operator's proof with hashed input, both verifications and the link check) versus the sum of the
+two proofs made directly with ezkl (gen_witness + prove on the same stored artifacts). Then gas:
+SplitVerifier.verifySplit (both proofs + link, one transaction) versus two verifyInference
+transactions. One JSON line per figure on stdout (BENCHMARKS.md); everything else on stderr.
+
+    make bench B=split_inference
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import ezkl
+import numpy as np
+import onnxruntime as ort
+
+from aiweb3.chain import Chain, LocalNode, NodeConfig, deploy_system, dev_account
+from aiweb3.private.split import SplitVerifierClient, operator_prove, user_prove
+from aiweb3.zkml import CompileOptions, Model, ModelRegistryClient
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "private"
+RUNS = 5
+SCALES = (7,)
+
+
+def emit(
+    out: TextIO, figure: str, ours: float, peer: str | None, peer_value: float | None, **extra: Any
+) -> None:
+    """One BENCHMARKS.md line."""
+    line: dict[str, Any] = {
+        "bench": "split_inference",
+        "figure": figure,
+        "ours": round(ours, 6),
+        "peer": peer,
+    }
+    line["peer_value"] = None if peer_value is None else round(peer_value, 6)
+    line["ratio"] = None if not peer_value else round(ours / peer_value, 4)
+    line.update(extra)
+    out.write(json.dumps(line) + "\n")
+    out.flush()
+
+
+def main() -> None:
+    """Run both comparisons."""
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # ezkl prints to fd 1: keep stdout for the JSON lines only
+    raw = [[float(v) for v in r] for r in json.loads((EXAMPLES / "medical.json").read_text())["test_x"][:8]]
+    session = ort.InferenceSession(str(EXAMPLES / "split_pre.onnx"), providers=["CPUExecutionProvider"])
+    feats = [session.run(None, {"x": np.asarray([r], dtype=np.float32)})[0][0].tolist() for r in raw]
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        pre = Model.from_onnx(EXAMPLES / "split_pre.onnx", home=home).compile(
+            raw, CompileOptions(output_visibility="hashed", scales=SCALES)
+        )
+        op = Model.from_onnx(EXAMPLES / "split_operator.onnx", home=home).compile(
+            feats, CompileOptions(input_visibility="hashed", scales=SCALES)
+        )
+        work = home / "direct"
+        work.mkdir()
+        handoff = user_prove(pre, raw[0])
+        (work / "pre_in.json").write_text(json.dumps({"input_data": [raw[0]]}))
+        (work / "op_in.json").write_text(json.dumps({"input_data": [handoff.features]}))
+        art = {
+            m: {k: str(model.artifact_path(k)) for k in ("circuit", "pk", "srs")}
+            for m, model in (("pre", pre), ("op", op))
+        }
+
+        def ours() -> None:
+            operator_prove(op, user_prove(pre, raw[0]), pre=pre)
+
+        def direct() -> None:
+            for m, data in (("pre", "pre_in.json"), ("op", "op_in.json")):
+                a = art[m]
+                ezkl.gen_witness(str(work / data), a["circuit"], str(work / f"{m}_w.json"))
+                ezkl.prove(
+                    str(work / f"{m}_w.json"),
+                    a["circuit"],
+                    a["pk"],
+                    str(work / f"{m}_p.json"),
+                    srs_path=a["srs"],
+                )
+
+        ours()
+        direct()
+        a: list[float] = []
+        b: list[float] = []
+        for i in range(RUNS):
+            pair = ((ours, a), (direct, b)) if i % 2 == 0 else ((direct, b), (ours, a))
+            for fn, into in pair:
+                start = time.perf_counter()
+                fn()
+                into.append(time.perf_counter() - start)
+        emit(
+            out,
+            "pipeline_s",
+            statistics.median(a),
+            "sum of two direct ezkl gen_witness+prove",
+            statistics.median(b),
+            better="lower",
+            goal=1.15,
+            runs=RUNS,
+        )
+
+        node = LocalNode(NodeConfig(home=home))
+        node.start()
+        try:
+            chain = Chain(node.url)
+            signer = dev_account(0)
+            deploy_system(chain, signer, home)
+            registry = ModelRegistryClient.from_home(chain, home)
+            pre.register(chain, signer)
+            op.register(chain, signer)
+            verifier = SplitVerifierClient.deploy(chain, signer, registry.address)
+            result = operator_prove(op, handoff, pre=pre)
+            one: list[int] = []
+            two: list[int] = []
+            for _ in range(3):
+                one.append(verifier.verify(result, signer)[1])
+                g1 = int(registry.verify(result.pre_proof, signer).gas_used or 0)
+                g2 = int(registry.verify(result.proof, signer).gas_used or 0)
+                two.append(g1 + g2)
+            emit(
+                out,
+                "verify_split_gas",
+                float(statistics.median(one)),
+                "two verifyInference transactions (no link check)",
+                float(statistics.median(two)),
+                better="lower",
+                runs=3,
+            )
+            chain.close()
+        finally:
+            node.stop()
+    print("done", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

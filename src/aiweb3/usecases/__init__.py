@@ -1,0 +1,48 @@
+"""High-stakes use cases of proven private inference: medical, credit, insurance.
+
+Each is a trained classifier (``examples/private``), salted and compiled with a hashed input,
+registered in the ModelRegistry, and run end to end by :func:`run_usecase`
+(``aiweb3 usecase NAME``).
+"""
+
+from aiweb3.errors import InputError
+from aiweb3.usecases.flow import (
+    Accuracy,
+    Decision,
+    UseCase,
+    UseCaseReport,
+    compile_usecase,
+    evaluate,
+    run_usecase,
+)
+
+__all__ = [
+    "USE_CASES",
+    "Accuracy",
+    "Decision",
+    "UseCase",
+    "UseCaseReport",
+    "compile_usecase",
+    "evaluate",
+    "get",
+    "run_usecase",
+]
+
+#: the shipped use cases; ``subjects`` is how many records ``aiweb3 usecase`` scores
+USE_CASES: dict[str, UseCase] = {
+    "medical": UseCase("medical", "patient", ("malignant", "benign"), subjects=1),
+    "credit": UseCase("credit", "applicant", ("approve (repays)", "decline (defaults)"), subjects=3),
+    "insurance": UseCase("insurance", "claim", ("pay", "refer to investigation"), subjects=2),
+}
+
+
+def get(name: str) -> UseCase:
+    """A use case by name.
+
+    Raises:
+        InputError: unknown name (the message lists the known ones).
+    """
+    try:
+        return USE_CASES[name]
+    except KeyError:
+        raise InputError(f"unknown use case {name!r}; choose one of {', '.join(USE_CASES)}") from None

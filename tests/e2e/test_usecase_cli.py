@@ -1,0 +1,55 @@
+"""`aiweb3 usecase credit` and `aiweb3 model audit` through the real entry point, node and prover."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+AIWEB3 = str(Path(sys.executable).parent / "aiweb3")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    run_env = {**os.environ, "AIWEB3_HOME": str(tmp_path_factory.mktemp("usecase-home")), "COLUMNS": "250"}
+    run_env.pop("AIWEB3_RPC_URL", None)
+    try:
+        yield run_env
+    finally:
+        subprocess.run([AIWEB3, "node", "stop"], env=run_env, capture_output=True, timeout=60)
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([AIWEB3, *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_credit_use_case_and_audit(env: dict[str, str]) -> None:
+    done = _run(env, "usecase", "credit")
+    assert done.returncode == 0, done.stderr
+    model_id = re.search(r"model (0x[0-9a-f]{64})", done.stdout)
+    assert model_id is not None
+    assert "every decision above verified against the one registered model" in done.stdout
+    assert ": yes (3 verified inferences" in done.stdout
+    assert "held-out accuracy (2500 records)" in done.stdout
+    audit = _run(env, "model", "audit", model_id.group(1), "--json")
+    assert audit.returncode == 0, audit.stderr
+    rows = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert len(rows) == 3 and len({r["caller"] for r in rows}) == 3
+    assert len({r["input_commitment"] for r in rows}) == 3
+    assert all(r["model_id"] == model_id.group(1) for r in rows)
+    # running again reuses the registered model: the same key scores the next applicants
+    again = _run(env, "usecase", "credit", "--record", "3")
+    assert again.returncode == 0, again.stderr
+    assert "already registered" in again.stdout and ": yes (6 verified inferences" in again.stdout
+
+
+def test_unknown_use_case_is_one_line(env: dict[str, str]) -> None:
+    done = _run(env, "usecase", "astrology")
+    assert done.returncode == 1 and "unknown use case 'astrology'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -21,7 +21,7 @@ from aiweb3.chain import Chain, Deployment
 from aiweb3.datasets import MEDICAL_RECORD, DatasetPool
 from aiweb3.datasets.example import breast_cancer_policy
 from aiweb3.server import ServerConfig, ServerHandle, Services, serve
-from aiweb3.server.demo import seed_demo
+from aiweb3.server.demo import demo_record, seed_demo
 from aiweb3.server.modeljobs import EXAMPLE_DIR
 
 SAMPLES = json.loads((EXAMPLE_DIR / "mlp_samples.json").read_text())["samples"]
@@ -63,9 +63,12 @@ def auth(server: ServerHandle) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_model(client: httpx.Client) -> dict[str, Any]:
+def demo_model(client: httpx.Client, server: ServerHandle) -> dict[str, Any]:
+    # by id, not name: another test may have registered the same example model under its own name
+    record = demo_record(server.services)
+    assert record is not None
     models = client.get("/api/models").json()["models"]
-    return next(m for m in models if m["name"] == "breast-cancer-mlp")
+    return next(m for m in models if m["model_id"] == record["model"]["model_id"])
 
 
 def finish(client: httpx.Client, reply: httpx.Response) -> dict[str, Any]:
@@ -92,7 +95,7 @@ def test_demo_model_is_registered_with_a_verified_inference(
     counts = client.get("/api/overview").json()["counts"]
     assert counts["models"] >= 1 and counts["inferences"] >= 1
     page = client.get(f"/models/{demo_model['model_id']}")
-    assert page.status_code == 200 and "breast-cancer-mlp" in page.text
+    assert page.status_code == 200 and demo_model["name"] in page.text
 
 
 def test_model_routes_check_tokens_ids_and_input(

@@ -60,8 +60,8 @@ def _feature_counts(services: Services) -> dict[str, int | None]:
     with suppress(AIWeb3Error):
         out["datasets"] = len(services.dataset_pool.dataset_ids())
     with suppress(AIWeb3Error):
-        reg = services.agent_registry
-        out["agents"] = int(services.chain.call(reg.contract.functions.agentCount()))
+        agents = services.agent_registry
+        out["agents"] = int(services.chain.call(agents.contract.functions.agentCount()))
         out["tasks"] = services.task_escrow.count()
     return out
 

@@ -67,7 +67,8 @@ def test_up_serves_the_dashboard_seeds_the_demo_once_and_reuses_state(home: Path
     proc, lines = _start(home, "--port", str(port))
     try:
         assert any(f"dashboard: {url}" in line for line in lines), lines
-        assert any(line.startswith("demo: seeded content, model, agent (/content/0x") for line in lines), lines
+        seeded = "demo: seeded content, model, agent (/content/0x"
+        assert any(line.startswith(seeded) for line in lines), lines
         assert any(line.startswith("indexer: following the chain into ") for line in lines), lines
         models = httpx.get(f"{url}/api/models", timeout=30).json()["models"]
         assert [(m["name"], m["verified_inferences"]) for m in models] == [("breast-cancer-mlp", 1)]

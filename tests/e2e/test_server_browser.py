@@ -182,10 +182,12 @@ def test_every_page_loads(page: sync_api.Page, shots: Path, slug: str, path: str
     else:
         assert page.locator("#api-table tr", has_text="/api/verify").count() == 1
     if slug == "agents":
-        assert page.locator("text=What will appear here").is_visible()
-        assert page.locator("text=How to get it").is_visible()
+        assert page.locator("#agents-table tbody tr", has_text="proving agent").count() == 1
+        assert page.locator("text=Recent escrow tasks").is_visible()
     if slug == "models":
         assert page.locator("#models-table tbody tr", has_text="breast-cancer-mlp").count() == 1
+    if slug == "overview":
+        assert int(page.locator("#stat-agents").inner_text()) >= 1
     if slug == "analytics":
         assert page.locator(".chart-card").count() >= 3
     page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)

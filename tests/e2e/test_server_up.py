@@ -67,11 +67,14 @@ def test_up_serves_the_dashboard_seeds_the_demo_once_and_reuses_state(home: Path
     proc, lines = _start(home, "--port", str(port))
     try:
         assert any(f"dashboard: {url}" in line for line in lines), lines
-        assert any(line.startswith("demo: seeded content, model (/content/0x") for line in lines), lines
+        seeded = "demo: seeded content, model, agent (/content/0x"
+        assert any(line.startswith(seeded) for line in lines), lines
         assert any(line.startswith("indexer: following the chain into ") for line in lines), lines
         models = httpx.get(f"{url}/api/models", timeout=30).json()["models"]
         assert [(m["name"], m["verified_inferences"]) for m in models] == [("breast-cancer-mlp", 1)]
         assert httpx.get(f"{url}/api/analytics", timeout=30).json()["index"]["running"] is True
+        agents = httpx.get(f"{url}/api/agents", timeout=30).json()["agents"]
+        assert [(a["name"], a["models"]) for a in agents] == [("proving agent", [models[0]["model_id"]])]
         content = httpx.get(f"{url}/api/content", timeout=30).json()["content"]
         assert [c["name"] for c in content] == ["demo-tone.wav"]
         demo_id = content[0]["manifest_id"]

@@ -10,6 +10,7 @@ makes a second run skip the demo.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -58,7 +59,47 @@ def model_step(services: Services, progress: Progress) -> dict[str, Any]:
     }
 
 
-DEMO_STEPS: list[tuple[str, DemoStep]] = [("content", signed_file_step), ("model", model_step)]
+DEMO_AGENT = "proving agent"
+
+
+def agent_step(services: Services, progress: Progress) -> dict[str, Any]:
+    """Register the server's key as a "proving agent" selling the example model's verified inference."""
+    from aiweb3.agents import AgentCard
+    from aiweb3.server import modeljobs
+    from aiweb3.server.routers.agents import register_agent
+
+    existing = services.agent_registry.by_wallet(services.creator.address)
+    if existing is not None:
+        return {"agent_id": existing.agent_id, "links": ["/agents"]}
+    progress.update(0, 1, "registering the proving agent in the AgentRegistry")
+    rows = modeljobs.models_overview(services)["models"]
+    models = [
+        m["model_id"]
+        for m in rows
+        if m["name"] == "breast-cancer-mlp"
+        and m["registered"]
+        and re.fullmatch(r"0x[0-9a-f]{64}", m["model_id"])
+    ]
+    card = AgentCard.parse(
+        {
+            "name": DEMO_AGENT,
+            "description": "Proves inferences of the example breast-cancer MLP and verifies them on chain.",
+            "capabilities": ["inference.breast-cancer"],
+            "endpoint": services.config.url + "/api",
+            "prices": [{"capability": "inference.breast-cancer", "amount": 250_000, "unit": "call"}],
+            "payment_schemes": ["escrow"],
+            "models": models[:1],
+        }
+    )
+    agent = register_agent(services, card)
+    return {"agent_id": agent["agent_id"], "links": ["/agents"]}
+
+
+DEMO_STEPS: list[tuple[str, DemoStep]] = [
+    ("content", signed_file_step),
+    ("model", model_step),
+    ("agent", agent_step),
+]
 
 
 def demo_seeded(services: Services) -> bool:

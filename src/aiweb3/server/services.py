@@ -26,6 +26,7 @@ from aiweb3.server.library import ContentLibrary
 from aiweb3.server.tokens import TokenStore
 
 if TYPE_CHECKING:
+    from aiweb3.agents import AgentRegistry, TaskEscrow
     from aiweb3.datasets import DatasetPool
     from aiweb3.zkml import ModelRegistryClient
 
@@ -123,6 +124,20 @@ class Services:
         from aiweb3.datasets import DatasetPool
 
         return DatasetPool.from_home(self.chain, self.home)
+
+    @cached_property
+    def agent_registry(self) -> AgentRegistry:
+        """The chain's AgentRegistry (built once)."""
+        from aiweb3.agents import AgentRegistry
+
+        return AgentRegistry.from_home(self.chain, self.home)
+
+    @cached_property
+    def task_escrow(self) -> TaskEscrow:
+        """The chain's TaskEscrow (built once)."""
+        from aiweb3.agents import TaskEscrow
+
+        return TaskEscrow.from_home(self.chain, self.home)
 
     @cached_property
     def creator(self) -> LocalAccount:

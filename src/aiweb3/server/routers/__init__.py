@@ -7,6 +7,7 @@ replace its placeholder below with ``<feature>.feature``.
 
 from aiweb3.server.features import Feature
 from aiweb3.server.routers import (
+    agents,
     analytics,
     apidocs,
     chain,
@@ -15,7 +16,6 @@ from aiweb3.server.routers import (
     jobs,
     models,
     overview,
-    placeholders,
     verify,
 )
 
@@ -27,7 +27,7 @@ FEATURES: list[Feature] = [
     models.feature,
     content.feature,
     datasets.feature,
-    placeholders.AGENTS,
+    agents.feature,
     analytics.feature,
     jobs.feature,
     verify.feature,

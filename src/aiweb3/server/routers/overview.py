@@ -43,8 +43,14 @@ def overview_data(services: Services) -> dict[str, Any]:
 
 
 def _feature_counts(services: Services) -> dict[str, int | None]:
-    """Registered models, verified inferences and data sets (None when a contract is missing)."""
-    out: dict[str, int | None] = {"models": None, "inferences": None, "datasets": None}
+    """Registered models, verified inferences, data sets, agents and escrow tasks (None when missing)."""
+    out: dict[str, int | None] = {
+        "models": None,
+        "inferences": None,
+        "datasets": None,
+        "agents": None,
+        "tasks": None,
+    }
     try:
         reg = services.model_registry
         out["models"] = int(services.chain.call(reg.contract.functions.modelCount()))
@@ -53,6 +59,10 @@ def _feature_counts(services: Services) -> dict[str, int | None]:
         pass
     with suppress(AIWeb3Error):
         out["datasets"] = len(services.dataset_pool.dataset_ids())
+    with suppress(AIWeb3Error):
+        agents = services.agent_registry
+        out["agents"] = int(services.chain.call(agents.contract.functions.agentCount()))
+        out["tasks"] = services.task_escrow.count()
     return out
 
 

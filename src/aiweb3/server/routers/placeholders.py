@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from aiweb3.server.features import Feature
 from aiweb3.server.pages import render
 
-__all__ = ["AGENTS", "placeholder"]
+__all__ = ["placeholder"]
 
 
 def placeholder(slug: str, title: str, summary: str, coming: list[str], how: list[str]) -> Feature:
@@ -20,20 +20,3 @@ def placeholder(slug: str, title: str, summary: str, coming: list[str], how: lis
         return render(request, "placeholder.html", slug, title=title, summary=summary, coming=coming, how=how)
 
     return Feature(slug, title, f"/{slug}", summary, api=None, pages=pages, live=False)
-
-
-AGENTS = placeholder(
-    "agents",
-    "Agents",
-    "AI agents with wallets and spend policies that find and pay each other through a registry, "
-    "escrow or HTTP 402 payments.",
-    [
-        "registered agents, their services and prices",
-        "tasks posted, accepted and settled, and the payments between agents",
-        "each agent's spend policy and what it has spent",
-    ],
-    [
-        "the agents feature (aiweb3.agents) lands with `aiweb3 agent` commands",
-        "agents appear here as they register on chain",
-    ],
-)

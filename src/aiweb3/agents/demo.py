@@ -319,11 +319,11 @@ def research_tools(world: DemoWorld) -> list[Tool]:
 
 
 def _diagnosis(logits: list[float], classes: list[str]) -> dict[str, Any]:
-    """The proven logits as a diagnosis and the softmax probability of the first class."""
+    """The proven logits as a diagnosis and its softmax probability."""
     top = max(range(len(logits)), key=lambda i: logits[i])
     peak = max(logits)
     weights = [math.exp(x - peak) for x in logits]
-    return {"diagnosis": classes[top], "score": round(weights[0] / sum(weights), 4)}
+    return {"diagnosis": classes[top], "score": round(weights[top] / sum(weights), 4)}
 
 
 def _storage_url(world: DemoWorld) -> str:
@@ -386,7 +386,7 @@ def run_demo(
     ``planner`` replaces the scripted plan (e.g. an :class:`OpenAIPlanner` on a language model);
     ``model`` an already compiled diagnosis model (default: compile the example MLP in ``home``).
     """
-    patient = [float(x) for x in example_samples()["samples"][0]]  # a held-out malignant case
+    patient = [float(x) for x in example_samples()["samples"][1]]  # a held-out malignant case
     with demo_world(chain, home, note, model=model) as world:
         chosen = planner or ScriptedPlanner(demo_script(patient))
         runtime = Runtime(world.research, research_tools(world), chosen, on_step=on_step)

@@ -245,7 +245,6 @@ def test_system_escrow_checks_proofs_with_the_model_registry(
     assert info.value.error_name in {"UnknownModel", "InferenceNotVerified"}, info.value.reason
 
 
-
 def test_direct_payment_transactions_are_checked_and_failures_logged(
     chain: Chain, token: TokenInfo, aiusd: Contract, accounts: list[LocalAccount]
 ) -> None:

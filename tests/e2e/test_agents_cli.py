@@ -74,6 +74,8 @@ def test_agents_demo_prints_a_readable_trace(home: Path) -> None:
     steps = ["0. find_agents", "1. buy_inference", "2. verify_onchain", "3. store", "4. fetch", "5. hire"]
     facts = [
         '"verified": true',
+        '"diagnosis": "malignant"',  # a real ezkl proof of the example MLP
+        "registered in ModelRegistry",
         '"status": "completed"',
         "payment refused 25 AIUSD",
         "prover reputation 92/100",

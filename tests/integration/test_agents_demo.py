@@ -7,20 +7,28 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI, Request
 
-from aiweb3.agents.demo import run_demo
+from aiweb3.agents.demo import compile_diagnosis_model, run_demo
 from aiweb3.agents.runtime import OpenAIPlanner, Step
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.chain import Chain, Deployment
+from aiweb3.zkml import CompiledModel, ModelRegistryClient
 
 pytestmark = pytest.mark.usefixtures("chain_isolation")
 
 
+@pytest.fixture(scope="module")
+def mlp(aiweb3_home: Path) -> CompiledModel:
+    """The example MLP compiled once (cached in the session home, shared with other modules)."""
+    return compile_diagnosis_model(aiweb3_home)
+
+
 def test_demo_research_agent_buys_verifies_stores_hires_and_rates(
-    chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment]
+    chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment], mlp: CompiledModel
 ) -> None:
     notes: list[str] = []
     live: list[Step] = []
-    trace, summary = run_demo(chain, aiweb3_home, note=notes.append, on_step=live.append)
+    start = chain.block_number()
+    trace, summary = run_demo(chain, aiweb3_home, note=notes.append, on_step=live.append, model=mlp)
     by_tool = {s.action.tool: s for s in trace.steps}
     assert [s.action.tool for s in trace.steps] == [
         "find_agents", "buy_inference", "verify_onchain", "store", "fetch", "hire", "feedback", "tip",
@@ -29,6 +37,16 @@ def test_demo_research_agent_buys_verifies_stores_hires_and_rates(
     assert all(not s.error for s in trace.steps[:-1]), [s.error for s in trace.steps]
     assert by_tool["find_agents"].result["name"] == "diagnosis-prover"
     assert by_tool["verify_onchain"].result["verified"] is True
+    # a real zk proof of the registered MLP, checked by the system ModelRegistry
+    bought = by_tool["buy_inference"].result
+    assert bought["model_id"] == mlp.model_id and bought["diagnosis"] == "malignant"
+    assert 0.5 < bought["score"] <= 1.0 and len(bytes.fromhex(bought["proof"][2:])) > 1000
+    models = ModelRegistryClient(chain, deployments["ModelRegistry"].address)
+    seen = models.inferences(mlp.model_id, from_block=start)
+    assert by_tool["verify_onchain"].result["tx"] in [v.tx_hash for v in seen]
+    assert deployments["TaskEscrow"].address in [v.caller for v in seen]  # the escrow checked its proof
+    assert by_tool["hire"].result["diagnosis"] == "malignant"
+    assert any("registered in ModelRegistry" in n for n in notes)
     assert by_tool["fetch"].result["cid"] == by_tool["store"].result["cid"]
     assert by_tool["hire"].result["status"] == "completed"
     assert by_tool["buy_inference"].payments[0].status == "signed"
@@ -40,7 +58,7 @@ def test_demo_research_agent_buys_verifies_stores_hires_and_rates(
 
 
 def test_demo_with_a_language_model_planner(
-    chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment]
+    chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment], mlp: CompiledModel
 ) -> None:
     """A tiny real OpenAI-compatible server plans: find the prover, then stop."""
     answers = ['{"tool": "find_agents", "args": {"capability": "inference.diagnosis", "max_price": 1000000}}',
@@ -55,7 +73,7 @@ def test_demo_with_a_language_model_planner(
         return {"choices": [{"message": {"content": answers[min(len(prompts), 2) - 1]}}]}
 
     with BackgroundServer(app) as llm:
-        trace, _ = run_demo(chain, aiweb3_home, planner=OpenAIPlanner(llm.url + "/v1", "tiny"))
+        trace, _ = run_demo(chain, aiweb3_home, planner=OpenAIPlanner(llm.url + "/v1", "tiny"), model=mlp)
     assert [s.action.tool for s in trace.steps] == ["find_agents"] and trace.finished
     assert trace.steps[0].result["name"] == "diagnosis-prover"
     assert "buy_inference(endpoint: string, inputs: list[float])" in prompts[0]

@@ -38,6 +38,9 @@ def test_escrow_never_locks_or_loses_funds(
 ) -> None:
     token = TokenInfo(deployments["AIUSD"].address, chain.chain_id)
     # An escrow wired to the test-only inference oracle, so proof-gated tasks are in the mix too.
+    # The oracle (an attester's signature, no ZK) is a test double for ModelRegistry here only:
+    # hypothesis runs hundreds of steps and a real ezkl proof takes seconds. Real proofs through
+    # the system escrow are covered in test_agents_providers.py and test_agents_demo.py.
     attester = Account.create()
     oracle_art, esc_art = artifact("TestInferenceOracle"), artifact("TaskEscrow")
     oracle_addr, _ = chain.deploy(deployer, oracle_art.abi, oracle_art.bytecode, attester.address)

@@ -3,33 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from fastapi import FastAPI, Request, Response
 from web3.contract import Contract
 
-from aiweb3.agents import AgentWallet, Facilitator, PayingClient, PaymentGate, SpendPolicy, TokenInfo
+from aiweb3.agents import (
+    AgentWallet,
+    Facilitator,
+    PayingClient,
+    PaymentGate,
+    SpendPolicy,
+    TaskEscrow,
+    TaskStatus,
+    TaskTerms,
+    TokenInfo,
+)
+from aiweb3.agents.demo import compile_diagnosis_model, example_samples
 from aiweb3.agents.providers import (
     MIB,
-    AttestingProver,
-    LinearModel,
+    EscrowWork,
     ProvingClient,
     StorageClient,
+    ZkmlProver,
     proving_app,
     storage_app,
     storage_price,
 )
 from aiweb3.agents.runtime import Action, OpenAIPlanner, Runtime, ScriptedPlanner, Tool
 from aiweb3.agents.serving import BackgroundServer
-from aiweb3.chain import Chain, Deployment, artifact
+from aiweb3.chain import Chain, Deployment
 from aiweb3.errors import ConfigError, InputError, StoreError, TransactionReverted
 from aiweb3.store import LocalStore, cid_of
+from aiweb3.zkml import CompiledModel, ModelRegistryClient
 
 pytestmark = pytest.mark.usefixtures("chain_isolation")
 PER_MIB_DAY = 10_000
@@ -100,32 +112,68 @@ def test_storage_agent_paid_by_x402_and_cids_checked(
     assert httpx.put(f"{url}/blobs", content=b"free?").status_code == 402
 
 
-def test_proving_agent_sells_checkable_inferences(
-    chain: Chain, deployer: LocalAccount, token: TokenInfo, accounts: list[LocalAccount]
+@pytest.fixture(scope="module")
+def mlp(aiweb3_home: Path, deployments: dict[str, Deployment]) -> CompiledModel:
+    """The example MLP compiled once (cached in the session home, shared with the zkml tests)."""
+    return compile_diagnosis_model(aiweb3_home)
+
+
+def test_proving_agent_sells_real_zk_inferences_checked_on_chain(
+    chain: Chain,
+    aiweb3_home: Path,
+    token: TokenInfo,
+    aiusd: Contract,
+    accounts: list[LocalAccount],
+    mlp: CompiledModel,
 ) -> None:
-    attester, seller = Account.create(), Account.create().address
-    art = artifact("TestInferenceOracle")
-    oracle_addr, _ = chain.deploy(deployer, art.abi, art.bytecode, attester.address)
-    oracle = chain.contract(art.abi, oracle_addr)
-    model = LinearModel("m", (1.0, -2.0), 0.5)
-    prover = AttestingProver(model, attester, oracle_addr, chain.chain_id)
-    gate = PaymentGate(Facilitator(chain, token, accounts[8]), token, seller)
-    with BackgroundServer(proving_app(prover, gate, 1_000)) as srv:
-        client = ProvingClient(_payer(accounts[0], token, seller), srv.url)
-        proof, paid_tx = client.infer([0.5, 0.25])
-        assert paid_tx.startswith("0x") and proof.model_id == model.model_id
-        assert proof.outputs == model([0.5, 0.25])
-        verify = oracle.functions.verifyInference
-        outputs_hash = chain.call(verify(proof.model_id, proof.proof, proof.instances))
-        assert bytes(outputs_hash) == keccak(abi_encode(["uint256[]"], [proof.instances]))
+    seller = Account.create()
+    chain.set_balance(seller.address, 10**18)
+    models = ModelRegistryClient.from_home(chain, aiweb3_home)
+    models.register(mlp, seller, name="breast-cancer-mlp")
+    patient = [float(x) for x in example_samples()["samples"][0]]
+    gate = PaymentGate(Facilitator(chain, token, accounts[8]), token, seller.address)
+    escrow = TaskEscrow.from_home(chain, aiweb3_home)
+    work = EscrowWork(escrow, seller, min_budget=1_000)
+    with BackgroundServer(proving_app(ZkmlProver(mlp), gate, 1_000, work=work)) as srv:
+        client = ProvingClient(_payer(accounts[0], token, seller.address), srv.url)
+        proof, paid_tx = client.infer(patient)
+        assert paid_tx.startswith("0x") and proof.model_id.hex() == mlp.model_id[2:]
+        label = example_samples()["labels"][0]  # the proven logits pick the held-out label
+        assert len(proof.outputs) == 2 and max((0, 1), key=lambda i: proof.outputs[i]) == label
+        # the buyer checks the proof on chain: a real ezkl proof against the registered key
+        fn = models.contract.functions.verifyInference
+        receipt = chain.transact(accounts[0], fn(proof.model_id, proof.proof, proof.instances))
+        (event,) = chain.events(models.contract, "InferenceVerified", receipt)
+        assert bytes(event["modelId"]) == proof.model_id and event["caller"] == accounts[0].address
+        packed = b"".join(i.to_bytes(32, "big") for i in proof.instances)  # private input: all outputs
+        assert bytes(event["outputsHash"]) == keccak(packed)
         changed = [*proof.instances[:-1], proof.instances[-1] + 1]  # a different output
         with pytest.raises(TransactionReverted) as refused:
-            chain.call(verify(proof.model_id, proof.proof, changed))
+            chain.call(fn(proof.model_id, proof.proof, changed))
         assert refused.value.error_name == "InvalidProof"
+        flipped = bytes([proof.proof[0] ^ 1]) + proof.proof[1:]  # a tampered proof
+        with pytest.raises(TransactionReverted):
+            chain.call(fn(proof.model_id, flipped, proof.instances))
         wrong_shape = httpx.post(f"{srv.url}/infer", json={"inputs": [1.0]})
         assert wrong_shape.status_code == 402  # pays first; a paid wrong shape is a 422 below
         reply = client.payer.post(f"{srv.url}/infer", json={"inputs": [1.0]})
-        assert reply.response.status_code == 422 and "takes 2 inputs" in reply.response.text
+        assert reply.response.status_code == 422 and "8" in reply.response.text
+
+        # proof-gated escrow on the system TaskEscrow: a real proof releases the budget at once
+        policy = SpendPolicy(10**7, 10**8).allowing(
+            tokens=[token.address],
+            contracts=[escrow.address],
+            counterparties=[escrow.address, seller.address],
+        )
+        requester = AgentWallet(accounts[1], policy)
+        terms = TaskTerms(5_000, accounts[2].address, provider=seller.address, model_id=proof.model_id)
+        task_id = escrow.post(requester, terms)
+        before = int(chain.call(aiusd.functions.balanceOf(seller.address)))
+        done = httpx.post(f"{srv.url}/tasks/{task_id}", json={"inputs": patient}, timeout=120)
+        assert done.status_code == 200, done.text
+        assert escrow.task(task_id).status is TaskStatus.COMPLETED
+        assert int(chain.call(aiusd.functions.balanceOf(seller.address))) == before + 5_000
+        assert escrow.task(task_id).result_cid == done.json()["result_cid"]
 
 
 def _tools(log: list[str]) -> list[Tool]:

@@ -1,8 +1,9 @@
 """``aiweb3 agents demo``: a research agent with 20 AIUSD buys a proven diagnosis and stores it.
 
-On the local chain: the system contracts plus a development inference oracle (standing in for
-``ModelRegistry`` until verifiable inference lands) with its own escrow and registry; a proving
-agent and a storage agent serving over real HTTP and registered with agent cards. The research
+On the local chain: the system contracts (AIUSD, ModelRegistry, TaskEscrow, AgentRegistry) and
+the example breast-cancer MLP (examples/zkml) compiled with ezkl and registered in the
+ModelRegistry; a proving agent selling real zero-knowledge proofs of it and a storage agent,
+both serving over real HTTP and registered with agent cards. The research
 agent then follows a script (the deterministic planner): find the prover in the registry, pay
 it over x402, check the proof on chain, pay the storage agent, fetch and check the CID, hire the
 prover again through proof-gated escrow, leave feedback — and try one payment its policy refuses.
@@ -11,6 +12,7 @@ prover again through proof-gated escrow, leave feedback — and try one payment 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,12 +28,11 @@ from aiweb3.agents.facilitator import Facilitator
 from aiweb3.agents.http402 import PayingClient, PaymentGate
 from aiweb3.agents.policy import SpendPolicy
 from aiweb3.agents.providers import (
-    AttestingProver,
     EscrowWork,
     InferenceProof,
-    LinearModel,
     ProvingClient,
     StorageClient,
+    ZkmlProver,
     proving_app,
     storage_app,
 )
@@ -40,12 +41,23 @@ from aiweb3.agents.runtime import Action, Planner, Runtime, ScriptedPlanner, Ste
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.agents.wallet import AgentWallet
 from aiweb3.chain import Chain, artifact, deploy_system, dev_account
+from aiweb3.errors import TransactionReverted
 from aiweb3.store import LocalStore
+from aiweb3.zkml import CompiledModel, Model, ModelRegistryClient
 
-__all__ = ["DIAGNOSIS_MODEL", "DemoWorld", "demo_world", "research_tools", "run_demo"]
+__all__ = [
+    "EXAMPLE_MLP",
+    "DemoWorld",
+    "compile_diagnosis_model",
+    "demo_world",
+    "example_samples",
+    "research_tools",
+    "run_demo",
+]
 
-#: The stand-in diagnosis model (a fixed logistic scorer over four normalised features).
-DIAGNOSIS_MODEL = LinearModel("breast-cancer-risk-v1", (1.8, 0.6, 2.1, 0.9), -2.4)
+#: The example breast-cancer MLP (8 standardised features -> [malignant, benign] logits).
+EXAMPLE_MLP = Path(__file__).resolve().parents[3] / "examples" / "zkml"
+MODEL_NAME = "breast-cancer-mlp"
 AIUSD = 10**6
 GOAL = "Get a diagnosis score from a proven model for patient features and store the result"
 
@@ -58,7 +70,8 @@ class DemoWorld:
     token: TokenInfo
     escrow: TaskEscrow
     registry: AgentRegistry
-    oracle: str
+    models: ModelRegistryClient
+    model: CompiledModel
     research: AgentWallet
     prover_url: str
     storage_url: str
@@ -74,27 +87,55 @@ def _funded(chain: Chain, aiusd: Any, faucet: LocalAccount, amount: int) -> Loca
     return acct
 
 
+def example_samples() -> dict[str, Any]:
+    """The example MLP's held-out samples, labels and class names."""
+    return dict(json.loads((EXAMPLE_MLP / "mlp_samples.json").read_text()))
+
+
+def compile_diagnosis_model(home: Path) -> CompiledModel:
+    """The example MLP compiled in ``home`` (cached there after the first time; seconds)."""
+    samples = example_samples()["samples"][:8]
+    return Model.from_onnx(EXAMPLE_MLP / "mlp.onnx", home=home).compile(samples)
+
+
+def _register(models: ModelRegistryClient, model: CompiledModel, owner: LocalAccount) -> None:
+    try:
+        models.get(model.model_id)
+    except TransactionReverted:  # UnknownModel: register it (idempotent across demo runs)
+        models.register(model, owner, name=MODEL_NAME, price=AIUSD // 2)
+
+
 @contextmanager
-def demo_world(chain: Chain, home: Path, note: Callable[[str], None] = lambda _: None) -> Iterator[DemoWorld]:
-    """Deploy, fund, start and register everything; stops the servers on exit (local chain only)."""
+def demo_world(
+    chain: Chain,
+    home: Path,
+    note: Callable[[str], None] = lambda _: None,
+    *,
+    model: CompiledModel | None = None,
+) -> Iterator[DemoWorld]:
+    """Deploy, fund, start and register everything; stops the servers on exit (local chain only).
+
+    ``model`` is the compiled diagnosis model (default: the example MLP compiled in ``home``).
+    """
     deployer = dev_account(0)
     system = deploy_system(chain, deployer, home)
     token = TokenInfo(system["AIUSD"].address, chain.chain_id)
     aiusd = chain.contract(artifact("AIUSD").abi, token.address)
-    attester = _funded(chain, aiusd, deployer, 0)
-    oracle_art = artifact("TestInferenceOracle")
-    oracle, _ = chain.deploy(deployer, oracle_art.abi, oracle_art.bytecode, attester.address)
-    esc_art, reg_art = artifact("TaskEscrow"), artifact("AgentRegistry")
-    escrow_addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle)
-    registry_addr, _ = chain.deploy(deployer, reg_art.abi, reg_art.bytecode, escrow_addr)
+    escrow_addr, registry_addr = system["TaskEscrow"].address, system["AgentRegistry"].address
     escrow, registry = TaskEscrow(chain, escrow_addr, token), AgentRegistry(chain, registry_addr)
-    note(f"contracts: AIUSD {token.address}, escrow {escrow_addr}, registry {registry_addr}")
-    note(f"development inference oracle {oracle} (stands in for ModelRegistry; attestations, not ZK)")
-
+    models = ModelRegistryClient(chain, system["ModelRegistry"].address)
+    note(f"system contracts: AIUSD {token.address}, TaskEscrow {escrow_addr}, AgentRegistry {registry_addr}")
+    if model is None:
+        note("compiling the example breast-cancer MLP with ezkl (cached after the first run)")
+        model = compile_diagnosis_model(home)
     prover_key, storage_key = _funded(chain, aiusd, deployer, 0), _funded(chain, aiusd, deployer, 0)
+    _register(models, model, prover_key)
+    srs = "development SRS (forgeable; fine on a local chain)" if model.development_srs else "imported SRS"
+    note(f"model {model.model_id} registered in ModelRegistry {models.address}; {srs}")
+
     research_key = _funded(chain, aiusd, deployer, 20 * AIUSD)
     facilitator = Facilitator(chain, token, deployer)
-    prover = AttestingProver(DIAGNOSIS_MODEL, attester, oracle, chain.chain_id)
+    prover = ZkmlProver(model)
     store = LocalStore(home / "agents-demo" / "storage")
     work = EscrowWork(escrow, prover_key, min_budget=AIUSD)
     papp = proving_app(prover, PaymentGate(facilitator, token, prover_key.address), AIUSD // 2, work=work)
@@ -105,13 +146,13 @@ def demo_world(chain: Chain, home: Path, note: Callable[[str], None] = lambda _:
         home / "agents-demo" / "leases.json",
     )
     with BackgroundServer(papp) as psrv, BackgroundServer(sapp) as ssrv:
-        model_hex = "0x" + DIAGNOSIS_MODEL.model_id.hex()
+        model_hex = model.model_id
         registry.register(
             prover_key,
             AgentCard.parse(
                 {
                     "name": "diagnosis-prover",
-                    "description": "proven breast-cancer risk scores",
+                    "description": "breast-cancer diagnoses scored by a zk-proven MLP",
                     "capabilities": ["inference.diagnosis"],
                     "endpoint": psrv.url,
                     "models": [model_hex],
@@ -139,7 +180,7 @@ def demo_world(chain: Chain, home: Path, note: Callable[[str], None] = lambda _:
         policy = SpendPolicy(5 * AIUSD, 20 * AIUSD).allowing(
             tokens=[token.address],
             counterparties=[prover_key.address, storage_key.address],
-            contracts=[escrow_addr, oracle],
+            contracts=[escrow_addr, models.address],
         )
         research = AgentWallet(research_key, policy, name="research-agent")
         note(
@@ -153,7 +194,8 @@ def demo_world(chain: Chain, home: Path, note: Callable[[str], None] = lambda _:
             token,
             escrow,
             registry,
-            oracle,
+            models,
+            model,
             research,
             psrv.url,
             ssrv.url,
@@ -165,7 +207,7 @@ def demo_world(chain: Chain, home: Path, note: Callable[[str], None] = lambda _:
 def research_tools(world: DemoWorld) -> list[Tool]:
     """The research agent's tools: find, buy an inference, verify, store, fetch, hire, rate, tip."""
     payer = PayingClient(world.research, world.token)
-    oracle = world.chain.contract(artifact("TestInferenceOracle").abi, world.oracle)
+    classes = [str(c) for c in example_samples()["classes"]]
 
     def find_agents(capability: str, max_price: int) -> dict[str, Any]:
         found = world.registry.search(capability, max_price=max_price)
@@ -184,15 +226,19 @@ def research_tools(world: DemoWorld) -> list[Tool]:
 
     def buy_inference(endpoint: str, inputs: list[float]) -> dict[str, Any]:
         proof, paid_tx = ProvingClient(payer, endpoint).infer(inputs)
-        return {**proof.to_json(), "score": round(proof.outputs[0], 4), "paid_tx": paid_tx}
+        return {**proof.to_json(), **_diagnosis(proof.outputs, classes), "paid_tx": paid_tx}
 
     def verify_onchain(model_id: str, proof: str, instances: list[str]) -> dict[str, Any]:
-        fn = oracle.functions.verifyInference(
+        fn = world.models.contract.functions.verifyInference(
             bytes.fromhex(model_id[2:]), bytes.fromhex(proof[2:]), [int(i) for i in instances]
         )
         receipt = world.research.transact(world.chain, fn)
-        events = world.chain.events(oracle, "InferenceVerified", receipt)
-        return {"verified": bool(events), "tx": str(receipt["transactionHash"])}
+        events = world.chain.events(world.models.contract, "InferenceVerified", receipt)
+        return {
+            "verified": bool(events),
+            "tx": str(receipt["transactionHash"]),
+            "gas": int(str(receipt["gasUsed"])),
+        }
 
     def store(record: dict[str, Any], days: int) -> dict[str, Any]:
         blob = StorageClient(payer, _storage_url(world)).put(
@@ -206,7 +252,7 @@ def research_tools(world: DemoWorld) -> list[Tool]:
 
     def hire(agent_id: int, inputs: list[float], budget: int) -> dict[str, Any]:
         agent = world.registry.get(agent_id)
-        model = DIAGNOSIS_MODEL.model_id
+        model = bytes.fromhex(world.model.model_id[2:])
         terms = TaskTerms(
             budget,
             dev_account(0).address,
@@ -222,7 +268,7 @@ def research_tools(world: DemoWorld) -> list[Tool]:
             "task_id": task_id,
             "status": task.status.name.lower(),
             "result_cid": task.result_cid,
-            "score": round(result.outputs[0], 4) if result else None,
+            **(_diagnosis(result.outputs, classes) if result else {"diagnosis": None, "score": None}),
         }
 
     def feedback(task_id: int, score: int) -> dict[str, Any]:
@@ -272,6 +318,14 @@ def research_tools(world: DemoWorld) -> list[Tool]:
     ]
 
 
+def _diagnosis(logits: list[float], classes: list[str]) -> dict[str, Any]:
+    """The proven logits as a diagnosis and its softmax probability."""
+    top = max(range(len(logits)), key=lambda i: logits[i])
+    peak = max(logits)
+    weights = [math.exp(x - peak) for x in logits]
+    return {"diagnosis": classes[top], "score": round(weights[top] / sum(weights), 4)}
+
+
 def _storage_url(world: DemoWorld) -> str:
     found = world.registry.search("storage", max_price=AIUSD)
     return found[0].card.endpoint if found else world.storage_url
@@ -294,6 +348,7 @@ def demo_script(patient: list[float]) -> list[Action]:
             {
                 "record": {
                     "patient": patient,
+                    "diagnosis": "$1.diagnosis",
                     "score": "$1.score",
                     "model": "$1.model_id",
                     "verified_in": "$2.tx",
@@ -324,13 +379,15 @@ def run_demo(
     note: Callable[[str], None] = lambda _: None,
     on_step: Callable[[Step], None] | None = None,
     planner: Planner | None = None,
+    model: CompiledModel | None = None,
 ) -> tuple[Trace, dict[str, Any]]:
     """Run the whole demo; returns the trace and a summary (balances, reputation).
 
-    ``planner`` replaces the scripted plan (e.g. an :class:`OpenAIPlanner` on a language model).
+    ``planner`` replaces the scripted plan (e.g. an :class:`OpenAIPlanner` on a language model);
+    ``model`` an already compiled diagnosis model (default: compile the example MLP in ``home``).
     """
-    patient = [0.62, 0.35, 0.71, 0.4]
-    with demo_world(chain, home, note) as world:
+    patient = [float(x) for x in example_samples()["samples"][1]]  # a held-out malignant case
+    with demo_world(chain, home, note, model=model) as world:
         chosen = planner or ScriptedPlanner(demo_script(patient))
         runtime = Runtime(world.research, research_tools(world), chosen, on_step=on_step)
         trace = runtime.run(GOAL)

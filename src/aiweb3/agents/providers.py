@@ -4,11 +4,11 @@ Both are FastAPI apps charging through a :class:`PaymentGate` (x402), with clien
 from an agent wallet. Storage is content-addressed (CIDv1 raw sha2-256, as IPFS names raw
 blocks): the client checks every CID it is given and every blob it fetches.
 
-The proving agent sells inferences of one model together with a proof the chain can check
-(``verifyInference(modelId, proof, instances)``). Until ``aiweb3.zkml`` lands, the
-:class:`AttestingProver` here is a *development stand-in*: its "proof" is the attester's
-signature checked by ``TestInferenceOracle`` — it shows who vouched for the output, not that the
-model computed it. A zkml prover implements the same :class:`Prover` protocol.
+The proving agent sells inferences of one model together with a zero-knowledge proof the
+chain checks: :class:`ZkmlProver` proves with :mod:`aiweb3.zkml` (ezkl) for a model registered
+in the system ``ModelRegistry``, so a buyer calls ``ModelRegistry.verifyInference(modelId,
+proof, instances)`` (it emits ``InferenceVerified``) and the system ``TaskEscrow`` releases a
+proof-gated task on the same check.
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from eth_abi import encode as abi_encode
-from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak, to_checksum_address
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -35,23 +32,22 @@ from aiweb3.agents.http402 import PayingClient, PaymentGate
 from aiweb3.errors import InputError, PaymentError, StoreError, TransactionReverted
 from aiweb3.files import atomic_write_json
 from aiweb3.store import LocalStore, cid_of
+from aiweb3.zkml import CompiledModel
 
 __all__ = [
-    "AttestingProver",
     "EscrowWork",
     "InferenceProof",
-    "LinearModel",
     "Prover",
     "ProvingClient",
     "StorageClient",
     "StoredBlob",
+    "ZkmlProver",
     "proving_app",
     "storage_app",
     "storage_price",
 ]
 
 MIB = 1024 * 1024
-SCALE = 2**16  # fixed-point scale of the public instances
 
 
 def storage_price(size: int, days: int, price_per_mib_day: int) -> int:
@@ -197,53 +193,32 @@ class Prover(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class LinearModel:
-    """A small logistic scorer: ``sigmoid(w·x + b)`` (a stand-in model for development)."""
+class ZkmlProver:
+    """Proves inferences of a compiled :mod:`aiweb3.zkml` model (real ezkl proofs).
 
-    name: str
-    weights: tuple[float, ...]
-    bias: float
-
-    @property
-    def model_id(self) -> bytes:
-        """keccak256 of the canonical model description (names the exact weights)."""
-        desc = json.dumps({"name": self.name, "weights": self.weights, "bias": self.bias}, sort_keys=True)
-        return keccak(text=desc)
-
-    def __call__(self, inputs: list[float]) -> list[float]:
-        if len(inputs) != len(self.weights):
-            raise InputError(f"{self.name} takes {len(self.weights)} inputs, not {len(inputs)}")
-        z = sum(w * x for w, x in zip(self.weights, inputs, strict=True)) + self.bias
-        return [1.0 / (1.0 + math.exp(-z))]
-
-
-def _fixed(value: float) -> int:
-    return round(value * SCALE) % 2**256  # two's complement for negatives, as a field element would
-
-
-class AttestingProver:
-    """DEVELOPMENT ONLY: runs ``model`` and has ``attester`` sign what TestInferenceOracle checks.
-
-    Instances are ``[inputs..., outputs...]`` in fixed point (scale 2**16); the first instance is
-    the oracle's "input commitment". No zero-knowledge and no soundness beyond trusting the attester.
+    ``model_id`` is the model commitment the ``ModelRegistry`` knows it by (keccak256 of its
+    verifying-key artifact); register the model there (``CompiledModel.register``) before
+    selling, or ``verifyInference`` refuses the proofs with ``UnknownModel``. The input stays
+    private unless the model was compiled with another input visibility; the instances are
+    ``[input commitment..., outputs...]`` as the registry expects them.
     """
 
-    def __init__(self, model: LinearModel, attester: LocalAccount, oracle: str, chain_id: int) -> None:
+    def __init__(self, model: CompiledModel) -> None:
         self.model = model
-        self.model_id = model.model_id
-        self._attester = attester
-        self._oracle = to_checksum_address(oracle)
-        self._chain_id = chain_id
+        self.model_id = bytes.fromhex(model.model_id.removeprefix("0x"))
+        self._lock = threading.Lock()  # one ezkl proof at a time: proving uses every core
 
     def prove(self, inputs: list[float]) -> InferenceProof:
-        """Run and attest."""
-        outputs = self.model(inputs)
-        instances = [_fixed(x) for x in [*inputs, *outputs]]
-        digest = keccak(abi_encode(["uint256", "address", "bytes32", "uint256[]"],
-                                   [self._chain_id, self._oracle, self.model_id, instances]))  # fmt: skip
-        proof = bytes(self._attester.sign_message(encode_defunct(primitive=digest)).signature)
-        return InferenceProof(self.model_id, list(inputs), outputs, instances, proof)
+        """Run the model on ``inputs`` and prove it (seconds for the example MLP).
+
+        Raises:
+            InputError: the inputs do not fit the model (the message names the shape).
+            ProofError: ezkl failed.
+        """
+        with self._lock:
+            made = self.model.prove(list(inputs))
+        outputs = [float(x) for out in made.outputs for x in out]
+        return InferenceProof(self.model_id, list(inputs), outputs, list(made.instances), made.proof)
 
 
 class _InferRequest(BaseModel):

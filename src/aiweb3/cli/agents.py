@@ -24,6 +24,11 @@ task_app = typer.Typer(help="Tasks in the TaskEscrow contract.", no_args_is_help
 agents_app = typer.Typer(help="Agent runtime demos.", no_args_is_help=True)
 
 
+@agents_app.callback()
+def _agents() -> None:
+    """Agent runtime demos."""  # a callback keeps `agents` a group: typer collapses one-command apps
+
+
 def _dir(ctx: Context, name: str) -> Path:
     if not name or "/" in name or name.startswith("."):
         raise InputError(f"{name!r} is not an agent name")

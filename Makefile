@@ -7,7 +7,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 B ?=
 
-.PHONY: setup system-packages run test lint bench artifacts clean
+.PHONY: setup system-packages run test lint bench eval-nlq artifacts clean
 
 # Debian packages some features need (ffmpeg cuts video at keyframes; the dashboard tests drive
 # Chromium); installed only if missing.
@@ -47,6 +47,10 @@ test: lint
 bench: setup
 	@if [ -n "$(B)" ]; then $(BIN)/python bench/$(B).py; \
 	else for f in bench/*.py; do $(BIN)/python $$f || exit 1; done; fi
+
+# Score the natural-language query engine on the question set over a freshly seeded local chain.
+eval-nlq: setup
+	$(BIN)/python -m aiweb3.indexer.evaluation
 
 artifacts: setup
 	node contracts/build.mjs

@@ -14,6 +14,7 @@ Fixtures:
     deployments      the system deployments (name -> Deployment)
     aiusd            the AIUSD contract object
     chain_isolation  evm_snapshot before, evm_revert after the test
+    module_chain_isolation  the same around a whole test module (after the session setup)
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "deployer",
     "deployments",
     "local_node",
+    "module_chain_isolation",
 ]
 
 FUNDED_AIUSD = 1_000_000 * 10**6
@@ -106,6 +108,21 @@ def accounts(chain: Chain, aiusd: Contract) -> list[LocalAccount]:
 @pytest.fixture
 def chain_isolation(chain: Chain) -> Iterator[Chain]:
     """Snapshot the chain before the test and revert after it."""
+    snap = chain.snapshot()
+    try:
+        yield chain
+    finally:
+        chain.revert(snap)
+
+
+@pytest.fixture(scope="module")
+def module_chain_isolation(
+    chain: Chain, deployments: dict[str, Deployment], accounts: list[LocalAccount]
+) -> Iterator[Chain]:
+    """Snapshot after the session's contracts and funded accounts exist; revert after the module.
+
+    What one module registers on the shared chain (models, agents, handles) is gone for the next.
+    """
     snap = chain.snapshot()
     try:
         yield chain

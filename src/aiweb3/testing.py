@@ -15,10 +15,12 @@ Fixtures:
     aiusd            the AIUSD contract object
     chain_isolation  evm_snapshot before, evm_revert after the test
     module_chain_isolation  the same around a whole test module (after the session setup)
+    module_home      a fresh AIWEB3_HOME per module that knows the session's deployments
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,6 +48,7 @@ __all__ = [
     "deployments",
     "local_node",
     "module_chain_isolation",
+    "module_home",
 ]
 
 FUNDED_AIUSD = 1_000_000 * 10**6
@@ -128,3 +131,14 @@ def module_chain_isolation(
         yield chain
     finally:
         chain.revert(snap)
+
+
+@pytest.fixture(scope="module")
+def module_home(
+    aiweb3_home: Path, deployments: dict[str, Deployment], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A fresh AIWEB3_HOME for one module (its own keys, markers and store) with the session's
+    deployments file, so local state never outlives the module's chain snapshot."""
+    home = tmp_path_factory.mktemp("module-home")
+    shutil.copytree(aiweb3_home / "deployments", home / "deployments")
+    return home

@@ -61,8 +61,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(aiweb3_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
-    services = Services.open(ServerConfig(home=aiweb3_home, port=_free_port()), chain)
+def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
+    services = Services.open(ServerConfig(home=module_home, port=_free_port()), chain)
     services.start_indexer(poll_interval=0.2)
     handle = serve(services)
     demo = seed_demo(services)

@@ -38,9 +38,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(aiweb3_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
+def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
     snapshot = chain.snapshot()
-    services = Services.open(ServerConfig(home=aiweb3_home, port=free_port()), chain)
+    services = Services.open(ServerConfig(home=module_home, port=free_port()), chain)
     handle = serve(services)
     try:
         yield handle

@@ -24,8 +24,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(aiweb3_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
-    config = ServerConfig(home=aiweb3_home, port=free_port(), max_upload_bytes=LIMIT)
+def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
+    config = ServerConfig(home=module_home, port=free_port(), max_upload_bytes=LIMIT)
     handle = serve(Services.open(config, chain))
     try:
         yield handle

@@ -34,10 +34,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(aiweb3_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
+def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
     # the demo registers the example model on the session chain: revert it after this module
     snapshot = chain.snapshot()
-    services = Services.open(ServerConfig(home=aiweb3_home, port=free_port()), chain)
+    services = Services.open(ServerConfig(home=module_home, port=free_port()), chain)
     services.start_indexer(poll_interval=0.2)
     handle = serve(services)
     try:

@@ -116,6 +116,9 @@ def chain_isolation(chain: Chain) -> Iterator[Chain]:
         yield chain
     finally:
         chain.revert(snap)
+        # anvil keeps its clock offset across a revert: mine one block so "latest" shows the
+        # chain's current time again (code reading the latest block's time would lag behind)
+        chain.rpc("evm_mine", [])
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +134,9 @@ def module_chain_isolation(
         yield chain
     finally:
         chain.revert(snap)
+        # anvil keeps its clock offset across a revert: mine one block so "latest" shows the
+        # chain's current time again (code reading the latest block's time would lag behind)
+        chain.rpc("evm_mine", [])
 
 
 @pytest.fixture(scope="module")

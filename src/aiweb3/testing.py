@@ -116,8 +116,8 @@ def chain_isolation(chain: Chain) -> Iterator[Chain]:
         yield chain
     finally:
         chain.revert(snap)
-        # anvil keeps its clock offset across a revert: mine one block so "latest" shows the
-        # chain's current time again (code reading the latest block's time would lag behind)
+        # a revert sets anvil's clock back to the snapshot's time (it then lags the wall clock);
+        # mine one block so "latest" shows where the node's clock now is
         chain.rpc("evm_mine", [])
 
 
@@ -134,8 +134,8 @@ def module_chain_isolation(
         yield chain
     finally:
         chain.revert(snap)
-        # anvil keeps its clock offset across a revert: mine one block so "latest" shows the
-        # chain's current time again (code reading the latest block's time would lag behind)
+        # a revert sets anvil's clock back to the snapshot's time (it then lags the wall clock);
+        # mine one block so "latest" shows where the node's clock now is
         chain.rpc("evm_mine", [])
 
 

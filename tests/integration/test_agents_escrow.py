@@ -139,6 +139,9 @@ def test_deadlines_refund_or_pay(
     start = _balance(chain, aiusd, requester.address)
 
     never_accepted = escrow.post(wallet, terms)
+    # deadlines count on the node's clock (which a revert may have set behind the wall clock)
+    posted_at = int(chain.rpc("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+    assert 90 <= escrow.task(never_accepted).accept_by - posted_at <= 100
     with pytest.raises(TransactionReverted) as early:
         escrow.refund(anyone, never_accepted)
     assert early.value.error_name == "TooEarly"

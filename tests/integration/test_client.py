@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -104,3 +105,22 @@ def test_deploy_is_idempotent_and_rechecks_code(
     assert book.address("AIUSD") == fresh["AIUSD"].address
     # restore the session's record for later tests (the chain itself is reverted)
     book.save(first)  # type: ignore[arg-type]
+
+
+def test_block_time_follows_the_node_clock_not_the_wall_clock(chain: Chain) -> None:
+    def latest() -> int:
+        return int(chain.rpc("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+    snap = chain.snapshot()
+    try:
+        chain.rpc("evm_increaseTime", [7 * 86_400])
+        chain.rpc("evm_mine", [])
+        ahead = chain.block_time()
+        assert ahead >= latest() >= time.time() + 7 * 86_400 - 60
+    finally:
+        chain.revert(snap)
+    # back at the snapshot's time: the node is behind the moment it was a week ahead of
+    behind = chain.block_time()
+    assert behind < ahead - 6 * 86_400
+    chain.rpc("evm_mine", [])
+    assert latest() - 1 <= behind <= latest()

@@ -3,7 +3,6 @@ approve, reject, resolve, refund, claim, and proof-gated delivery."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -253,5 +252,4 @@ class TaskEscrow:
         return self.chain.transact(signer, fn)
 
     def _now(self) -> int:
-        block = self.chain.rpc("eth_getBlockByNumber", ["latest", False])
-        return max(int(block["timestamp"], 16), int(time.time()))
+        return self.chain.block_time()

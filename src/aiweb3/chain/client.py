@@ -487,6 +487,23 @@ class Chain:
         logs = contract.events[event]().process_receipt(web3_receipt, errors=DISCARD)
         return [dict(log["args"]) for log in logs]
 
+    def block_time(self) -> int:
+        """The timestamp the next block will carry, as the node sees it (seconds since the epoch).
+
+        Contracts compare deadlines with ``block.timestamp``, which is the node's clock, not this
+        machine's: a dev node moved by ``evm_increaseTime`` or reverted to a snapshot runs ahead
+        of or behind the wall clock. The pending block says where the node's clock is; nodes that
+        do not serve it fall back to the later of the latest block and the wall clock.
+        """
+        try:
+            pending = self.rpc("eth_getBlockByNumber", ["pending", False])
+        except ChainError:
+            pending = None
+        if isinstance(pending, dict) and pending.get("timestamp"):
+            return int(pending["timestamp"], 16)
+        latest = self.rpc("eth_getBlockByNumber", ["latest", False])
+        return max(int(latest["timestamp"], 16), int(time.time()))
+
     def snapshot(self) -> str:
         """``evm_snapshot`` (local/dev nodes only); returns the snapshot id."""
         return str(self.rpc("evm_snapshot", []))

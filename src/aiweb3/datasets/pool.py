@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,7 +155,7 @@ class DatasetPool:
             review_window,
         )
         if permit:
-            deadline = int(time.time()) + 3600
+            deadline = self.chain.block_time() + 3600
             v, r, s = self._permit(creator, budget, deadline)
             fn = self.contract.functions.createDatasetWithPermit(params, deadline, v, r, s)
         else:

@@ -10,7 +10,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
-from aiweb3.chain import Chain, Deployments, artifact, checksum
+from aiweb3.chain import Chain, Deployments, artifact, checksum, encode_call
 from aiweb3.chain.client import Receipt
 from aiweb3.datasets.schemas import DisclosurePolicy, RecordSchema
 from aiweb3.errors import InputError
@@ -217,7 +217,7 @@ class DatasetPool:
             return []
         fn = self.contract.functions.contribution
         calls: list[tuple[str, list[Any]]] = [
-            ("eth_call", [{"to": self.address, "data": fn(i)._encode_transaction_data()}, "latest"])
+            ("eth_call", [{"to": self.address, "data": "0x" + encode_call(fn(i)).hex()}, "latest"])
             for i in range(1, count + 1)
         ]
         out = []

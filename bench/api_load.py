@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,12 +40,6 @@ from aiweb3.server.verifiers import ProofVerifier
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SLICE = float(os.environ.get("BENCH_SLICE", "1.25"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _load(
@@ -85,36 +78,37 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def _start_up(home: Path, port: int) -> subprocess.Popen[str]:
+def _start_up(home: Path) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
     env.update({"AIWEB3_HOME": str(home), "COLUMNS": "200"})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "aiweb3.cli.main", "up", "--port", str(port)],
+        [sys.executable, "-m", "aiweb3.cli.main", "up", "--port", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     assert proc.stdout is not None
+    url = ""
     for line in proc.stdout:
+        if line.startswith("dashboard: "):
+            url = line.split(" ", 1)[1].strip()
         if "aiweb3 is up" in line:
-            return proc
+            return proc, url
     raise SystemExit("`aiweb3 up` did not start")
 
 
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="aiweb3-bench-api-"))
-    port = _free_port()
-    proc = _start_up(home, port)
+    proc, url = _start_up(home)
     services = None
     try:
         info = LocalNode(NodeConfig(home=home)).info()
         assert info is not None
-        services = Services.open(ServerConfig(home=home, port=port), Chain(info.url))
+        services = Services.open(ServerConfig(home=home, port=0), Chain(info.url))
         entry = services.library.entries()[0]
         file_bytes = entry.path.read_bytes()
         sidecar_bytes = entry.sidecar.read_bytes()
-        url = f"http://127.0.0.1:{port}"
         log(f"`aiweb3 up` at {url}; {CONCURRENCY} threads, {ROUNDS} rounds x {SLICE} s per side and route")
 
         def client() -> httpx.Client:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,12 +45,6 @@ PAGES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = os.environ.get("AIWEB3_SCREENSHOTS")
@@ -62,7 +55,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
-    services = Services.open(ServerConfig(home=module_home, port=_free_port()), chain)
+    services = Services.open(ServerConfig(home=module_home, port=0), chain)
     services.start_indexer(poll_interval=0.2)
     handle = serve(services)
     demo = seed_demo(services)

@@ -7,7 +7,6 @@ reverted afterwards so the session chain is left clean.
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,22 +30,14 @@ CARD: dict[str, Any] = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
-    snapshot = chain.snapshot()
-    services = Services.open(ServerConfig(home=module_home, port=free_port()), chain)
+    services = Services.open(ServerConfig(home=module_home, port=0), chain)
     handle = serve(services)
     try:
         yield handle
     finally:
         handle.stop()
-        chain.revert(snapshot)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +84,7 @@ def test_demo_step_registers_a_proving_agent_once(
     home = tmp_path / "home"
     home.mkdir()
     shutil.copytree(aiweb3_home / "deployments", home / "deployments")
-    services = Services.open(ServerConfig(home=home, port=free_port()), chain)
+    services = Services.open(ServerConfig(home=home, port=0), chain)
     try:
         job = services.jobs.submit("demo-agent", "agent", lambda p: agent_step(services, p))
         snap = services.jobs.wait(job.id, 120)

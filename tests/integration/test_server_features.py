@@ -7,7 +7,6 @@ compiled, registered, proved and verified on chain); the compiled model is reuse
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,17 +26,10 @@ from aiweb3.server.modeljobs import EXAMPLE_DIR
 SAMPLES = json.loads((EXAMPLE_DIR / "mlp_samples.json").read_text())["samples"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
-    # the demo registers the example model on the session chain: revert it after this module
-    snapshot = chain.snapshot()
-    services = Services.open(ServerConfig(home=module_home, port=free_port()), chain)
+    # the demo registers the example model on the session chain (the module's isolation reverts it)
+    services = Services.open(ServerConfig(home=module_home, port=0), chain)
     services.start_indexer(poll_interval=0.2)
     handle = serve(services)
     try:
@@ -48,7 +40,6 @@ def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) 
         yield handle
     finally:
         handle.stop()
-        chain.revert(snapshot)
 
 
 @pytest.fixture(scope="module")

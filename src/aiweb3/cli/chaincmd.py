@@ -45,7 +45,9 @@ def deploy(
 def up(
     account: str | None = typer.Option(None, help="Deployer: keystore name/address or dev:N."),
     host: str | None = typer.Option(None, help="Address to serve on (default 127.0.0.1; AIWEB3_API_HOST)."),
-    port: int | None = typer.Option(None, help="Port to serve on (default 8480; AIWEB3_API_PORT)."),
+    port: int | None = typer.Option(
+        None, help="Port to serve on (default 8480; AIWEB3_API_PORT; 0 picks a free port)."
+    ),
     demo: bool = typer.Option(
         True,
         "--demo/--no-demo",

@@ -133,6 +133,24 @@ def require_token(request: Request) -> str:
     return info.id
 
 
+#: bodies at most this much over the limit are read and dropped before the 413 is sent
+DRAIN_SLACK = 16 * 1024 * 1024
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the rest of a refused body, dropping it.
+
+    Closing a connection whose unread bytes sit in the socket makes the kernel send a reset, and
+    a client still writing its upload may then lose the 413 that explains the refusal. Reading a
+    body moderately over the limit costs no memory or disk (each chunk is dropped); far larger
+    ones are cut off.
+    """
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
 class BodyLimit:
     """ASGI middleware: refuse request bodies over ``limit`` bytes (413), counted as they stream.
 
@@ -150,6 +168,8 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            if int(declared) <= self.limit + DRAIN_SLACK:
+                await _drain(receive)  # before answering: uvicorn closes the connection with the reply
             body = json.dumps(
                 {"code": "payload_too_large", "message": _too_large_message(self.limit), "limit": self.limit}
             ).encode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import uvicorn
 
@@ -36,27 +36,33 @@ class ServerHandle:
         self.services.close()
 
 
-def _check_port(host: str, port: int) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket here, so ``port=0`` picks a free port with no race."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot listen on {host}:{port} ({exc.strerror}); another program (or another "
-                "`aiweb3 up`) uses it: pass --port or set AIWEB3_API_PORT"
-            ) from None
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); another program (or another "
+            "`aiweb3 up`) uses it: pass --port or set AIWEB3_API_PORT"
+        ) from None
+    return sock
 
 
 def serve(services: Services, startup_timeout: float = 30.0) -> ServerHandle:
     """Start serving ``services`` on ``config.host:config.port`` in a daemon thread; returns once it listens.
 
+    ``port=0`` listens on a free port; ``services.config`` then names the port chosen.
+
     Raises:
         ConfigError: the address is in use or the server did not start.
     """
+    sock = _listen(services.config.host, services.config.port)
+    services.config = replace(services.config, port=int(sock.getsockname()[1]))
     config = services.config
-    _check_port(config.host, config.port)
     app = create_app(services)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -69,12 +75,13 @@ def serve(services: Services, startup_timeout: float = 30.0) -> ServerHandle:
             server_header=False,
         )
     )
-    thread = threading.Thread(target=server.run, name="aiweb3-http", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="aiweb3-http", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
+            sock.close()
             raise ConfigError(
                 f"the HTTP server did not start on {config.host}:{config.port}; see the log above"
             )

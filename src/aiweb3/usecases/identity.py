@@ -372,14 +372,21 @@ def run_identity(
     case.require("code")
     if len(subjects) != 3:
         raise InputError("the identity use case takes three subject accounts")
+    data = case.data
+    other_person = person + 1 if other is None else other
+    known = sorted({int(p) for p in data["test_person"]})
+    if person not in known or other_person not in known or person == other_person:
+        raise InputError(
+            f"the identity use case enrols held-out person {person} and compares another person "
+            f"({other_person}); both must differ and be among the held-out people "
+            f"{known[0]}..{known[-1]}"
+        )
     step = on_progress or (lambda _s: None)
     model = compile_usecase(case, home, on_progress=step)
     registry = ModelRegistryClient.from_home(chain, home)
     newly = ensure_registered(case, model, registry, owner, on_progress=step)
-    data = case.data
     test_x = data["test_x"]
     first, second, *_ = captures_of(case, person)
-    other_person = person + 1 if other is None else other
     other_first = captures_of(case, other_person)[0]
 
     def code_of(row: int, who: int, account: LocalAccount) -> CodeProof:

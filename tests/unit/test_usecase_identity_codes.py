@@ -8,7 +8,7 @@ import pytest
 from aiweb3 import usecases
 from aiweb3.errors import InputError
 from aiweb3.usecases import identity_data
-from aiweb3.usecases.identity import _field_sign_bit, code_bits, code_hex, code_stats, hamming
+from aiweb3.usecases.identity import code_bits, code_hex, code_stats, field_sign_bit, hamming
 from aiweb3.zkml.proof import FIELD_MODULUS
 
 
@@ -24,14 +24,14 @@ def test_code_bits_and_hex() -> None:
 
 def test_sign_of_field_elements() -> None:
     # a projection of -x is p - x in the field; zero is not positive
-    assert [_field_sign_bit(v) for v in (1, 8192, FIELD_MODULUS - 1, FIELD_MODULUS - 8192, 0)] == [
+    assert [field_sign_bit(v) for v in (1, 8192, FIELD_MODULUS - 1, FIELD_MODULUS - 8192, 0)] == [
         1,
         1,
         0,
         0,
         0,
     ]
-    assert _field_sign_bit(FIELD_MODULUS // 2) == 1 and _field_sign_bit(FIELD_MODULUS // 2 + 1) == 0
+    assert field_sign_bit(FIELD_MODULUS // 2) == 1 and field_sign_bit(FIELD_MODULUS // 2 + 1) == 0
 
 
 def test_code_stats_counts_each_pair_once() -> None:

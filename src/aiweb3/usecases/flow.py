@@ -1,7 +1,8 @@
-"""One flow for every use case: salted model, registration, proofs, on-chain checks, audit trail.
+"""One flow for every classifier use case: salted model, registration, proofs, on-chain checks, audit.
 
 A use case is a trained ONNX classifier (committed under ``examples/private``) and a JSON file
-with its held-out split. :func:`run_usecase`:
+with its held-out split (the identity code model reuses :func:`compile_usecase` and
+:func:`ensure_registered` in :mod:`aiweb3.usecases.identity`). :func:`run_usecase`:
 
 1. salts the model (:func:`aiweb3.private.salt_onnx`) and compiles it with a hashed input, so
    every proof publishes ``Poseidon(record ‖ salt)``;

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from eth_abi.exceptions import DecodingError
 from numpy.typing import ArrayLike, NDArray
 
 from aiweb3.errors import InputError, ProofError
@@ -63,6 +64,7 @@ __all__ = [
     "codes_of",
     "codes_on_chain",
     "evaluate_codes",
+    "field_sign_bit",
     "hamming",
     "matches",
     "prove_code",
@@ -241,8 +243,9 @@ class IdentityReport:
         return hamming(self.enrolment.bits, self.other_person.bits)
 
 
-def _field_sign_bit(felt: int) -> int:
-    # a public instance is a fixed-point field element: 0 < felt <= (p-1)/2 is a positive value
+def field_sign_bit(felt: int) -> int:
+    """The code bit of one public output instance (a fixed-point field element): 1 when it
+    encodes a positive value (``0 < felt <= (p - 1) / 2``), else 0."""
     return 1 if 0 < felt <= FIELD_MODULUS // 2 else 0
 
 
@@ -277,14 +280,14 @@ def _calldata_code(
         return None
     try:
         fn, args = registry.contract.decode_function_input(str(tx["input"]))
-    except ValueError:  # not one of the registry's functions
+    except (ValueError, DecodingError):  # not one of the registry's functions, or malformed
         return None
     if fn.fn_name != "verifyInference" or "0x" + bytes(args["modelId"]).hex() != model_id.lower():
         return None
     instances = [int(v) for v in args["instances"]]
     if outputs_hash(instances, input_instances) != event.outputs_hash:
         return None
-    return [_field_sign_bit(v) for v in instances[input_instances:]]
+    return [field_sign_bit(v) for v in instances[input_instances:]]
 
 
 def matches(codes: list[OnChainCode], threshold: int) -> list[Match]:

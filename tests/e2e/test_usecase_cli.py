@@ -1,4 +1,4 @@
-"""`aiweb3 usecase credit` and `aiweb3 model audit` through the real entry point, node and prover."""
+"""`aiweb3 usecase credit|identity` and `aiweb3 model audit` through the real entry point, node and prover."""
 
 from __future__ import annotations
 
@@ -47,6 +47,34 @@ def test_credit_use_case_and_audit(env: dict[str, str]) -> None:
     again = _run(env, "usecase", "credit", "--record", "3")
     assert again.returncode == 0, again.stderr
     assert "already registered" in again.stdout and ": yes (6 verified inferences" in again.stdout
+
+
+def test_identity_use_case(env: dict[str, str]) -> None:
+    done = _run(env, "usecase", "identity", "--record", "2")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    model_id = re.search(r"model (0x[0-9a-f]{64}) \(identity-salted, logrows \d+\) registered now", out)
+    assert model_id is not None
+    codes = re.findall(
+        r"held-out person (\d+), capture (\d+), account (0x[0-9a-fA-F]{40}): code (0x[0-9a-f]{8})", out
+    )
+    assert [(p, c) for p, c, _, _ in codes] == [("2", "6"), ("2", "7"), ("3", "9")]
+    distances = [int(d) for d in re.findall(r"Hamming distance to the enrolled code: (\d+) of 32 bits", out)]
+    assert len(distances) == 2 and distances[0] <= 8 < distances[1]
+    assert "(match at threshold 8)" in out and "(no match at threshold 8)" in out
+    assert "a wrong salt refused: yes" in out
+    assert "uniqueness check over 3 codes on chain (threshold 8 bits): 1 match(es)" in out
+    assert f"{codes[1][2]} (tx " in out and "a duplicate enrolment" in out
+    # the audit table shows each code as read back from the transaction's calldata
+    for _, _, _, code in codes:
+        assert f"│ {code}" in out
+    audit = _run(env, "model", "audit", model_id.group(1), "--json")
+    assert audit.returncode == 0, audit.stderr
+    rows = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert [r["caller"] for r in rows] == [c[2] for c in codes]
+    bad = _run(env, "usecase", "identity", "--record", "63")
+    assert bad.returncode == 1 and "among the held-out people 0..63" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_unknown_use_case_is_one_line(env: dict[str, str]) -> None:

@@ -1,8 +1,8 @@
-"""High-stakes use cases of proven private inference: medical, credit, insurance.
+"""High-stakes use cases of proven private inference: medical, credit, insurance, identity.
 
-Each is a trained classifier (``examples/private``), salted and compiled with a hashed input,
-registered in the ModelRegistry, and run end to end by :func:`run_usecase`
-(``aiweb3 usecase NAME``).
+Each is a trained model (``examples/private``), salted and compiled with a hashed input,
+registered in the ModelRegistry, and run end to end (``aiweb3 usecase NAME``): the classifiers
+by :func:`run_usecase`, the identity code model (``kind="code"``) by :func:`run_identity`.
 """
 
 from aiweb3.errors import InputError
@@ -12,19 +12,25 @@ from aiweb3.usecases.flow import (
     UseCase,
     UseCaseReport,
     compile_usecase,
+    ensure_registered,
     evaluate,
     run_usecase,
 )
+from aiweb3.usecases.identity import IdentityReport, evaluate_codes, run_identity
 
 __all__ = [
     "USE_CASES",
     "Accuracy",
     "Decision",
+    "IdentityReport",
     "UseCase",
     "UseCaseReport",
     "compile_usecase",
+    "ensure_registered",
     "evaluate",
+    "evaluate_codes",
     "get",
+    "run_identity",
     "run_usecase",
 ]
 
@@ -33,6 +39,8 @@ USE_CASES: dict[str, UseCase] = {
     "medical": UseCase("medical", "patient", ("malignant", "benign"), subjects=1),
     "credit": UseCase("credit", "applicant", ("approve (repays)", "decline (defaults)"), subjects=3),
     "insurance": UseCase("insurance", "claim", ("pay", "refer to investigation"), subjects=2),
+    # the code model: person, the same person from a second account, another person
+    "identity": UseCase("identity", "person", (), subjects=3, kind="code"),
 }
 
 

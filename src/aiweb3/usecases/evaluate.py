@@ -3,6 +3,8 @@
 Compiles the use case's salted model (in ``HOME``, default a temporary directory), runs the
 float ONNX model (onnxruntime) and the circuit (ezkl's witness, no proof) on the whole held-out
 split, and writes ``examples/private/NAME_accuracy.json`` (atomically). The tests recompute it.
+For the identity code model the table is the code agreement and Hamming statistics
+(:func:`aiweb3.usecases.identity.evaluate_codes`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from aiweb3.files import atomic_write_text
-from aiweb3.usecases import compile_usecase, evaluate, get
+from aiweb3.usecases import compile_usecase, evaluate, evaluate_codes, get
 
 
 def main(argv: list[str]) -> None:
@@ -21,9 +23,10 @@ def main(argv: list[str]) -> None:
     case = get(argv[0])
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(argv[1]) if len(argv) > 1 else Path(tmp)
-        acc = evaluate(case, compile_usecase(case, home))
-    atomic_write_text(case.accuracy_path, json.dumps(acc.to_json(), indent=1) + "\n")
-    print(json.dumps(acc.to_json()))
+        model = compile_usecase(case, home)
+        table = evaluate_codes(case, model) if case.kind == "code" else evaluate(case, model).to_json()
+    atomic_write_text(case.accuracy_path, json.dumps(table, indent=1) + "\n")
+    print(json.dumps(table))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""One flow for every use case: salted model, registration, proofs, on-chain checks, audit trail.
+"""One flow for every classifier use case: salted model, registration, proofs, on-chain checks, audit.
 
 A use case is a trained ONNX classifier (committed under ``examples/private``) and a JSON file
-with its held-out split. :func:`run_usecase`:
+with its held-out split (the identity code model reuses :func:`compile_usecase` and
+:func:`ensure_registered` in :mod:`aiweb3.usecases.identity`). :func:`run_usecase`:
 
 1. salts the model (:func:`aiweb3.private.salt_onnx`) and compiles it with a hashed input, so
    every proof publishes ``Poseidon(record ‖ salt)``;
@@ -18,7 +19,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -48,7 +49,16 @@ if TYPE_CHECKING:
 
     from aiweb3.chain import Chain
 
-__all__ = ["Accuracy", "Decision", "UseCase", "UseCaseReport", "compile_usecase", "evaluate", "run_usecase"]
+__all__ = [
+    "Accuracy",
+    "Decision",
+    "UseCase",
+    "UseCaseReport",
+    "compile_usecase",
+    "ensure_registered",
+    "evaluate",
+    "run_usecase",
+]
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "private"
 CALIBRATION_SAMPLES = 12
@@ -62,6 +72,9 @@ class UseCase:
         name: ``medical``, ``credit`` or ``insurance``.
         subject: what one record is (``patient``, ``applicant``, ``claim``).
         decision: the labels of the classes, in output order.
+        subjects: how many records ``aiweb3 usecase`` scores (one subject account each).
+        kind: ``classifier`` (run by :func:`run_usecase`) or ``code`` (the model outputs
+            projections whose signs are a code: :func:`aiweb3.usecases.identity.run_identity`).
     """
 
     name: str
@@ -69,6 +82,12 @@ class UseCase:
     decision: tuple[str, ...]
     subjects: int = 1
     folder: Path = EXAMPLES
+    kind: Literal["classifier", "code"] = "classifier"
+
+    def require(self, kind: str) -> None:
+        """Raise InputError unless the use case is of ``kind``."""
+        if self.kind != kind:
+            raise InputError(f"the {self.name} use case is a {self.kind} use case, not a {kind} one")
 
     @property
     def onnx_path(self) -> Path:
@@ -137,6 +156,7 @@ def evaluate(case: UseCase, model: CompiledModel, *, limit: int | None = None) -
     """Accuracy on the held-out split: the float ONNX model versus the compiled circuit."""
     import onnxruntime as ort
 
+    case.require("classifier")
     data = case.data
     x = np.asarray(data["test_x"], dtype=np.float32)[:limit]
     y = np.asarray(data["test_y"], dtype=np.int64)[:limit]
@@ -153,6 +173,29 @@ def evaluate(case: UseCase, model: CompiledModel, *, limit: int | None = None) -
         circuit_accuracy=float((circuit_pred == y).mean()),
         agreement=float((float_pred == circuit_pred).mean()),
     )
+
+
+def ensure_registered(
+    case: UseCase,
+    model: CompiledModel,
+    registry: ModelRegistryClient,
+    owner: LocalAccount,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+) -> bool:
+    """Register ``model`` from ``owner`` unless the registry knows it; True when registered now."""
+    try:
+        registry.get(model.model_id)
+        return False
+    except TransactionReverted as exc:
+        if exc.error_name != "UnknownModel":
+            raise
+    if on_progress:
+        on_progress("register")
+    registry.register(
+        model, owner, name=f"aiweb3 {case.name} use case", metadata_uri=f"aiweb3:usecase/{case.name}"
+    )
+    return True
 
 
 @dataclass
@@ -199,20 +242,11 @@ def run_usecase(
     on_progress: Callable[[str], None] | None = None,
 ) -> UseCaseReport:
     """Run the use case end to end (see the module docstring); one subject account per record."""
+    case.require("classifier")
     step = on_progress or (lambda _s: None)
     model = compile_usecase(case, home, on_progress=step)
     registry = ModelRegistryClient.from_home(chain, home)
-    try:
-        registry.get(model.model_id)
-        newly = False
-    except TransactionReverted as exc:
-        if exc.error_name != "UnknownModel":
-            raise
-        step("register")
-        model.register(
-            chain, owner, name=f"aiweb3 {case.name} use case", metadata_uri=f"aiweb3:usecase/{case.name}"
-        )
-        newly = True
+    newly = ensure_registered(case, model, registry, owner, on_progress=step)
     record = registry.get(model.model_id)
     report = UseCaseReport(case, model, registry.address, record.owner, newly)
     test_x = case.data["test_x"]

@@ -37,6 +37,7 @@ from aiweb3.errors import InputError, ProofError
 from aiweb3.private.salted import SALT_SLOTS, Opening, check_opening, new_salt, salted_input
 from aiweb3.usecases.flow import UseCase, compile_usecase, ensure_registered
 from aiweb3.zkml import (
+    FIELD_MODULUS,
     CompiledModel,
     InferenceProof,
     ModelRegistryClient,
@@ -45,7 +46,6 @@ from aiweb3.zkml import (
     outputs_hash,
     run,
 )
-from aiweb3.zkml.proof import FIELD_MODULUS
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount

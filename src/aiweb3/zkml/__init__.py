@@ -11,12 +11,13 @@ Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 
 from aiweb3.zkml.audit import VerifiedInference, audit, outputs_hash
 from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
-from aiweb3.zkml.proof import InferenceProof, dequantize, prove, run, verify
+from aiweb3.zkml.proof import FIELD_MODULUS, InferenceProof, dequantize, prove, run, verify
 from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel
 from aiweb3.zkml.srs import DEV_WARNING, SrsEntry, SrsStore, srs_logrows
 
 __all__ = [
     "DEV_WARNING",
+    "FIELD_MODULUS",
     "CompileOptions",
     "CompiledModel",
     "InferenceCheck",

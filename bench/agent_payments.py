@@ -5,11 +5,13 @@
    authorization on chain, versus the same requests to the same route unpaid. Alternated
    (paid, unpaid, paid, ...), medians reported. The ratio is the price of paying per request.
 2. Escrow gas per full task lifecycle (post with permit, accept, deliver, approve), and per
-   proof-gated lifecycle (post, accept, deliverWithProof through the development oracle). No peer.
+   proof-gated lifecycle (post, accept, deliverWithProof carrying a real ezkl proof of the example
+   MLP, checked by the ModelRegistry and its reusable verifier). No peer.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +19,6 @@ from pathlib import Path
 import httpx
 from _common import log, report  # bench/ is on sys.path when run as a script
 from eth_account import Account
-from eth_account.messages import encode_defunct
 from fastapi import Depends, FastAPI
 from x402.schemas import SettleResponse
 
@@ -33,6 +34,7 @@ from aiweb3.agents import (
 )
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.chain import Chain, LocalNode, NodeConfig, artifact, deploy_system, dev_account
+from aiweb3.zkml import InferenceProof, Model
 
 N = 60
 ROUNDS = 5
@@ -54,14 +56,13 @@ def unpaid_round(http: httpx.Client, url: str) -> float:
     return N / (time.perf_counter() - started)
 
 
-def lifecycle_gas(chain: Chain, token: TokenInfo, escrow_addr: str, oracle_addr: str | None) -> int:
+def lifecycle_gas(chain: Chain, token: TokenInfo, escrow_addr: str, proven: InferenceProof | None) -> int:
     requester, provider, arbiter = dev_account(1), dev_account(2), dev_account(3)
     escrow = TaskEscrow(chain, escrow_addr, token)
     wallet = AgentWallet(requester, SpendPolicy(10**9, 10**12).allowing(
         tokens=[token.address], contracts=[escrow.address], counterparties=[provider.address]))  # fmt: skip
     before = len(wallet.log.records)
-    model = b"\x01" * 32 if oracle_addr else b"\0" * 32
-    gas = 0
+    model = bytes.fromhex(proven.model_id[2:]) if proven else b"\0" * 32
     receipts = []
     task_id = escrow.post(
         wallet, TaskTerms(1_000_000, arbiter.address, provider=provider.address, model_id=model)
@@ -69,22 +70,25 @@ def lifecycle_gas(chain: Chain, token: TokenInfo, escrow_addr: str, oracle_addr:
     post_tx = chain.rpc("eth_getBlockByNumber", ["latest", False])["transactions"][-1]
     receipts.append(chain.wait(post_tx))
     receipts.append(escrow.accept(provider, task_id))
-    if oracle_addr:
-        oracle = chain.contract(artifact("TestInferenceOracle").abi, oracle_addr)
-        instances = [1, 2, 3]
-        digest = bytes(chain.call(oracle.functions.attestationDigest(model, instances)))
-        proof = bytes(ATTESTER.sign_message(encode_defunct(primitive=digest)).signature)
-        receipts.append(escrow.deliver_with_proof(provider, task_id, "bafkreiresult", proof, instances))
+    if proven:
+        receipts.append(
+            escrow.deliver_with_proof(provider, task_id, "bafkreiresult", proven.proof, proven.instances)
+        )
     else:
         receipts.append(escrow.deliver(provider, task_id, "bafkreiresult"))
         receipts.append(escrow.approve(requester, task_id))
     assert len(wallet.log.records) == before + 1
-    for r in receipts:
-        gas += int(r["gasUsed"], 16) if isinstance(r["gasUsed"], str) else int(r["gasUsed"])
-    return gas
+    gas = [r["gasUsed"] for r in receipts]
+    return sum(int(g, 16) if isinstance(g, str) else int(g) for g in gas)
 
 
-ATTESTER = Account.create()
+def example_proof(chain: Chain, home: Path) -> InferenceProof:
+    """The example MLP compiled, registered by dev:0 and proved once (~30 s on a first run)."""
+    examples = Path(__file__).resolve().parents[1] / "examples" / "zkml"
+    samples = json.loads((examples / "mlp_samples.json").read_text())["samples"]
+    compiled = Model.from_onnx(examples / "mlp.onnx", home=home).compile(samples[:8])
+    compiled.register(chain, dev_account(0), name="bench mlp")
+    return compiled.prove(samples[0])
 
 
 def main() -> None:
@@ -125,15 +129,11 @@ def main() -> None:
             report("agent_payments", "x402_paid_requests_per_s", paid_runs, "same route unpaid (req/s)",
                    free_runs, "higher")  # fmt: skip
 
-            oracle_art, esc_art = artifact("TestInferenceOracle"), artifact("TaskEscrow")
-            oracle_addr, _ = chain.deploy(
-                dev_account(0), oracle_art.abi, oracle_art.bytecode, ATTESTER.address
-            )
-            gated_addr, _ = chain.deploy(
-                dev_account(0), esc_art.abi, esc_art.bytecode, token.address, oracle_addr
-            )
-            plain = [lifecycle_gas(chain, token, deployed["TaskEscrow"].address, None) for _ in range(3)]
-            gated = [lifecycle_gas(chain, token, gated_addr, oracle_addr) for _ in range(3)]
+            escrow_addr = deployed["TaskEscrow"].address  # wired to the system ModelRegistry
+            log("compiling, registering and proving the example MLP for the proof-gated lifecycle")
+            proven = example_proof(chain, home)
+            plain = [lifecycle_gas(chain, token, escrow_addr, None) for _ in range(3)]
+            gated = [lifecycle_gas(chain, token, escrow_addr, proven) for _ in range(3)]
             report(
                 "agent_payments",
                 "escrow_gas_per_task_lifecycle",

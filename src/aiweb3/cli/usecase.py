@@ -1,4 +1,4 @@
-"""``aiweb3 usecase medical|credit|insurance``: a proven private inference use case end to end."""
+"""``aiweb3 usecase medical|credit|insurance|split``: a proven private inference use case end to end."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ _STEPS = {
 
 
 def usecase(
-    name: str = typer.Argument(..., help="medical, credit or insurance."),
+    name: str = typer.Argument(..., help="medical, credit, insurance or split."),
     owner: str = typer.Option(
         "dev:1", help="The model owner (registers it): keystore name/address or dev:N."
     ),
@@ -46,6 +46,9 @@ def usecase(
     from aiweb3 import usecases
     from aiweb3.chain import deploy_system, dev_account
 
+    if name == usecases.SPLIT:
+        _split(owner, first_subject, record)
+        return
     case = usecases.get(name)
     ctx = Context()
     chain = ctx.chain
@@ -103,4 +106,72 @@ def usecase(
     console.print(
         f"every decision above verified against the one registered model {model.model_id}: {same} "
         f"({len(report.trail)} verified inferences of it on chain)"
+    )
+
+
+_SPLIT_STEPS = {
+    "deploy split verifier": "finding (or deploying) the SplitVerifier",
+    "patient proves": "patient: proving the preprocessing on the raw record",
+    "operator proves": "operator: checking the patient's proof, proving the diagnosis",
+    "verify link": "verifying both proofs and their link locally",
+    "verify on chain": "verifying both proofs and the link on chain (verifySplit)",
+}
+
+
+def _split(owner: str, patient: int, record: int) -> None:
+    """``aiweb3 usecase split``: the patient proves the preprocessing, the operator the diagnosis."""
+    from aiweb3.chain import deploy_system, dev_account
+    from aiweb3.usecases.split import SplitFiles, run_split
+
+    ctx = Context()
+    chain = ctx.chain
+    if chain.chain_id != LOCAL_CHAIN_ID:
+        raise AccountError("aiweb3 usecase runs on the local chain (its subjects are dev accounts)")
+    deploy_system(chain, dev_account(0), ctx.settings.home)
+    files = SplitFiles()
+    with err_console.status("split use case") as status:
+
+        def step(what: str) -> None:
+            label = _SPLIT_STEPS.get(what) or _STEPS.get(what, what)
+            status.update(f"split use case: {label}…")
+            err_console.print(f"  [dim]{label}[/dim]")
+
+        r = run_split(
+            home=ctx.settings.home,
+            chain=chain,
+            owner=ctx.signer(owner),
+            patient=dev_account(patient),
+            index=record,
+            files=files,
+            on_progress=step,
+        )
+    data = files.data
+    console.print(f"[bold]split[/bold] use case — {data['dataset']}")
+    console.print(
+        f"preprocessing {r.pre.model_id} (30 measurements -> {len(r.handoff.features)} features, "
+        f"logrows {r.pre.logrows}); operator's model {r.operator.model_id} (logrows {r.operator.logrows}); "
+        f"{'registered now' if r.newly_registered else 'already registered'} in ModelRegistry {r.registry}"
+    )
+    try:
+        acc = json.loads(files.accuracy_path.read_text())
+        console.print(
+            f"held-out accuracy of the chained pipeline ({acc['samples']} records): float "
+            f"{acc['float_accuracy']:.4f}, circuits {acc['circuit_accuracy']:.4f} "
+            f"(loss {acc['loss_points']:.2f} points)"
+        )
+    except (OSError, ValueError, KeyError):
+        err_console.print("[yellow]no accuracy table; run python -m aiweb3.usecases.evaluate split[/yellow]")
+    console.print(
+        f"patient {dev_account(patient).address} (held-out record {r.index}, truth: {r.truth}): "
+        f"[bold]{r.diagnosis}[/bold] scores {[round(v, 3) for v in r.scores]}"
+    )
+    console.print(
+        f"  sent to the operator: the preprocessing proof and {len(r.handoff.features)} features "
+        f"{[round(v, 4) for v in r.handoff.features]}; the raw record stayed with the patient"
+    )
+    console.print(f"  preprocessing proof's output commitment {r.result.pre_proof.output_commitment}")
+    console.print(f"  operator proof's input commitment       {r.result.proof.input_commitment} (the link)")
+    console.print(
+        f"both proofs and the link verified locally and on chain in one transaction "
+        f"(SplitVerifier {r.verifier}, tx {r.tx_hash}, gas {r.gas_used})"
     )

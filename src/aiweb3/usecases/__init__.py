@@ -2,7 +2,8 @@
 
 Each is a trained classifier (``examples/private``), salted and compiled with a hashed input,
 registered in the ModelRegistry, and run end to end by :func:`run_usecase`
-(``aiweb3 usecase NAME``).
+(``aiweb3 usecase NAME``). ``split`` (:mod:`aiweb3.usecases.split`, :func:`run_split`) chains two
+proofs instead: the patient's preprocessing and the operator's diagnosis (``aiweb3 usecase split``).
 """
 
 from aiweb3.errors import InputError
@@ -15,16 +16,20 @@ from aiweb3.usecases.flow import (
     evaluate,
     run_usecase,
 )
+from aiweb3.usecases.split import SPLIT, SplitReport, run_split
 
 __all__ = [
+    "SPLIT",
     "USE_CASES",
     "Accuracy",
     "Decision",
+    "SplitReport",
     "UseCase",
     "UseCaseReport",
     "compile_usecase",
     "evaluate",
     "get",
+    "run_split",
     "run_usecase",
 ]
 
@@ -45,4 +50,6 @@ def get(name: str) -> UseCase:
     try:
         return USE_CASES[name]
     except KeyError:
-        raise InputError(f"unknown use case {name!r}; choose one of {', '.join(USE_CASES)}") from None
+        raise InputError(
+            f"unknown use case {name!r}; choose one of {', '.join([*USE_CASES, SPLIT])}"
+        ) from None

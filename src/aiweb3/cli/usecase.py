@@ -147,11 +147,13 @@ def _split(owner: str, patient: int, record: int) -> None:
         )
     data = files.data
     console.print(f"[bold]split[/bold] use case — {data['dataset']}")
+    state = "registered now" if r.newly_registered else "already registered"
     console.print(
         f"preprocessing {r.pre.model_id} (30 measurements -> {len(r.handoff.features)} features, "
-        f"logrows {r.pre.logrows}); operator's model {r.operator.model_id} (logrows {r.operator.logrows}); "
-        f"{'registered now' if r.newly_registered else 'already registered'} in ModelRegistry {r.registry}"
+        f"logrows {r.pre.logrows})"
     )
+    console.print(f"operator's model {r.operator.model_id} (logrows {r.operator.logrows})")
+    console.print(f"both {state} in ModelRegistry {r.registry}")
     try:
         acc = json.loads(files.accuracy_path.read_text())
         console.print(

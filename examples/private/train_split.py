@@ -44,8 +44,8 @@ from sklearn.neural_network import MLPClassifier
 HERE = Path(__file__).resolve().parent
 FEATURES = 4
 SEED = 0
-#: |pre-activation| bound before the Sigmoid: sigmoid(6) * 128 = 127.7 rounds to 128 like any larger
-#: value, and sigmoid(-6) * 128 = 0.3 to 0, so at the circuit's scale 7 the clip changes nothing
+#: |pre-activation| bound before the Sigmoid: at the circuit's scale (6, i.e. steps of 1/64; also
+#: at 7) sigmoid(6) rounds to 1 and sigmoid(-6) to 0 like any value beyond, so the clip changes nothing
 CLIP = 6.0
 
 
@@ -64,7 +64,7 @@ def onnx_mlp(layers: list[tuple[np.ndarray, np.ndarray]], acts: list[str | None]
         prev = out
         if act == "Sigmoid":
             # clip the pre-activation to [-CLIP, CLIP]: bounds ezkl's Sigmoid lookup table (and so
-            # the circuit's rows) whatever the record; lossless at scale 7 (see CLIP)
+            # the circuit's rows) whatever the record; lossless at the circuit's scale (see CLIP)
             inits += [
                 numpy_helper.from_array(np.array(-CLIP, np.float32), f"lo{i}"),
                 numpy_helper.from_array(np.array(CLIP, np.float32), f"hi{i}"),

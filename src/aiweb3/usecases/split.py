@@ -61,7 +61,7 @@ SPLIT = "split"
 #: the operator model's output classes, in order
 DIAGNOSIS = ("malignant", "benign")
 #: the fixed-point scale at the boundary (preprocessing output = operator input)
-SCALES = (7,)
+SCALES = (6,)
 CALIBRATION_SAMPLES = 12
 
 

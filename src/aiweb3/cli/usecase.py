@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from datetime import UTC, datetime
 
 import typer
@@ -165,7 +166,8 @@ def _split(owner: str, patient: int, record: int) -> None:
         err_console.print("[yellow]no accuracy table; run python -m aiweb3.usecases.evaluate split[/yellow]")
     console.print(
         f"patient {dev_account(patient).address} (held-out record {r.index}, truth: {r.truth}): "
-        f"[bold]{r.diagnosis}[/bold] scores {[round(v, 3) for v in r.scores]}"
+        f"[bold]{r.diagnosis}[/bold] scores {[round(v, 3) for v in r.scores]} "
+        f"(P(benign) {1 / (1 + math.exp(r.scores[0] - r.scores[1])):.3f})"
     )
     console.print(
         f"  sent to the operator: the preprocessing proof and {len(r.handoff.features)} features "

@@ -8,12 +8,13 @@ standardized with the training split's mean and standard deviation (in the user'
 before the preprocessing model; a public affine map).
 
 - ``split_pre.onnx`` (the user's preprocessing, open): 30 standardized measurements -> 4
-  features, ``Sigmoid(x W + b)``. It is the trained bottleneck of an ``MLPClassifier`` with one
-  4-unit logistic hidden layer, fitted end to end on the diagnosis. Why a supervised bottleneck
-  rather than PCA: PCA keeps the directions of largest variance, i.e. it is the 4-dimensional
-  projection from which the raw record is *best* reconstructed; the bottleneck keeps what
-  predicts the diagnosis and drops more of the rest (``split.json`` records both
-  reconstruction errors). The Sigmoid bounds the features to (0, 1) and makes ezkl rebase the
+  features, ``Sigmoid(clip(x W + b, -6, 6))`` (the clip: see ``CLIP``). ``W, b`` are the
+  trained bottleneck of an ``MLPClassifier`` with one 4-unit logistic hidden layer, fitted end
+  to end on the diagnosis. Why a supervised bottleneck rather than PCA: PCA keeps the
+  directions of largest variance, i.e. it is the 4-dimensional projection from which the raw
+  record is *best* reconstructed; the bottleneck keeps what predicts the diagnosis and drops
+  more of the rest (``split.json`` records the reconstruction errors of both, and of a
+  nonlinear attacker). The Sigmoid bounds the features to (0, 1) and makes ezkl rebase the
   output to the input scale, which the link needs (see docs/private-inference.md).
 - ``split_operator.onnx`` (the operator's proprietary model): an ``MLPClassifier`` (16 ReLU
   units) trained by the operator on the *features* of the training split only; exported as

@@ -4,7 +4,9 @@ Same run, alternating: the aiweb3 split pipeline (user's preprocessing proof wit
 operator's proof with hashed input, both verifications and the link check) versus the sum of the
 two proofs made directly with ezkl (gen_witness + prove on the same stored artifacts). Then gas:
 SplitVerifier.verifySplit (both proofs + link, one transaction) versus two verifyInference
-transactions. One JSON line per figure on stdout (BENCHMARKS.md); everything else on stderr.
+transactions. Models: the trained breast-cancer split example (``examples/private/train_split.py``:
+30 measurements -> 4 features, then the operator's 4-16-2 MLP). One JSON line per figure on
+stdout (BENCHMARKS.md); everything else on stderr.
 
     make bench B=split_inference
 """
@@ -21,17 +23,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import ezkl
-import numpy as np
-import onnxruntime as ort
 
 from aiweb3.chain import Chain, LocalNode, NodeConfig, deploy_system, dev_account
 from aiweb3.private.split import SplitVerifierClient, operator_prove, user_prove
-from aiweb3.zkml import CompileOptions, Model, ModelRegistryClient
+from aiweb3.usecases.split import SplitFiles, compile_operator, compile_pre
+from aiweb3.zkml import ModelRegistryClient
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "private"
 RUNS = 5
-SCALES = (7,)
 
 
 def emit(
@@ -55,17 +53,13 @@ def main() -> None:
     """Run both comparisons."""
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # ezkl prints to fd 1: keep stdout for the JSON lines only
-    raw = [[float(v) for v in r] for r in json.loads((EXAMPLES / "medical.json").read_text())["test_x"][:8]]
-    session = ort.InferenceSession(str(EXAMPLES / "split_pre.onnx"), providers=["CPUExecutionProvider"])
-    feats = [session.run(None, {"x": np.asarray([r], dtype=np.float32)})[0][0].tolist() for r in raw]
+    files = SplitFiles()
+    raw = [[float(v) for v in r] for r in files.data["test_x"][:8]]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        pre = Model.from_onnx(EXAMPLES / "split_pre.onnx", home=home).compile(
-            raw, CompileOptions(output_visibility="hashed", scales=SCALES)
-        )
-        op = Model.from_onnx(EXAMPLES / "split_operator.onnx", home=home).compile(
-            feats, CompileOptions(input_visibility="hashed", scales=SCALES)
-        )
+        pre = compile_pre(home, files=files)
+        op = compile_operator(home, files=files)
+        print(f"logrows: preprocessing {pre.logrows}, operator {op.logrows}", file=sys.stderr)
         work = home / "direct"
         work.mkdir()
         handoff = user_prove(pre, raw[0])

@@ -81,3 +81,32 @@ def test_unknown_use_case_is_one_line(env: dict[str, str]) -> None:
     done = _run(env, "usecase", "astrology")
     assert done.returncode == 1 and "unknown use case 'astrology'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_split_use_case(env: dict[str, str]) -> None:
+    done = _run(env, "usecase", "split", "--record", "1")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "held-out record 1, truth: malignant): malignant" in out
+    assert "held-out accuracy of the chained pipeline (143 records)" in out
+    assert "sent to the operator: the preprocessing proof and 4 features" in out
+    out_c = re.search(r"output commitment (0x[0-9a-f]{64})", out)
+    in_c = re.search(r"input commitment\s+(0x[0-9a-f]{64})", out)
+    assert out_c is not None and in_c is not None and out_c.group(1) == in_c.group(1)
+    op = re.search(r"operator's model (0x[0-9a-f]{64})", out)
+    verifier = re.search(r"SplitVerifier (0x[0-9a-fA-F]{40}), tx (0x[0-9a-f]{64}), gas (\d+)", out)
+    assert op is not None and verifier is not None and int(verifier.group(3)) > 0
+    # the chain's record: the operator's model was verified once, called by the SplitVerifier,
+    # on the linked commitment
+    audit = _run(env, "model", "audit", op.group(1), "--json")
+    assert audit.returncode == 0, audit.stderr
+    rows = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert [(r["caller"].lower(), r["input_commitment"]) for r in rows] == [
+        (verifier.group(1).lower(), in_c.group(1))
+    ]
+    assert [r["tx_hash"] for r in rows] == [verifier.group(2)]
+    again = _run(env, "usecase", "split", "--record", "0")
+    assert again.returncode == 0, again.stderr
+    assert "both already registered" in again.stdout and "truth: benign): benign" in again.stdout
+    bad = _run(env, "usecase", "split", "--record", "999")
+    assert bad.returncode == 1 and "not a held-out record" in bad.stderr and "Traceback" not in bad.stderr

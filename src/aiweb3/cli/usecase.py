@@ -1,9 +1,12 @@
-"""``aiweb3 usecase medical|credit|insurance|identity``: a proven private inference use case end to end."""
+"""``aiweb3 usecase medical|credit|insurance|identity|split``: proven private inference end to end."""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -38,7 +41,7 @@ _STEPS = {
 
 
 def usecase(
-    name: str = typer.Argument(..., help="medical, credit, insurance or identity."),
+    name: str = typer.Argument(..., help="medical, credit, insurance, identity or split."),
     owner: str = typer.Option(
         "dev:1", help="The model owner (registers it): keystore name/address or dev:N."
     ),
@@ -49,23 +52,18 @@ def usecase(
         0, "--record", help="First held-out record to score (identity: the held-out person to enrol)."
     ),
 ) -> None:
-    """Train-free run of a use case: register the salted model, score, prove, verify on chain, audit."""
+    """Run a use case end to end on the local chain (no training): register, prove, verify, audit."""
     from aiweb3 import usecases
-    from aiweb3.chain import deploy_system, dev_account
+    from aiweb3.chain import dev_account
 
+    if name == usecases.SPLIT:
+        _split(owner, first_subject, record)
+        return
     case = usecases.get(name)
-    ctx = Context()
+    ctx = _local_context()
     chain = ctx.chain
-    if chain.chain_id != LOCAL_CHAIN_ID:
-        raise AccountError("aiweb3 usecase runs on the local chain (its subjects are dev accounts)")
-    deploy_system(chain, dev_account(0), ctx.settings.home)
     subjects = [dev_account(first_subject + i) for i in range(case.subjects)]
-    with err_console.status(f"{name} use case") as status:
-
-        def step(what: str) -> None:
-            status.update(f"{name} use case: {_STEPS.get(what, what)}…")
-            err_console.print(f"  [dim]{_STEPS.get(what, what)}[/dim]")
-
+    with _progress(name, _STEPS) as step:
         if case.kind == "code":
             identity = usecases.run_identity(
                 case,
@@ -76,19 +74,44 @@ def usecase(
                 person=record,
                 on_progress=step,
             )
-            status.stop()
-            _render_identity(identity)
-            return
-        report = usecases.run_usecase(
-            case,
-            home=ctx.settings.home,
-            chain=chain,
-            owner=ctx.signer(owner),
-            subjects=subjects,
-            indices=[record + i for i in range(case.subjects)],
-            on_progress=step,
-        )
-    _render_classifier(case, report)
+        else:
+            report = usecases.run_usecase(
+                case,
+                home=ctx.settings.home,
+                chain=chain,
+                owner=ctx.signer(owner),
+                subjects=subjects,
+                indices=[record + i for i in range(case.subjects)],
+                on_progress=step,
+            )
+    if case.kind == "code":
+        _render_identity(identity)
+    else:
+        _render_classifier(case, report)
+
+
+def _local_context() -> Context:
+    """The CLI context, on the local chain (the use cases' subjects are dev accounts), contracts deployed."""
+    from aiweb3.chain import deploy_system, dev_account
+
+    ctx = Context()
+    if ctx.chain.chain_id != LOCAL_CHAIN_ID:
+        raise AccountError("aiweb3 usecase runs on the local chain (its subjects are dev accounts)")
+    deploy_system(ctx.chain, dev_account(0), ctx.settings.home)
+    return ctx
+
+
+@contextmanager
+def _progress(name: str, labels: dict[str, str]) -> Iterator[Callable[[str], None]]:
+    """A spinner naming the current step, plus one dim line per step."""
+    with err_console.status(f"{name} use case") as status:
+
+        def step(what: str) -> None:
+            label = labels.get(what, what)
+            status.update(f"{name} use case: {label}…")
+            err_console.print(f"  [dim]{label}[/dim]")
+
+        yield step
 
 
 def _render_classifier(case: UseCase, report: UseCaseReport) -> None:
@@ -207,4 +230,65 @@ def _code_line(title: str, proof: CodeProof) -> None:
     console.print(
         f"  salted input commitment {proof.opening.commitment}; proof verified locally and on chain "
         f"(tx {proof.tx_hash}, gas {proof.gas_used})"
+    )
+
+
+_SPLIT_STEPS = {
+    "deploy split verifier": "finding (or deploying) the SplitVerifier",
+    "patient proves": "patient: proving the preprocessing on the raw record",
+    "operator proves": "operator: checking the patient's proof, proving the diagnosis",
+    "verify link": "verifying both proofs and their link locally",
+    "verify on chain": "verifying both proofs and the link on chain (verifySplit)",
+}
+
+
+def _split(owner: str, patient: int, record: int) -> None:
+    """``aiweb3 usecase split``: the patient proves the preprocessing, the operator the diagnosis."""
+    from aiweb3.chain import dev_account
+    from aiweb3.usecases.split import SplitFiles, run_split
+
+    ctx = _local_context()
+    files = SplitFiles()
+    with _progress("split", {**_STEPS, **_SPLIT_STEPS}) as step:
+        r = run_split(
+            home=ctx.settings.home,
+            chain=ctx.chain,
+            owner=ctx.signer(owner),
+            patient=dev_account(patient),
+            index=record,
+            files=files,
+            on_progress=step,
+        )
+    data = files.data
+    console.print(f"[bold]split[/bold] use case — {data['dataset']}")
+    state = "registered now" if r.newly_registered else "already registered"
+    console.print(
+        f"preprocessing {r.pre.model_id} (30 measurements -> {len(r.handoff.features)} features, "
+        f"logrows {r.pre.logrows})"
+    )
+    console.print(f"operator's model {r.operator.model_id} (logrows {r.operator.logrows})")
+    console.print(f"both {state} in ModelRegistry {r.registry}")
+    try:
+        acc = json.loads(files.accuracy_path.read_text())
+        console.print(
+            f"held-out accuracy of the chained pipeline ({acc['samples']} records): float "
+            f"{acc['float_accuracy']:.4f}, circuits {acc['circuit_accuracy']:.4f} "
+            f"(loss {acc['loss_points']:.2f} points)"
+        )
+    except (OSError, ValueError, KeyError):
+        err_console.print("[yellow]no accuracy table; run python -m aiweb3.usecases.evaluate split[/yellow]")
+    console.print(
+        f"patient {dev_account(patient).address} (held-out record {r.index}, truth: {r.truth}): "
+        f"[bold]{r.diagnosis}[/bold] scores {[round(v, 3) for v in r.scores]} "
+        f"(P(benign) {1 / (1 + math.exp(r.scores[0] - r.scores[1])):.3f})"
+    )
+    console.print(
+        f"  sent to the operator: the preprocessing proof and {len(r.handoff.features)} features "
+        f"{[round(v, 4) for v in r.handoff.features]}; the raw record stayed with the patient"
+    )
+    console.print(f"  preprocessing proof's output commitment {r.result.pre_proof.output_commitment}")
+    console.print(f"  operator proof's input commitment       {r.result.proof.input_commitment} (the link)")
+    console.print(
+        f"both proofs and the link verified locally and on chain in one transaction "
+        f"(SplitVerifier {r.verifier}, tx {r.tx_hash}, gas {r.gas_used})"
     )

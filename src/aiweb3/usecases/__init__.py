@@ -3,6 +3,8 @@
 Each is a trained model (``examples/private``), salted and compiled with a hashed input,
 registered in the ModelRegistry, and run end to end (``aiweb3 usecase NAME``): the classifiers
 by :func:`run_usecase`, the identity code model (``kind="code"``) by :func:`run_identity`.
+``split`` (:mod:`aiweb3.usecases.split`, :func:`run_split`) chains two
+proofs instead: the patient's preprocessing and the operator's diagnosis (``aiweb3 usecase split``).
 """
 
 from aiweb3.errors import InputError
@@ -17,12 +19,15 @@ from aiweb3.usecases.flow import (
     run_usecase,
 )
 from aiweb3.usecases.identity import IdentityReport, evaluate_codes, run_identity
+from aiweb3.usecases.split import SPLIT, SplitReport, run_split
 
 __all__ = [
+    "SPLIT",
     "USE_CASES",
     "Accuracy",
     "Decision",
     "IdentityReport",
+    "SplitReport",
     "UseCase",
     "UseCaseReport",
     "compile_usecase",
@@ -31,6 +36,7 @@ __all__ = [
     "evaluate_codes",
     "get",
     "run_identity",
+    "run_split",
     "run_usecase",
 ]
 
@@ -53,4 +59,6 @@ def get(name: str) -> UseCase:
     try:
         return USE_CASES[name]
     except KeyError:
-        raise InputError(f"unknown use case {name!r}; choose one of {', '.join(USE_CASES)}") from None
+        raise InputError(
+            f"unknown use case {name!r}; choose one of {', '.join([*USE_CASES, SPLIT])}"
+        ) from None

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from aiweb3 import usecases
 from aiweb3.chain import Chain, Deployment
 from aiweb3.errors import InputError, ProofError, TransactionReverted
 from aiweb3.private.split import (
@@ -24,34 +22,72 @@ from aiweb3.private.split import (
     operator_prove,
     user_prove,
 )
-from aiweb3.zkml import CompiledModel, CompileOptions, Model, ModelRegistryClient, audit
+from aiweb3.usecases.split import SplitFiles, compile_operator, compile_pre, evaluate_split, float_features
+from aiweb3.zkml import CompiledModel, ModelRegistryClient, audit
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "private"
-SCALES = (7,)
-
-
-def _features(onnx_path: Path, rows: list[list[float]]) -> list[list[float]]:
-    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    return [session.run(None, {"x": np.asarray([r], dtype=np.float32)})[0][0].tolist() for r in rows]
+FILES = SplitFiles()
 
 
 @pytest.fixture(scope="module")
-def raw_records(medical_case: usecases.UseCase) -> list[list[float]]:
-    return [[float(v) for v in r] for r in medical_case.data["test_x"][:10]]
+def raw_records() -> list[list[float]]:
+    """Held-out records: all 30 standardized breast-cancer measurements each."""
+    return [[float(v) for v in r] for r in FILES.data["test_x"][:10]]
 
 
 @pytest.fixture(scope="module")
-def models(aiweb3_home: Path, raw_records: list[list[float]]) -> dict[str, CompiledModel]:
-    hashed_out = CompileOptions(output_visibility="hashed", scales=SCALES)
-    pre = Model.from_onnx(EXAMPLES / "split_pre.onnx", home=aiweb3_home).compile(raw_records[:8], hashed_out)
-    other = Model.from_onnx(EXAMPLES / "split_pre_other.onnx", home=aiweb3_home).compile(
-        raw_records[:8], hashed_out
+def models(aiweb3_home: Path) -> dict[str, CompiledModel]:
+    return {
+        "pre": compile_pre(aiweb3_home),
+        "other": compile_pre(aiweb3_home, onnx_path=FILES.other),
+        "op": compile_operator(aiweb3_home),
+    }
+
+
+def _numbers(data: Any) -> set[float]:
+    """Every number in a JSON document."""
+    if isinstance(data, dict):
+        return set().union(*(_numbers(v) for v in data.values()))
+    if isinstance(data, list):
+        return set().union(*(_numbers(v) for v in data))
+    return {float(data)} if isinstance(data, int | float) and not isinstance(data, bool) else set()
+
+
+def test_split_accuracy_float_vs_circuits(models: dict[str, CompiledModel]) -> None:
+    acc = evaluate_split(models["pre"], models["op"])
+    assert acc.samples == len(FILES.data["test_y"]) > 100
+    assert acc.float_accuracy > 0.9 and round(acc.float_accuracy, 4) == FILES.data["float_accuracy"]
+    assert acc.loss_points <= 1.0
+    assert json.loads(FILES.accuracy_path.read_text()) == acc.to_json()  # the committed table
+    # small circuits: both stay at low logrows
+    assert models["pre"].logrows <= 11 and models["op"].logrows <= 11
+
+
+def test_features_leave_most_of_the_record_unexplained() -> None:
+    """The 4 features do not determine the 30 measurements: best linear reconstruction misses most."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import train_test_split
+
+    data = load_breast_cancer()
+    x_train, x_test, _, _ = train_test_split(
+        data.data, data.target, test_size=0.25, random_state=0, stratify=data.target
     )
-    op = Model.from_onnx(EXAMPLES / "split_operator.onnx", home=aiweb3_home).compile(
-        _features(EXAMPLES / "split_pre.onnx", raw_records[:8]),
-        CompileOptions(input_visibility="hashed", scales=SCALES),
-    )
-    return {"pre": pre, "other": other, "op": op}
+    mean, std = np.asarray(FILES.data["mean"]), np.asarray(FILES.data["std"])
+    assert np.allclose(mean, x_train.mean(axis=0)) and np.allclose(std, x_train.std(axis=0))
+    # the committed held-out records are the held-out split, standardized with training statistics
+    assert np.array_equal(np.round((x_test - mean) / std, 4), np.asarray(FILES.data["test_x"]))
+    x_train, x_test = (x_train - mean) / std, np.asarray(FILES.data["test_x"])
+
+    def logit(rows: np.ndarray) -> np.ndarray:
+        f = np.clip(np.asarray(float_features(FILES.pre, rows.tolist())), 1e-6, 1 - 1e-6)
+        return np.asarray(np.log(f / (1 - f)))
+
+    fit = LinearRegression().fit(logit(x_train), x_train)
+    err = x_test - fit.predict(logit(x_test))
+    unexplained = float((err**2).sum() / ((x_test - x_test.mean(axis=0)) ** 2).sum())
+    assert unexplained > 0.5
+    recorded = FILES.data["reconstruction"]["split_pre"]["unexplained_variance"]
+    assert abs(unexplained - recorded) < 0.02
 
 
 def test_split_pipeline_links_and_operator_sees_no_raw_data(
@@ -64,8 +100,10 @@ def test_split_pipeline_links_and_operator_sees_no_raw_data(
     # what crosses to the operator: the proof (outputs hashed, no raw values) and 4 features
     assert handoff.pre_proof.outputs == [] and handoff.pre_proof.witness_outputs is None
     assert len(handoff.features) == 4 and len(handoff.pre_proof.instances) == 1
+    assert len(raw) == 30
     sent = json.dumps({"proof": handoff.pre_proof.to_json(), "features": handoff.features})
-    assert all(repr(v) not in sent and f"{v:.4f}" not in sent for v in raw)
+    assert not _numbers(json.loads(sent)) & set(raw)  # no raw measurement among the numbers sent
+    assert not [v for v in raw if f"{v:.4f}" in sent]  # nor written anywhere in it
     result = operator_prove(op, handoff, pre=pre)
     assert result.link == handoff.pre_proof.output_commitment == result.proof.input_commitment
     assert len(result.proof.outputs[0]) == 2

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
 
 
 def report(
@@ -16,8 +19,9 @@ def report(
     peer_values: list[float] | None,
     better: str,
     goal: float | None = None,
+    out: TextIO | None = None,
 ) -> dict[str, Any]:
-    """Print one comparison as a JSON line (medians of the runs) and return it."""
+    """Print one comparison as a JSON line (medians of the runs) to ``out`` (stdout) and return it."""
     ours_med = statistics.median(ours)
     peer_med = statistics.median(peer_values) if peer_values else None
     line: dict[str, Any] = {
@@ -32,8 +36,35 @@ def report(
     }
     if goal is not None:
         line["goal"] = goal
-    print(json.dumps(line), flush=True)
+    print(json.dumps(line), file=out or sys.stdout, flush=True)
     return line
+
+
+def json_only_stdout() -> TextIO:
+    """A stream on the real stdout for the JSON lines; file descriptor 1 then points to stderr.
+
+    ezkl (Rust) prints reports straight to file descriptor 1, which would mix with the JSON lines.
+    """
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    return out
+
+
+def alternate(
+    ours: Callable[[], object], peer: Callable[[], object], runs: int
+) -> tuple[list[float], list[float]]:
+    """Seconds per run of each, alternated A B B A A B ... (no side always goes first) after a warm-up."""
+    ours()
+    peer()
+    a: list[float] = []
+    b: list[float] = []
+    for i in range(runs):
+        pair = ((ours, a), (peer, b)) if i % 2 == 0 else ((peer, b), (ours, a))
+        for fn, into in pair:
+            start = time.perf_counter()
+            fn()
+            into.append(time.perf_counter() - start)
+    return a, b
 
 
 def log(message: str) -> None:

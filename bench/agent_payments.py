@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import log, report  # bench/ is on sys.path when run as a script
+from _common import json_only_stdout, log, report  # bench/ is on sys.path when run as a script
 from eth_account import Account
 from fastapi import Depends, FastAPI
 from x402.schemas import SettleResponse
@@ -92,6 +92,7 @@ def example_proof(chain: Chain, home: Path) -> InferenceProof:
 
 
 def main() -> None:
+    out = json_only_stdout()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         node = LocalNode(NodeConfig(home=home))
@@ -127,23 +128,16 @@ def main() -> None:
                 http.close()
                 client.close()
             report("agent_payments", "x402_paid_requests_per_s", paid_runs, "same route unpaid (req/s)",
-                   free_runs, "higher")  # fmt: skip
+                   free_runs, "higher", out=out)  # fmt: skip
 
             escrow_addr = deployed["TaskEscrow"].address  # wired to the system ModelRegistry
             log("compiling, registering and proving the example MLP for the proof-gated lifecycle")
             proven = example_proof(chain, home)
             plain = [lifecycle_gas(chain, token, escrow_addr, None) for _ in range(3)]
             gated = [lifecycle_gas(chain, token, escrow_addr, proven) for _ in range(3)]
-            report(
-                "agent_payments",
-                "escrow_gas_per_task_lifecycle",
-                [float(g) for g in plain],
-                None,
-                None,
-                "lower",
-            )
-            gated_gas = [float(g) for g in gated]
-            report("agent_payments", "escrow_gas_per_proof_gated_lifecycle", gated_gas, None, None, "lower")
+            for figure, gas in (("escrow_gas_per_task_lifecycle", plain),
+                                ("escrow_gas_per_proof_gated_lifecycle", gated)):  # fmt: skip
+                report("agent_payments", figure, [float(g) for g in gas], None, None, "lower", out=out)
             chain.close()
         finally:
             node.stop()

@@ -14,15 +14,12 @@ stdout (BENCHMARKS.md); everything else on stderr.
 from __future__ import annotations
 
 import json
-import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any, TextIO
 
 import ezkl
+from _common import alternate, json_only_stdout, report  # bench/ is on sys.path when run as a script
 
 from aiweb3.chain import Chain, LocalNode, NodeConfig, deploy_system, dev_account
 from aiweb3.private.split import SplitVerifierClient, operator_prove, user_prove
@@ -30,29 +27,12 @@ from aiweb3.usecases.split import SplitFiles, compile_operator, compile_pre
 from aiweb3.zkml import ModelRegistryClient
 
 RUNS = 5
-
-
-def emit(
-    out: TextIO, figure: str, ours: float, peer: str | None, peer_value: float | None, **extra: Any
-) -> None:
-    """One BENCHMARKS.md line."""
-    line: dict[str, Any] = {
-        "bench": "split_inference",
-        "figure": figure,
-        "ours": round(ours, 6),
-        "peer": peer,
-    }
-    line["peer_value"] = None if peer_value is None else round(peer_value, 6)
-    line["ratio"] = None if not peer_value else round(ours / peer_value, 4)
-    line.update(extra)
-    out.write(json.dumps(line) + "\n")
-    out.flush()
+BENCH = "split_inference"
 
 
 def main() -> None:
     """Run both comparisons."""
-    out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # ezkl prints to fd 1: keep stdout for the JSON lines only
+    out = json_only_stdout()
     files = SplitFiles()
     raw = [[float(v) for v in r] for r in files.data["test_x"][:8]]
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,25 +65,9 @@ def main() -> None:
                     srs_path=a["srs"],
                 )
 
-        ours()
-        direct()
-        a: list[float] = []
-        b: list[float] = []
-        for i in range(RUNS):
-            pair = ((ours, a), (direct, b)) if i % 2 == 0 else ((direct, b), (ours, a))
-            for fn, into in pair:
-                start = time.perf_counter()
-                fn()
-                into.append(time.perf_counter() - start)
-        emit(
-            out,
-            "pipeline_s",
-            statistics.median(a),
-            "sum of two direct ezkl gen_witness+prove",
-            statistics.median(b),
-            better="lower",
-            goal=1.15,
-            runs=RUNS,
+        a, b = alternate(ours, direct, RUNS)
+        report(
+            BENCH, "pipeline_s", a, "sum of two direct ezkl gen_witness+prove", b, "lower", goal=1.15, out=out
         )
 
         node = LocalNode(NodeConfig(home=home))
@@ -124,15 +88,9 @@ def main() -> None:
                 g1 = int(registry.verify(result.pre_proof, signer).gas_used or 0)
                 g2 = int(registry.verify(result.proof, signer).gas_used or 0)
                 two.append(g1 + g2)
-            emit(
-                out,
-                "verify_split_gas",
-                float(statistics.median(one)),
-                "two verifyInference transactions (no link check)",
-                float(statistics.median(two)),
-                better="lower",
-                runs=3,
-            )
+            report(BENCH, "verify_split_gas", [float(g) for g in one],
+                   "two verifyInference transactions (no link check)", [float(g) for g in two],
+                   "lower", out=out)  # fmt: skip
             chain.close()
         finally:
             node.stop()

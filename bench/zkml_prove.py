@@ -12,16 +12,13 @@ One JSON line per figure on stdout (BENCHMARKS.md); everything else goes to stde
 from __future__ import annotations
 
 import json
-import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
 
 import ezkl
+from _common import alternate, json_only_stdout, report  # bench/ is on sys.path when run as a script
 
 from aiweb3.chain import (
     Chain,
@@ -38,39 +35,12 @@ from aiweb3.zkml import Model, ModelRegistryClient
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "zkml"
 RUNS = 11
-
-
-def emit(
-    out: TextIO, figure: str, ours: float, peer: str | None, peer_value: float | None, **extra: Any
-) -> None:
-    """One BENCHMARKS.md line."""
-    line: dict[str, Any] = {"bench": "zkml_prove", "figure": figure, "ours": round(ours, 6), "peer": peer}
-    line["peer_value"] = None if peer_value is None else round(peer_value, 6)
-    line["ratio"] = None if not peer_value else round(ours / peer_value, 4)
-    line.update(extra)
-    out.write(json.dumps(line) + "\n")
-    out.flush()
-
-
-def alternate(ours: Callable[[], None], peer: Callable[[], None], runs: int = RUNS) -> tuple[float, float]:
-    """Median seconds of each, alternated A B B A A B ... (no side always goes first) after a warm-up."""
-    ours()
-    peer()
-    a: list[float] = []
-    b: list[float] = []
-    for i in range(runs):
-        pair = ((ours, a), (peer, b)) if i % 2 == 0 else ((peer, b), (ours, a))
-        for fn, into in pair:
-            start = time.perf_counter()
-            fn()
-            into.append(time.perf_counter() - start)
-    return statistics.median(a), statistics.median(b)
+BENCH = "zkml_prove"
 
 
 def main() -> None:
     """Run every comparison."""
-    out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # ezkl prints to fd 1: keep stdout for the JSON lines only
+    out = json_only_stdout()
     samples = json.loads((EXAMPLES / "mlp_samples.json").read_text())["samples"]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
@@ -100,9 +70,8 @@ def main() -> None:
             start = time.perf_counter()
             direct_setup()
             setup_runs.append(time.perf_counter() - start)
-        setup_s = statistics.median(ours_setup)
-        emit(out, "setup_s", setup_s, "ezkl.setup", statistics.median(setup_runs), better="lower", runs=3)
-        emit(out, "compile_s", compile_s, None, None, better="lower", runs=1)
+        report(BENCH, "setup_s", ours_setup, "ezkl.setup", setup_runs, "lower", out=out)
+        report(BENCH, "compile_s", [compile_s], None, None, "lower", out=out)
 
         def ours_prove() -> None:
             model.prove(x)
@@ -111,8 +80,8 @@ def main() -> None:
             ezkl.gen_witness(str(work / "input.json"), circuit, str(work / "witness.json"))
             ezkl.prove(str(work / "witness.json"), circuit, pk, str(work / "proof.json"), srs_path=srs)
 
-        ours_s, peer_s = alternate(ours_prove, direct_prove)
-        emit(out, "prove_s", ours_s, "ezkl gen_witness+prove", peer_s, better="lower", goal=1.10, runs=RUNS)
+        ours_s, peer_s = alternate(ours_prove, direct_prove, RUNS)
+        report(BENCH, "prove_s", ours_s, "ezkl gen_witness+prove", peer_s, "lower", goal=1.10, out=out)
 
         proof = model.prove(x)
 
@@ -122,9 +91,9 @@ def main() -> None:
         def direct_verify() -> None:
             assert ezkl.verify(str(work / "proof.json"), settings, vk, srs_path=srs)
 
-        ours_s, peer_s = alternate(ours_verify, direct_verify, runs=RUNS * 3)
-        emit(out, "verify_local_s", ours_s, "ezkl.verify", peer_s, better="lower", runs=RUNS * 3)
-        emit(out, "proof_bytes", float(len(proof.proof)), None, None, better="lower", runs=1)
+        ours_s, peer_s = alternate(ours_verify, direct_verify, RUNS * 3)
+        report(BENCH, "verify_local_s", ours_s, "ezkl.verify", peer_s, "lower", out=out)
+        report(BENCH, "proof_bytes", [float(len(proof.proof))], None, None, "lower", out=out)
 
         node = LocalNode(NodeConfig(home=home))
         node.start()
@@ -150,17 +119,10 @@ def main() -> None:
                 peer_gas.append(
                     int(chain.send(signer, TxRequest(direct_fn.address, encode_call(direct_fn)))["gasUsed"])
                 )
-            emit(
-                out,
-                "verify_onchain_gas",
-                float(statistics.median(ours_gas)),
-                "reusable verifier verifyProof (VKA in calldata)",
-                float(statistics.median(peer_gas)),
-                better="lower",
-                goal=1.15,
-                runs=3,
-            )
-            emit(out, "register_gas", float(register_gas), None, None, better="lower", runs=1)
+            report(BENCH, "verify_onchain_gas", [float(g) for g in ours_gas],
+                   "reusable verifier verifyProof (VKA in calldata)", [float(g) for g in peer_gas],
+                   "lower", goal=1.15, out=out)  # fmt: skip
+            report(BENCH, "register_gas", [float(register_gas)], None, None, "lower", out=out)
             chain.close()
         finally:
             node.stop()

@@ -29,6 +29,7 @@ from aiweb3.errors import (
     RPCUnreachable,
     UnknownAccount,
 )
+from aiweb3.server.jobs import Job
 from aiweb3.server.library import safe_filename
 from aiweb3.server.services import Services
 
@@ -107,6 +108,11 @@ def services_of(request: Request) -> Services:
     """The app's shared services."""
     services: Services = request.app.state.services
     return services
+
+
+def job_accepted(job: Job) -> JSONResponse:
+    """202 with the submitted job and where to follow it."""
+    return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)
 
 
 def require_token(request: Request) -> str:

@@ -10,7 +10,14 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from aiweb3.provenance import Claim
 from aiweb3.server.features import Feature
-from aiweb3.server.http import NEEDS_TOKEN, ApiError, read_upload_form, require_token, services_of
+from aiweb3.server.http import (
+    NEEDS_TOKEN,
+    ApiError,
+    job_accepted,
+    read_upload_form,
+    require_token,
+    services_of,
+)
 from aiweb3.server.library import ContentEntry
 from aiweb3.server.pages import render
 from aiweb3.server.services import Services
@@ -132,7 +139,7 @@ async def sign_content(request: Request) -> JSONResponse:
     paths = saved["file"]
     title = f"Sign {paths[0].name}" if len(paths) == 1 else f"Sign {len(paths)} files"
     job = services.jobs.submit("sign", title, sign_uploads(services, dest, paths, (Claim(claim),), anchor))
-    return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)
+    return job_accepted(job)
 
 
 @api.post(
@@ -146,7 +153,7 @@ def anchor_all(request: Request) -> JSONResponse:
     """Returns the job."""
     services = services_of(request)
     job = services.jobs.submit("anchor", "Anchor pending manifests", anchor_pending(services))
-    return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)
+    return job_accepted(job)
 
 
 @pages.get("/content", response_class=HTMLResponse)

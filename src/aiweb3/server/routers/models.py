@@ -13,7 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from aiweb3.server import modeljobs
 from aiweb3.server.features import Feature
-from aiweb3.server.http import NEEDS_TOKEN, ApiError, read_upload_form, require_token, services_of
+from aiweb3.server.http import (
+    NEEDS_TOKEN,
+    ApiError,
+    job_accepted,
+    read_upload_form,
+    require_token,
+    services_of,
+)
 from aiweb3.server.pages import render
 from aiweb3.server.tasks import staging_dir
 
@@ -125,7 +132,7 @@ async def compile_model(request: Request) -> JSONResponse:
     job = services.jobs.submit(
         "compile", f"Compile {onnx.name}", modeljobs.compile_job(services, dest, onnx, samples, name)
     )
-    return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)
+    return job_accepted(job)
 
 
 @api.post(
@@ -168,7 +175,7 @@ def prove(request: Request, model_id: str, body: ProveBody) -> JSONResponse:
         )
     fn = modeljobs.prove_job(services, detail["model_id"], body.inputs, onchain=body.onchain)
     job = services.jobs.submit("prove", f"Prove {detail['name']}", fn)
-    return JSONResponse({"job": job.snapshot(), "links": {"job": f"/api/jobs/{job.id}"}}, status_code=202)
+    return job_accepted(job)
 
 
 @pages.get("/models", response_class=HTMLResponse)

@@ -46,7 +46,7 @@ test: lint
 
 bench: setup
 	@if [ -n "$(B)" ]; then $(BIN)/python bench/$(B).py; \
-	else for f in bench/*.py; do $(BIN)/python $$f || exit 1; done; fi
+	else for f in bench/[!_]*.py; do $(BIN)/python $$f || exit 1; done; fi
 
 # Score the natural-language query engine on the question set over a freshly seeded local chain.
 eval-nlq: setup

@@ -114,15 +114,20 @@ def _progress(name: str, labels: dict[str, str]) -> Iterator[Callable[[str], Non
         yield step
 
 
-def _render_classifier(case: UseCase, report: UseCaseReport) -> None:
-    name = case.name
+def _header(case: UseCase, report: UseCaseReport | IdentityReport) -> None:
+    """The use case's data set and its registered model."""
     model = report.model
-    console.print(f"[bold]{name}[/bold] use case — {case.data['dataset']}")
+    console.print(f"[bold]{case.name}[/bold] use case — {case.data['dataset']}")
     console.print(
         f"model {model.model_id} ({model.name}, logrows {model.logrows}) "
         f"{'registered now' if report.newly_registered else 'already registered'} by {report.owner} "
         f"in ModelRegistry {report.registry}"
     )
+
+
+def _render_classifier(case: UseCase, report: UseCaseReport) -> None:
+    model = report.model
+    _header(case, report)
     try:
         acc = json.loads(case.accuracy_path.read_text())
         console.print(
@@ -155,13 +160,8 @@ def _render_classifier(case: UseCase, report: UseCaseReport) -> None:
 
 
 def _render_identity(report: IdentityReport) -> None:
-    case, model, bits = report.case, report.model, len(report.enrolment.bits)
-    console.print(f"[bold]identity[/bold] use case — {case.data['dataset']}")
-    console.print(
-        f"model {model.model_id} ({model.name}, logrows {model.logrows}) "
-        f"{'registered now' if report.newly_registered else 'already registered'} by {report.owner} "
-        f"in ModelRegistry {report.registry}"
-    )
+    case, bits = report.case, len(report.enrolment.bits)
+    _header(case, report)
     try:
         table = json.loads(case.accuracy_path.read_text())
         circuit = table["circuit"]

@@ -176,14 +176,19 @@ def evaluate(case: UseCase, model: CompiledModel, *, limit: int | None = None) -
 
 
 def ensure_registered(
-    case: UseCase,
+    case: UseCase | str,
     model: CompiledModel,
     registry: ModelRegistryClient,
     owner: LocalAccount,
     *,
+    name: str | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> bool:
-    """Register ``model`` from ``owner`` unless the registry knows it; True when registered now."""
+    """Register ``model`` from ``owner`` unless the registry knows it; True when registered now.
+
+    ``case`` (a use case or its name) names the registration, unless ``name`` is given.
+    """
+    case_name = case if isinstance(case, str) else case.name
     try:
         registry.get(model.model_id)
         return False
@@ -193,7 +198,7 @@ def ensure_registered(
     if on_progress:
         on_progress("register")
     registry.register(
-        model, owner, name=f"aiweb3 {case.name} use case", metadata_uri=f"aiweb3:usecase/{case.name}"
+        model, owner, name=name or f"aiweb3 {case_name} use case", metadata_uri=f"aiweb3:usecase/{case_name}"
     )
     return True
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aiweb3.errors import InputError, TransactionReverted
+from aiweb3.errors import InputError
 from aiweb3.files import atomic_write_json
 from aiweb3.private.split import (
     FeatureHandoff,
@@ -35,7 +35,7 @@ from aiweb3.private.split import (
     operator_prove,
     user_prove,
 )
-from aiweb3.usecases.flow import EXAMPLES, Accuracy
+from aiweb3.usecases.flow import EXAMPLES, Accuracy, ensure_registered
 from aiweb3.zkml import CompiledModel, CompileOptions, Model, ModelRegistryClient, run
 
 if TYPE_CHECKING:
@@ -183,19 +183,6 @@ def split_verifier(chain: Chain, signer: LocalAccount, home: Path, registry: str
     return verifier
 
 
-def _ensure_registered(
-    registry: ModelRegistryClient, model: CompiledModel, chain: Chain, owner: LocalAccount, name: str
-) -> bool:
-    try:
-        registry.get(model.model_id)
-        return False
-    except TransactionReverted as exc:
-        if exc.error_name != "UnknownModel":
-            raise
-    model.register(chain, owner, name=name, metadata_uri=f"aiweb3:usecase/{SPLIT}")
-    return True
-
-
 @dataclass
 class SplitReport:
     """What :func:`run_split` did."""
@@ -240,8 +227,10 @@ def run_split(
     pre = compile_pre(home, files=files, on_progress=step)
     operator = compile_operator(home, files=files, on_progress=step)
     registry = ModelRegistryClient.from_home(chain, home)
-    newly = _ensure_registered(registry, pre, chain, owner, "aiweb3 split use case: preprocessing")
-    newly = _ensure_registered(registry, operator, chain, owner, "aiweb3 split use case: diagnosis") or newly
+    newly = False
+    for model, role in ((pre, "preprocessing"), (operator, "diagnosis")):
+        named = f"aiweb3 split use case: {role}"
+        newly = ensure_registered(SPLIT, model, registry, owner, name=named, on_progress=step) or newly
     step("deploy split verifier")
     verifier = split_verifier(chain, owner, home, registry.address)
 

@@ -80,7 +80,7 @@ def test_rotation_keeps_old_content_and_refuses_new_content_from_the_old_key(
 ) -> None:
     new = dev_account(2)
     before = _file(tmp_path, "before.bin", 1)
-    created = registry.block_time() - 60
+    created = registry.chain.block_time() - 60
     sign_file(before, alice, registry.domain, created=created)
     receipt = registry.rotate("alice", alice, new)
     events = registry.chain.events(registry.contract, "KeyRotated", receipt)
@@ -115,7 +115,7 @@ def test_revoked_key_needs_an_anchor_before_revocation(
     anchored = _file(tmp_path, "anchored.bin", 1)
     loose = _file(tmp_path, "loose.bin", 2)
     sign_file(anchored, alice, registry.domain)
-    sign_file(loose, alice, registry.domain, created=registry.block_time() - 3600)  # claims to be old
+    sign_file(loose, alice, registry.domain, created=registry.chain.block_time() - 3600)  # claims to be old
     anchor_sidecars(registry, alice, [anchored])
     _advance(registry.chain, 100)
     registry.revoke_key(alice, alice.address)
@@ -192,7 +192,7 @@ def test_register_guards(registry: CreatorRegistry, alice: LocalAccount, handle:
         registry.register(alice, "alice2")
     assert exc2.value.error_name == "KeyAlreadyRegistered"
     with pytest.raises(TransactionReverted) as exc3:
-        registry.revoke_key(alice, alice.address, since=registry.block_time() + 1000)
+        registry.revoke_key(alice, alice.address, since=registry.chain.block_time() + 1000)
     assert exc3.value.error_name == "RevocationInFuture"
 
 

@@ -106,8 +106,8 @@ class CreatorRegistry:
         return self.chain.transact(submitter or new, fn)
 
     def revoke_key(self, signer: LocalAccount, key: str, since: int | None = None) -> dict[str, Any]:
-        """Revoke ``key`` of the signer's handle from ``since`` (default: the latest block time)."""
-        when = since if since is not None else self.block_time()
+        """Revoke ``key`` of the signer's handle from ``since`` (default: now, on the chain's clock)."""
+        when = since if since is not None else self.chain.block_time()
         return self.chain.transact(signer, self.contract.functions.revokeKey(to_checksum_address(key), when))
 
     def revoke_manifest(self, signer: LocalAccount, manifest_id: bytes) -> dict[str, Any]:
@@ -173,11 +173,6 @@ class CreatorRegistry:
         )
         block, timestamp = self.chain.call(fn)
         return int(block), int(timestamp)
-
-    def block_time(self) -> int:
-        """The latest block's timestamp."""
-        block = self.chain.rpc("eth_getBlockByNumber", ["latest", False])
-        return int(block["timestamp"], 16)
 
 
 def _handle_hash(handle: str) -> bytes:

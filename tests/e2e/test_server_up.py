@@ -125,3 +125,16 @@ def test_up_refuses_a_busy_port_with_one_line(home: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr
+
+
+def test_up_refuses_a_port_out_of_range_with_one_line(home: Path) -> None:
+    proc = subprocess.run(
+        [*AIWEB3, "up", "--port", "99999", "--no-demo"],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "port 99999 is not a TCP port" in proc.stderr and "--port" in proc.stderr

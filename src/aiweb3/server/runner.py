@@ -38,6 +38,8 @@ class ServerHandle:
 
 def _listen(host: str, port: int) -> socket.socket:
     """Bind the listening socket here, so ``port=0`` picks a free port with no race."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port {port} is not a TCP port: pass --port (or AIWEB3_API_PORT) from 0 to 65535")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

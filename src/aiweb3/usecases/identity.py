@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from eth_abi.exceptions import DecodingError
 from numpy.typing import ArrayLike, NDArray
 
 from aiweb3.errors import InputError, ProofError
@@ -43,8 +42,8 @@ from aiweb3.zkml import (
     ModelRegistryClient,
     VerifiedInference,
     audit,
-    outputs_hash,
     run,
+    verified_outputs,
 )
 
 if TYPE_CHECKING:
@@ -252,42 +251,14 @@ def field_sign_bit(felt: int) -> int:
 def codes_on_chain(
     registry: ModelRegistryClient, model_id: str, trail: list[VerifiedInference] | None = None
 ) -> list[OnChainCode]:
-    """The code of every verified inference of ``model_id``, read from the chain alone.
-
-    ``InferenceVerified`` carries only ``keccak256(outputs)``; the outputs themselves are the
-    proof's public instances in the ``verifyInference`` calldata. Each transaction is fetched,
-    decoded with the registry's ABI, and kept only when it is a direct call to this registry for
-    this model whose instances hash to the event's ``outputsHash`` (so the code is the one the
-    registry verified).
-    """
+    """The code of every verified inference of ``model_id``, read from the chain alone
+    (:func:`aiweb3.zkml.verified_outputs`: the outputs the registry verified, from calldata)."""
     trail = audit(registry, model_id) if trail is None else trail
-    if not trail:
-        return []
-    input_instances = registry.get(model_id).input_instances
-    answers = registry.chain.rpc_batch([("eth_getTransactionByHash", [t.tx_hash]) for t in trail])
-    found = []
-    for event, tx in zip(trail, answers, strict=True):
-        if isinstance(tx, Exception):
-            raise tx
-        found.append(OnChainCode(event, _calldata_code(registry, model_id, event, tx, input_instances)))
-    return found
-
-
-def _calldata_code(
-    registry: ModelRegistryClient, model_id: str, event: VerifiedInference, tx: Any, input_instances: int
-) -> list[int] | None:
-    if str(tx.get("to") or "").lower() != registry.address.lower():
-        return None
-    try:
-        fn, args = registry.contract.decode_function_input(str(tx["input"]))
-    except (ValueError, DecodingError):  # not one of the registry's functions, or malformed
-        return None
-    if fn.fn_name != "verifyInference" or "0x" + bytes(args["modelId"]).hex() != model_id.lower():
-        return None
-    instances = [int(v) for v in args["instances"]]
-    if outputs_hash(instances, input_instances) != event.outputs_hash:
-        return None
-    return [field_sign_bit(v) for v in instances[input_instances:]]
+    outputs = verified_outputs(registry, model_id, trail)
+    return [
+        OnChainCode(event, None if out is None else [field_sign_bit(v) for v in out])
+        for event, out in zip(trail, outputs, strict=True)
+    ]
 
 
 def matches(codes: list[OnChainCode], threshold: int) -> list[Match]:

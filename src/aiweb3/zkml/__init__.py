@@ -9,7 +9,7 @@
 Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 """
 
-from aiweb3.zkml.audit import VerifiedInference, audit, outputs_hash
+from aiweb3.zkml.audit import VerifiedInference, audit, outputs_hash, verified_outputs
 from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
 from aiweb3.zkml.proof import FIELD_MODULUS, InferenceProof, dequantize, prove, run, verify
 from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel
@@ -37,5 +37,6 @@ __all__ = [
     "prove",
     "run",
     "srs_logrows",
+    "verified_outputs",
     "verify",
 ]

@@ -20,7 +20,7 @@ from aiweb3.errors import InputError
 if TYPE_CHECKING:
     from aiweb3.zkml.registry import ModelRegistryClient
 
-__all__ = ["VerifiedInference", "audit", "outputs_hash", "read_inferences"]
+__all__ = ["VerifiedInference", "audit", "outputs_hash", "read_inferences", "verified_outputs"]
 
 #: blocks per eth_getLogs request (public nodes cap the range; anvil does not care)
 LOG_RANGE = 10_000
@@ -86,6 +86,42 @@ def audit(
     topic = _model_topic(model_id)
     registry.get(topic)  # an unknown model is an error, not an empty trail
     return read_inferences(registry, topic, from_block=from_block, to_block=to_block, caller=caller)
+
+
+def verified_outputs(
+    registry: ModelRegistryClient, model_id: str, trail: list[VerifiedInference]
+) -> list[list[int] | None]:
+    """The public output instances of each verified inference in ``trail``, read from the chain.
+
+    ``InferenceVerified`` carries only ``keccak256(outputs)``; the outputs themselves are in the
+    ``verifyInference`` calldata. Each transaction is fetched (one batch) and decoded with the
+    registry's ABI; an entry is ``None`` unless the transaction is a direct call to this registry
+    for this model whose instances hash to the event's ``outputsHash`` (a call made through
+    another contract, such as a split verifier, cannot be read this way).
+    """
+    from eth_abi.exceptions import DecodingError
+
+    if not trail:
+        return []
+    input_instances = registry.get(model_id).input_instances
+    answers = registry.chain.rpc_batch([("eth_getTransactionByHash", [t.tx_hash]) for t in trail])
+    found: list[list[int] | None] = []
+    for event, tx in zip(trail, answers, strict=True):
+        if isinstance(tx, Exception):
+            raise tx
+        found.append(None)
+        if str(tx.get("to") or "").lower() != registry.address.lower():
+            continue
+        try:
+            fn, args = registry.contract.decode_function_input(str(tx["input"]))
+        except (ValueError, DecodingError):  # not one of the registry's functions, or malformed
+            continue
+        if fn.fn_name != "verifyInference" or "0x" + bytes(args["modelId"]).hex() != model_id.lower():
+            continue
+        instances = [int(v) for v in args["instances"]]
+        if outputs_hash(instances, input_instances) == event.outputs_hash:
+            found[-1] = instances[input_instances:]
+    return found
 
 
 def read_inferences(

@@ -131,25 +131,71 @@ def test_metric_and_ask_commands(env: dict[str, Any]) -> None:
     assert bad_sql.returncode == 1 and "no metric" in bad_sql.stderr
 
 
+class _Lines:
+    """Collects a child's stdout lines on a thread so the test can wait for one."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        import threading
+
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, predicate: Any, timeout: float = 180) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not any(predicate(line) for line in self.lines):
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return any(predicate(line) for line in self.lines)
+                self._changed.wait(min(left, 1.0))
+            return True
+
+    def text(self) -> str:
+        self._thread.join(timeout=60)
+        return "".join(self.lines)
+
+
+def _spawn_follow(env: dict[str, Any], db: Path) -> subprocess.Popen[str]:
+    cmd = [*AIWEB3, "index", "run", "--rpc-url", env["url"], "--db", str(db), "--follow", "--poll", "0.2"]
+    # One pipe for both streams, read by one thread only (a second reader would steal lines).
+    return subprocess.Popen(cmd, env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
 def test_follow_picks_up_new_blocks_and_stops_cleanly(env: dict[str, Any], tmp_path: Path) -> None:
     from aiweb3.chain import TxRequest, dev_account
 
     db = tmp_path / "follow.duckdb"
-    cmd = [*AIWEB3, "index", "run", "--rpc-url", env["url"], "--db", str(db), "--follow", "--poll", "0.2"]
-    proc = subprocess.Popen(cmd, env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _spawn_follow(env, db)
+    out = _Lines(proc)
     try:
-        deadline = time.monotonic() + 120
-        while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        assert out.wait_for(lambda line: line.startswith("following")), out.lines
         chain = Chain(env["url"])
         receipt = chain.send(dev_account(9), TxRequest(dev_account(8).address, b"", 12345))
         head = chain.block_number()
         chain.close()
-        time.sleep(3)  # a few polls
+        # Wait for the follower to report the block, not for a fixed time: under load a poll can
+        # take seconds.
+        assert out.wait_for(lambda line: line.startswith("indexed blocks") and f"..{head}:" in line), (
+            out.lines
+        )
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    assert f"the index is complete up to block {head}" in out, out + err
+        proc.wait(timeout=60)
+    text = out.text()
+    assert proc.returncode == 0, text
+    assert f"the index is complete up to block {head}" in text, text
+    assert "nothing to do" not in text  # polling an unchanged head is quiet
     con = duckdb.connect(str(db), read_only=True)
     try:
         got = con.execute(
@@ -158,6 +204,30 @@ def test_follow_picks_up_new_blocks_and_stops_cleanly(env: dict[str, Any], tmp_p
     finally:
         con.close()
     assert got == [(12345,)]
+
+
+def test_sigint_during_the_first_ingest_stops_at_a_committed_batch(
+    env: dict[str, Any], tmp_path: Path
+) -> None:
+    """Ctrl-C before the follower is up (the slow-machine case) still ends cleanly and says where."""
+    db = tmp_path / "early.duckdb"
+    cmd = [*AIWEB3, "index", "run", "--rpc-url", env["url"], "--db", str(db), "--batch-size", "1"]
+    proc = subprocess.Popen(cmd, env=env["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    assert "Traceback" not in err
+    assert "stopped; the index is complete up to block" in out, out + err
+    last = int(out.rsplit("up to block", 1)[1].split()[0])
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (stored,) = con.execute("SELECT coalesce(max(block_number), -1) FROM blocks").fetchone() or (None,)
+    finally:
+        con.close()
+    assert stored == last  # what it says is what is there: no half-written batch
 
 
 def test_ask_with_a_model_configured_by_environment(env: dict[str, Any]) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +117,7 @@ def run(
     config = FetchConfig(
         batch_size=batch_size, concurrency=concurrency, rate_limit=rate_limit, max_retries=retries
     )
-    with IndexStore(db or default_db(ctx)) as store:
+    with _stop_on_sigint() as stop, IndexStore(db or default_db(ctx)) as store:
         decoder = _decoder(ctx, chain, abi)
         columns = (
             TextColumn("[bold]indexing"),
@@ -138,25 +141,42 @@ def run(
                 on_progress=on_progress,
                 on_note=lambda s: bar.console.print(f"[yellow]{s}[/yellow]"),
             )
-            report = indexer.run(start, end)
+            report = indexer.run(start, end, stop=stop)
             bar.update(task, completed=report.blocks, total=max(report.blocks, 1))
         console.print(_summary(report))
-        if not follow:
-            return
-        console.print(f"following {chain.url} (Ctrl-C to stop)")
-        indexer.on_progress = None
-        stop = threading.Event()
+        if follow and not stop.is_set():
+            console.print(f"following {chain.url} (Ctrl-C to stop)")
+            indexer.on_progress = None
 
-        def on_step(step: IngestReport) -> None:
-            if step.blocks or step.reorgs:
-                console.print(_summary(step))
+            def on_step(step: IngestReport) -> None:
+                if step.blocks or step.reorgs:
+                    console.print(_summary(step))
 
-        try:
             indexer.follow(stop, poll_interval=poll, on_step=on_step)
-        except KeyboardInterrupt:
-            stop.set()
+        if stop.is_set():
             cp = store.checkpoint()
             console.print(f"stopped; the index is complete up to block {cp.last_block if cp else -1}")
+
+
+@contextmanager
+def _stop_on_sigint() -> Iterator[threading.Event]:
+    """Turn the first Ctrl-C into a stop request the ingest loop sees between batches.
+
+    A KeyboardInterrupt raised at an arbitrary point (inside DuckDB, a worker wait, a
+    retry sleep) is what made shutdown slow or messy; the event lets the batch in flight
+    commit and the command print where the index ends. A second Ctrl-C interrupts at once.
+    """
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @app.command("status")

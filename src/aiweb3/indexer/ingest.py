@@ -50,6 +50,7 @@ class IngestReport:
     reorgs: int = 0
     rolled_back: int = 0
     retries: int = 0
+    stopped: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -111,11 +112,21 @@ class Indexer:
             self._note(f"provider busy ({exc}); retry {attempt} in {delay:.2f}s")
 
     # -- one run --------------------------------------------------------------
-    def run(self, start: int | None = None, end: int | None = None) -> IngestReport:
+    def run(
+        self,
+        start: int | None = None,
+        end: int | None = None,
+        *,
+        stop: threading.Event | None = None,
+        quiet: bool = False,
+    ) -> IngestReport:
         """Ingest from the checkpoint (or ``start``) to ``end`` (default: the head).
 
         A range past the head is clamped to the head (and a note says so); a ``start``
-        beyond the checkpoint + 1 is refused because it would leave a gap.
+        beyond the checkpoint + 1 is refused because it would leave a gap. When ``stop`` is
+        set the run ends after the batch being written (``report.stopped``); everything
+        written up to there is committed with its checkpoint. ``quiet`` drops the
+        "nothing to do" note (a follower polls an unchanged head all the time).
         """
         if start is not None and start < 0:
             raise InputError("--from must be a block number >= 0")
@@ -129,35 +140,43 @@ class Indexer:
             )
         report = IngestReport(start=first, end=end if end is not None else head, head=head)
         self._report = report
-        if report.end < first:
+        if report.end < first and not quiet:
             self._note(f"blocks up to {cp.last_block} are already indexed; nothing to do")
         if report.end > head:
             self._note(f"block {report.end} is beyond the chain head {head}; stopping at {head}")
             report.end, report.clamped = head, True
         started = time.perf_counter()
         try:
-            self._ingest_range(report)
-            self.learn_tokens()
+            self._ingest_range(report, stop)
+            if not report.stopped:
+                self.learn_tokens()
         finally:
             report.seconds = time.perf_counter() - started
             report.retries = self.fetcher.retries
             self._report = None
         return report
 
-    def _ingest_range(self, report: IngestReport) -> None:
-        while True:
+    def _ingest_range(self, report: IngestReport, stop: threading.Event | None) -> None:
+        while not report.stopped:
             cp = self.store.checkpoint()
             assert cp is not None
             if cp.last_block >= report.end:
                 return
             try:
-                self._pipeline(cp.last_block + 1, report.end, cp.last_hash, report)
+                self._pipeline(cp.last_block + 1, report.end, cp.last_hash, report, stop)
                 return
             except _Reorg as exc:
                 report.reorgs += 1
                 report.rolled_back += self._resolve_reorg(int(str(exc)))
 
-    def _pipeline(self, first: int, last: int, parent: str | None, report: IngestReport) -> None:
+    def _pipeline(
+        self,
+        first: int,
+        last: int,
+        parent: str | None,
+        report: IngestReport,
+        stop: threading.Event | None,
+    ) -> None:
         size = max(1, self.config.batch_size)
         ranges = [(s, min(s + size - 1, last)) for s in range(first, last + 1, size)]
         total = report.end - report.start + 1
@@ -170,6 +189,9 @@ class Indexer:
                 if len(pending) >= self.config.concurrency * 2:
                     break
             while pending:
+                if stop is not None and stop.is_set():
+                    report.stopped = True
+                    return
                 raw, batch = pending.popleft().result()
                 nxt = next(todo, None)
                 if nxt is not None:
@@ -237,10 +259,10 @@ class Indexer:
         return self._resolve_reorg(min(cp.last_block, head))
 
     # -- follow ---------------------------------------------------------------
-    def sync(self) -> IngestReport:
+    def sync(self, stop: threading.Event | None = None) -> IngestReport:
         """One follow step: undo a reorg at the tip if there is one, then ingest to the head."""
         rolled = self.check_tip()
-        report = self.run()
+        report = self.run(stop=stop, quiet=True)
         if rolled:
             report.reorgs += 1
             report.rolled_back += rolled
@@ -256,7 +278,7 @@ class Indexer:
         """Keep ingesting new blocks (handling reorgs) until ``stop`` is set."""
         while not stop.is_set():
             try:
-                report = self.sync()
+                report = self.sync(stop)
             except ChainError as exc:
                 self._note(f"follow: {exc}; retrying")
                 stop.wait(poll_interval)

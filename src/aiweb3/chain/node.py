@@ -23,6 +23,7 @@ import httpx
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import NodeError
 from aiweb3.files import atomic_write_json
+from aiweb3.presence import process_alive as _alive
 from aiweb3.tools import anvil_binary
 
 __all__ = ["DEV_MNEMONIC", "LocalNode", "NodeConfig", "NodeInfo"]
@@ -64,21 +65,6 @@ class NodeInfo:
     url: str
     chain_id: int
     started_at: float
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited child not yet reaped) still answers kill(0).
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _chain_id_at(url: str, timeout: float = 1.0) -> int | None:

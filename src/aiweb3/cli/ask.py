@@ -11,8 +11,8 @@ import typer
 from aiweb3.cli.context import Context, console
 from aiweb3.cli.index import default_db
 from aiweb3.cli.metric import pretty_sql, render_rows
+from aiweb3.cli.service_link import open_index
 from aiweb3.errors import InputError
-from aiweb3.indexer import IndexStore
 from aiweb3.indexer.ask import Asker
 from aiweb3.indexer.explain import explain_sql
 from aiweb3.llm import LLMConfig, load_model
@@ -44,7 +44,7 @@ def ask(
         console.print(explain_sql(question, model))
         return
     ctx = Context()
-    with IndexStore(db or default_db(ctx), read_only=True) as store:
+    with open_index(ctx, db or default_db(ctx)) as store:
         asker = Asker(store.con, model, row_limit=limit, timeout=timeout)
         answer = asker.ask(question, engine=engine)
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from types import FrameType
@@ -12,6 +13,7 @@ from rich.table import Table
 from aiweb3.chain import Deployment, deploy_system
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.errors import IndexerError
+from aiweb3.presence import ServiceRecord, clear_service_record, write_service_record
 
 __all__ = ["deploy", "up"]
 
@@ -86,10 +88,12 @@ def up(
         cors_origins=tuple(cors_origin),
     )
     services = Services.open(config, ctx.chain)
+    index_path: str | None = None
     try:
         if index:
             try:
                 follower = services.start_indexer()
+                index_path = str(follower.path)
                 console.print(
                     f"indexer: following the chain into {follower.path}", soft_wrap=True, highlight=False
                 )
@@ -100,6 +104,12 @@ def up(
         services.close()
         _stop_node(ctx, started_here)
         raise
+    # Other aiweb3 commands of this home find the service here: they share its node and read
+    # its index through it instead of stopping the one or fighting over the other.
+    write_service_record(
+        ctx.settings.home,
+        ServiceRecord(os.getpid(), server.url, ctx.chain.url, started_here, index_path),
+    )
     try:
         if demo and not stop.is_set():
             job = seed_demo(services)
@@ -128,6 +138,7 @@ def up(
         console.print("[bold green]aiweb3 is up.[/bold green] Press Ctrl-C to stop.")
         stop.wait()
     finally:
+        clear_service_record(ctx.settings.home, os.getpid())
         server.stop()
         console.print("server stopped")
         _stop_node(ctx, started_here)

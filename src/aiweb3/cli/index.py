@@ -25,6 +25,7 @@ from rich.text import Text
 
 from aiweb3.chain import Chain, Deployments, all_artifacts
 from aiweb3.cli.context import Context, console, err_console
+from aiweb3.cli.service_link import holds_index, open_index, service_of
 from aiweb3.errors import InputError
 from aiweb3.files import atomic_write_json
 from aiweb3.indexer import EventDecoder, FetchConfig, Indexer, IndexStore, IngestReport
@@ -113,11 +114,23 @@ def run(
     if batch_size < 1 or concurrency < 1 or retries < 0:
         raise InputError("--batch-size and --concurrency must be >= 1 and --retries >= 0")
     ctx = Context()
+    target = db or default_db(ctx)
+    service = service_of(ctx)
+    if holds_index(service, target):
+        assert service is not None
+        console.print(
+            f"`aiweb3 up` (pid {service.pid}) already follows the chain into {target}; nothing to do. "
+            "Ask it with `aiweb3 ask`, check it with `aiweb3 index status`, "
+            "or index into another file with --db.",
+            soft_wrap=True,
+            highlight=False,
+        )
+        return
     chain = Chain(rpc_url) if rpc_url else ctx.chain
     config = FetchConfig(
         batch_size=batch_size, concurrency=concurrency, rate_limit=rate_limit, max_retries=retries
     )
-    with _stop_on_sigint() as stop, IndexStore(db or default_db(ctx)) as store:
+    with _stop_on_sigint() as stop, IndexStore(target) as store:
         decoder = _decoder(ctx, chain, abi)
         columns = (
             TextColumn("[bold]indexing"),
@@ -183,7 +196,7 @@ def _stop_on_sigint() -> Iterator[threading.Event]:
 def status(db: Path | None = typer.Option(None, "--db", help="DuckDB file.")) -> None:
     """Show the checkpoint and row counts."""
     ctx = Context()
-    with IndexStore(db or default_db(ctx), read_only=True) as store:
+    with open_index(ctx, db or default_db(ctx)) as store:
         cp = store.checkpoint()
         if cp is None:
             console.print("the index is empty; run `aiweb3 index run`")
@@ -201,7 +214,7 @@ def export(
 ) -> None:
     """Export every table as hive-partitioned Parquet (<table>/day=YYYY-MM-DD/*.parquet)."""
     ctx = Context()
-    with IndexStore(db or default_db(ctx), read_only=True) as store:
+    with open_index(ctx, db or default_db(ctx)) as store:
         counts = store.export_parquet(out)
     console.print(f"exported {sum(counts.values()):,} rows to {out}")
 

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from aiweb3.cli.context import Context, console
 from aiweb3.cli.index import default_db
-from aiweb3.indexer import METRICS, IndexStore, Params, get_metric
+from aiweb3.cli.service_link import open_index
+from aiweb3.indexer import METRICS, Params, get_metric
 from aiweb3.indexer.ask import Asker
 
 __all__ = ["app", "pretty_sql", "render_rows"]
@@ -67,6 +68,6 @@ def show(
     console.print(pretty_sql(sql))
     if run:
         ctx = Context()
-        with IndexStore(db or default_db(ctx), read_only=True) as store:
+        with open_index(ctx, db or default_db(ctx)) as store:
             result = Asker(store.con).run_sql(sql)
         console.print(render_rows(result.columns, result.rows))

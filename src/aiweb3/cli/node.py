@@ -5,6 +5,9 @@ from __future__ import annotations
 import typer
 
 from aiweb3.cli.context import Context, console
+from aiweb3.cli.service_link import service_using_node
+from aiweb3.errors import InputError
+from aiweb3.presence import ServiceRecord
 
 app = typer.Typer(help="Run the local development chain (a real anvil node).", no_args_is_help=True)
 
@@ -17,12 +20,34 @@ def start() -> None:
     info = ctx.node.start()
     verb = "already running" if before else "started"
     console.print(f"node {verb}: {info.url} (chain id {info.chain_id}, pid {info.pid})")
+    service = service_using_node(ctx, info.url)
+    if service is not None:
+        console.print(_used_by(service), highlight=False, soft_wrap=True)
+
+
+def _used_by(service: ServiceRecord) -> str:
+    return f"used by `aiweb3 up` (pid {service.pid}, dashboard {service.api_url})"
+
+
+def _refuse_if_served(ctx: Context, what: str, force: bool) -> None:
+    info = ctx.node.info()
+    service = service_using_node(ctx, info.url) if info is not None else None
+    if service is None or force:
+        return
+    owner = "stops the node it started" if service.owns_node else "leaves the node running"
+    raise InputError(
+        f"the node is {_used_by(service)}; {what} it would break the service. Stop the service "
+        f"first (Ctrl-C in its terminal; it {owner}), or pass --force"
+    )
 
 
 @app.command()
-def stop() -> None:
+def stop(
+    force: bool = typer.Option(False, "--force", help="Stop it even while `aiweb3 up` uses it."),
+) -> None:
     """Stop the local node; its state is saved and reloaded on the next start."""
     ctx = Context()
+    _refuse_if_served(ctx, "stopping", force)
     if ctx.node.stop():
         console.print(f"node stopped; state saved in {ctx.node.state_file}")
     else:
@@ -43,14 +68,21 @@ def status() -> None:
         f"node: {'running' if healthy else 'NOT ANSWERING'} at {info.url} "
         f"(chain id {info.chain_id}, pid {info.pid}, head block {head})"
     )
+    service = service_using_node(ctx, info.url)
+    if service is not None:
+        console.print(_used_by(service), highlight=False, soft_wrap=True)
     if not healthy:
         raise typer.Exit(1)
 
 
 @app.command()
-def reset(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
+def reset(
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    force: bool = typer.Option(False, "--force", help="Erase it even while `aiweb3 up` uses it."),
+) -> None:
     """Stop the node and erase the local chain (all blocks, balances and contracts)."""
     ctx = Context()
+    _refuse_if_served(ctx, "erasing", force)
     if not yes and not typer.confirm(f"Erase the local chain in {ctx.node.dir}?", default=False):
         console.print("nothing changed")
         raise typer.Exit(1)

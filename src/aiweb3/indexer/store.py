@@ -190,6 +190,45 @@ class IndexStore:
             out[table] = int(row[0]) if row else 0
         return out
 
+    # -- snapshot -------------------------------------------------------------
+    def snapshot_to(self, path: Path | str) -> Checkpoint | None:
+        """Copy the committed index into a new database file at ``path`` (atomically).
+
+        DuckDB lets one process hold a file for writing and no other process read it, so a
+        process that follows the chain hands readers a snapshot instead. The copy runs in its
+        own transaction (a consistent view while batches keep committing) and is renamed into
+        place only when complete. Returns the snapshot's checkpoint.
+        """
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        tmp.unlink()  # DuckDB creates the file itself
+        cur = self.con.cursor()
+        try:
+            (source,) = cur.execute("SELECT current_database()").fetchall()[0]
+            cur.execute(f"ATTACH {_quote(tmp)} AS aiweb3_snapshot")
+            try:
+                cur.execute(f'COPY FROM DATABASE "{source}" TO aiweb3_snapshot')
+                row = cur.execute(
+                    "SELECT chain_id, last_block, last_hash, first_block FROM aiweb3_snapshot.index_state"
+                ).fetchall()
+            finally:
+                cur.execute("DETACH aiweb3_snapshot")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+            raise
+        finally:
+            cur.close()
+        if not row:
+            return None
+        chain_id, last_block, last_hash, first_block = row[0]
+        return Checkpoint(int(chain_id), int(last_block), last_hash, int(first_block))
+
     # -- export ---------------------------------------------------------------
     def export_parquet(self, out_dir: Path | str) -> dict[str, int]:
         """Write every table as hive-partitioned Parquet (``<table>/day=YYYY-MM-DD/*.parquet``).

@@ -61,6 +61,8 @@ class IndexFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._snapshot_lock = threading.Lock()
+        self._snapshot_block: int | None = None
 
     def start(self) -> IndexFollower:
         """Open the database (IndexerError when another process holds it) and start following."""
@@ -166,6 +168,31 @@ class IndexFollower:
             pairs = [(str(r[li])[:10] if r[li] is not None else "—", float(r[vi] or 0)) for r in data["rows"]]
             out.append({**data, "labels": [p[0] for p in pairs], "values": [p[1] for p in pairs]})
         return out
+
+    def snapshot(self, *, sync_timeout: float = 10.0) -> dict[str, Any]:
+        """Write a snapshot of the index for readers in other processes (the CLI).
+
+        Waits (up to ``sync_timeout``) for the follower to reach the current head, so a
+        reader sees what it just sent; copies only when the index moved since the last one.
+        """
+        with suppress(AIWeb3Error):
+            self.sync_to(self.chain.block_number(), timeout=sync_timeout)
+        target = self.snapshot_path
+        with self._snapshot_lock:
+            last = self.last_block()
+            if not (target.exists() and self._snapshot_block == last):
+                with self._lock:
+                    if self.store is None:
+                        raise IndexerError("the indexer is not running; start the server with `aiweb3 up`")
+                    store = self.store
+                cp = store.snapshot_to(target)
+                self._snapshot_block = cp.last_block if cp else -1
+        return {"path": str(target), "last_block": self._snapshot_block}
+
+    @property
+    def snapshot_path(self) -> Path:
+        """Where :meth:`snapshot` writes: ``<index dir>/snapshot/<name>``."""
+        return self.path.parent / "snapshot" / self.path.name
 
     def ask(self, question: str) -> dict[str, Any]:
         """Answer a question (the configured language model, else the offline engine)."""

@@ -60,6 +60,16 @@ def metric(request: Request, name: str) -> dict[str, Any]:
     return index.metric_rows(name, limit=1000)
 
 
+@api.post(
+    "/analytics/snapshot",
+    summary="Write a snapshot of the index for local readers (the CLI) while the server holds it",
+)
+async def snapshot(request: Request) -> dict[str, Any]:
+    """The snapshot file's path (under this server's home) and the last block it holds."""
+    index = _index(request)
+    return await run_in_threadpool(index.snapshot)
+
+
 @api.post("/ask", summary="Ask the indexed chain a question: the SQL that ran and its rows")
 async def ask(request: Request, body: AskBody) -> dict[str, Any]:
     """Uses the language model at AIWEB3_LLM_URL if configured, else the offline metric matcher."""

@@ -1,0 +1,94 @@
+"""Which long-running aiweb3 process serves a home: the service record.
+
+``aiweb3 up`` writes ``<home>/server/service.json`` (its pid, the dashboard URL, the node URL
+it uses and the index it holds) once it serves, and removes it when it stops. Every other
+command reads it, so that the CLI and a running service share one node and one index instead
+of fighting over them: the CLI refuses to stop the service's node, and reads the index
+through the service while the service holds DuckDB's single write lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from aiweb3.files import atomic_write_json
+
+__all__ = [
+    "ServiceRecord",
+    "clear_service_record",
+    "process_alive",
+    "running_service",
+    "write_service_record",
+]
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    """What a running ``aiweb3 up`` tells other processes about itself.
+
+    Attributes:
+        pid: the service's process id.
+        api_url: where it serves the dashboard and ``/api``.
+        node_url: the JSON-RPC URL of the node it uses.
+        owns_node: True when the service started that node (and stops it on exit).
+        index_path: the DuckDB file it follows the chain into, or None when analytics are off.
+    """
+
+    pid: int
+    api_url: str
+    node_url: str
+    owns_node: bool
+    index_path: str | None
+
+
+def _record_file(home: Path) -> Path:
+    return Path(home) / "server" / "service.json"
+
+
+def write_service_record(home: Path, record: ServiceRecord) -> None:
+    """Publish ``record`` for other processes (atomically; readable by the owner only)."""
+    atomic_write_json(_record_file(home), asdict(record), mode=0o600)
+
+
+def clear_service_record(home: Path, pid: int | None = None) -> None:
+    """Remove the record (only if it is ``pid``'s, when given)."""
+    path = _record_file(home)
+    if pid is not None:
+        current = _read(path)
+        if current is not None and current.pid != pid:
+            return
+    path.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> ServiceRecord | None:
+    try:
+        data = json.loads(path.read_text())
+        return ServiceRecord(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (an exited child not yet reaped counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie still answers kill(0)
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def running_service(home: Path) -> ServiceRecord | None:
+    """The live service of ``home``, or None (a record left by a killed service is ignored)."""
+    record = _read(_record_file(home))
+    if record is None or not process_alive(record.pid):
+        return None
+    return record

@@ -1,0 +1,108 @@
+"""The README tour, run while `aiweb3 up` serves the same home: the CLI shares the service's
+node and index and never breaks the service (issue: a new user's first hour)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
+    env.update({"AIWEB3_HOME": str(home), "COLUMNS": "200", "AIWEB3_PASSWORD": "correct horse"})
+    return env
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    home = tmp_path_factory.mktemp("tour")
+    proc = subprocess.Popen(
+        [*AIWEB3, "up", "--port", "0", "--no-demo"],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "aiweb3 is up" in line:
+            break
+    else:
+        proc.kill()
+    assert any("aiweb3 is up" in line for line in lines), lines
+    (url,) = [line.split(" ", 1)[1].strip() for line in lines if line.startswith("dashboard: ")]
+    try:
+        yield {"home": home, "url": url, "proc": proc}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        subprocess.run([*AIWEB3, "node", "stop", "--force"], env=_env(home), capture_output=True, timeout=60)
+
+
+def cli(service: dict[str, object], *args: str, code: int = 0) -> str:
+    home = service["home"]
+    assert isinstance(home, Path)
+    proc = subprocess.run([*AIWEB3, *args], env=_env(home), capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out
+    assert proc.returncode == code, f"exit {proc.returncode}: {out}"
+    return out
+
+
+def _chain(service: dict[str, object]) -> dict[str, object]:
+    resp = httpx.get(f"{service['url']}/api/chain", timeout=30)
+    assert resp.status_code == 200, resp.text
+    data: dict[str, object] = resp.json()
+    return data
+
+
+def test_readme_tour_shares_the_services_node(service: dict[str, object]) -> None:
+    before = _chain(service)
+    started = cli(service, "node", "start")
+    assert "already running" in started and "used by `aiweb3 up`" in started, started
+    cli(service, "deploy")
+    cli(service, "account", "new", "alice")
+    cli(service, "account", "fund", "alice", "--amount", "250")
+    assert "250" in cli(service, "account", "balance", "alice")
+    status = cli(service, "node", "status")
+    assert "running" in status and "used by `aiweb3 up`" in status, status
+    refused = cli(service, "node", "stop", code=1)
+    assert "would break the service" in refused and "--force" in refused, refused
+    refused = cli(service, "node", "reset", "--yes", code=1)
+    assert "would break the service" in refused, refused
+    after = _chain(service)  # the service still answers, on the same node, which moved on
+    assert after["rpc"] == before["rpc"]
+    assert int(str(after["head"])) > int(str(before["head"]))
+
+
+def test_index_commands_read_the_services_index(service: dict[str, object]) -> None:
+    follow = cli(service, "index", "run", "--follow")
+    assert "already follows the chain" in follow, follow
+    status = cli(service, "index", "status")
+    assert "reading its snapshot up to block" in status, status
+    answer = cli(service, "ask", "how many transactions per day")
+    assert "SELECT" in answer, answer
+    cli(service, "metric", "show", "daily_transactions")
+    _chain(service)
+    analytics = httpx.get(f"{service['url']}/api/analytics", timeout=30).json()
+    assert analytics["index"]["running"] is True and analytics["index"]["error"] is None

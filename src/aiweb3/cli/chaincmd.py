@@ -74,6 +74,9 @@ def up(
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     started_here = ctx.is_local and ctx.node.info() is None
+    if started_here:
+        err_console.print("[dim]starting the local node…[/dim]")
+        ctx.node.start(die_with_parent=True)  # never outlives this process, even after a SIGKILL
     deployments = _deploy(ctx, account)
     console.print(_table(ctx, deployments))
     console.print(f"chain: {ctx.chain.url} (chain id {ctx.chain.chain_id}, head {ctx.chain.block_number()})")

@@ -60,6 +60,11 @@ def up(
     index: bool = typer.Option(
         True, "--index/--no-index", help="Follow the chain into <home>/index/index.duckdb (analytics)."
     ),
+    allowed_host: list[str] = typer.Option(
+        [],
+        help="Also answer requests for this host name (repeat); by default only 127.0.0.1, "
+        "localhost, [::1] and --host (other Host headers get 400: DNS rebinding).",
+    ),
 ) -> None:
     """Start (or find) the node, deploy the contracts, serve the API and dashboard until Ctrl-C."""
     from aiweb3.server import ServerConfig, Services, serve
@@ -87,6 +92,7 @@ def up(
         port=port if port is not None else ctx.settings.api_port,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         cors_origins=tuple(cors_origin),
+        allowed_hosts=tuple(allowed_host),
     )
     services = Services.open(config, ctx.chain)
     try:

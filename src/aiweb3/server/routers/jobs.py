@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 from aiweb3.server.features import Feature
 from aiweb3.server.guards import TooManyStreams
 from aiweb3.server.http import ApiError, services_of
-from aiweb3.server.jobs import TERMINAL, Job
+from aiweb3.server.jobs import TERMINAL, Job, JobManager
 from aiweb3.server.pages import render
 
 __all__ = ["feature"]
@@ -68,7 +68,7 @@ class _SlotStream(StreamingResponse):
             self._release()
 
 
-async def _next_change(job: Job, seen: int, timeout: float) -> dict[str, Any]:
+async def _next_change(manager: JobManager, job: Job, seen: int, timeout: float) -> dict[str, Any]:
     """The job's snapshot once its version passes ``seen``, or after ``timeout`` seconds.
 
     Waits on the event loop (no worker thread per stream), so open streams never hold the
@@ -76,7 +76,7 @@ async def _next_change(job: Job, seen: int, timeout: float) -> dict[str, Any]:
     """
     deadline = time.monotonic() + timeout
     while True:
-        snap = job.snapshot()
+        snap = manager.wait_change(job, seen, 0)  # a consistent snapshot, taken under the lock
         if snap["version"] != seen or time.monotonic() >= deadline:
             return snap
         await asyncio.sleep(POLL_SECONDS)
@@ -94,6 +94,7 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
     (429 past either cap).
     """
     job = _job(request, job_id)
+    manager = services_of(request).jobs
     slots = services_of(request).streams
     client = request.client.host if request.client else "unknown"
     try:
@@ -104,7 +105,7 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
     async def stream() -> AsyncIterator[str]:
         seen = -1
         while True:
-            snap = await _next_change(job, seen, KEEPALIVE_SECONDS)
+            snap = await _next_change(manager, job, seen, KEEPALIVE_SECONDS)
             if await request.is_disconnected():
                 return
             if snap["version"] == seen:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from aiweb3.chain import Keystore
 from aiweb3.errors import InputError, JSONTooDeep, JSONTooLarge
 from aiweb3.files import ensure_private_dir
 from aiweb3.jsonlimits import MAX_JSON_DEPTH, json_depth, load_untrusted_file, loads_untrusted
@@ -116,3 +117,10 @@ def test_private_dir_is_created_0700_and_tightened(tmp_path: Path) -> None:
     os.chmod(loose, 0o755)
     ensure_private_dir(loose)
     assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+
+
+def test_a_keystore_made_through_the_library_is_private(tmp_path: Path) -> None:
+    root = tmp_path / "fresh" / "keystore"
+    entry = Keystore(root).new("alice", "pw")
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert stat.S_IMODE(entry.path.stat().st_mode) == 0o600

@@ -15,10 +15,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aiweb3.chain.node import _alive
-
 AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def _env(home: Path) -> dict[str, str]:

@@ -8,11 +8,17 @@ the function the route wraps for SLICE seconds, alternating for ROUNDS rounds (~
 default). Each comparison prints p50 and p99 latency (ms) and requests per second; the ratio
 ours/peer is the server's overhead (HTTP, JSON, multipart, thread hand-off).
 
+A last comparison (issue 13) measures ``GET /api/chain`` while the server holds as many open
+event streams as it allows (``streams_total``, 64; opened from four loopback addresses, 16 each)
+against the same server with none, alternating the two. It runs on a second server over the same
+home and node, started by this script with one job held open for the streams to follow.
+
 Environment: BENCH_ROUNDS (3), BENCH_SLICE seconds (1.25), BENCH_CONCURRENCY (4).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -98,7 +104,70 @@ def _start_up(home: Path) -> tuple[subprocess.Popen[str], str]:
     raise SystemExit("`aiweb3 up` did not start")
 
 
+def _held_server(home: Path, node_url: str) -> None:
+    """Child mode: serve ``home`` with one job held open until standard input closes."""
+    from aiweb3.server import serve
+
+    services = Services.open(ServerConfig(home=home, port=0), Chain(node_url))
+    release = threading.Event()
+
+    def hold(_: object) -> dict[str, Any]:
+        release.wait()
+        return {}
+
+    job = services.jobs.submit("hold", "bench: held open", hold)
+    handle = serve(services)
+    print(handle.url, job.id, services.config.streams_per_client, services.config.streams_total, flush=True)
+    sys.stdin.read()
+    release.set()
+    handle.stop()
+
+
+def _stream_load(home: Path, node_url: str) -> None:
+    """p50 of GET /api/chain with the most open event streams the server allows, and with none."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--held-server", str(home), node_url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    url, job_id, per_client, total = child.stdout.readline().split()
+    per, n = int(per_client), int(total)
+    sources = [f"127.0.0.{1 + i // per}" for i in range(n)]
+    clients = {src: httpx.Client(base_url=url, timeout=60, transport=httpx.HTTPTransport(local_address=src))
+               for src in set(sources)}  # fmt: skip
+
+    def chain_call(c: httpx.Client) -> object:
+        return c.get("/api/chain").raise_for_status()
+
+    with_streams: list[float] = []
+    without: list[float] = []
+    try:
+        log(f"GET /api/chain with {n} open event streams vs none ({url})")
+        for _ in range(ROUNDS):
+            lat, _rps = _load(chain_call, lambda: httpx.Client(base_url=url, timeout=60), SLICE)
+            without.append(_pct(lat, 0.50))
+            with contextlib.ExitStack() as stack:
+                for src in sources:
+                    r = stack.enter_context(clients[src].stream("GET", f"/api/jobs/{job_id}/events"))
+                    if r.status_code != 200:
+                        raise SystemExit(f"stream refused below the cap: {r.status_code} {r.read()!r}")
+                lat, _rps = _load(chain_call, lambda: httpx.Client(base_url=url, timeout=60), SLICE)
+                with_streams.append(_pct(lat, 0.50))
+        report("api_load", f"get_chain_p50_ms_with_{n}_open_streams", with_streams, "no open streams",
+               without, "lower")  # fmt: skip
+    finally:
+        for c in clients.values():
+            c.close()
+        child.stdin.close()
+        child.wait(60)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--held-server"]:
+        _held_server(Path(sys.argv[2]), sys.argv[3])
+        return
     home = Path(tempfile.mkdtemp(prefix="aiweb3-bench-api-"))
     proc, url = _start_up(home)
     services = None
@@ -202,6 +271,7 @@ def main() -> None:
             report("api_load", f"{name}_p50_ms", ours["p50"], label, peer["p50"], "lower")
             report("api_load", f"{name}_p99_ms", ours["p99"], label, peer["p99"], "lower")
             report("api_load", f"{name}_req_per_s", ours["rps"], label, peer["rps"], "higher")
+        _stream_load(home, info.url)
     finally:
         if services is not None:
             services.close()

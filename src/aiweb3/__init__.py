@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from aiweb3 import _recursion  # noqa: F401  (first: undoes py_ecc's recursion limit of 100000)
 from aiweb3.chain import (
     Chain,
     Deployments,

@@ -6,7 +6,9 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     AIWeb3Error
     ├── ConfigError                 bad settings or aiweb3.toml
     ├── InputError (ValueError)     bad input from the user: a path, an address, a shape
-    │   └── QueryRefused            a question or SQL that writes or touches unknown names
+    │   ├── QueryRefused            a question or SQL that writes or touches unknown names
+    │   ├── JSONTooDeep             untrusted JSON nested deeper than the parser allows
+    │   └── JSONTooLarge            untrusted JSON larger than the parser allows
     ├── StoreError                  content-addressed store: missing or corrupted objects
     ├── AccountError                keystore and signers
     │   ├── UnknownAccount (KeyError)
@@ -48,6 +50,8 @@ __all__ = [
     "IndexerError",
     "InputError",
     "InsufficientFunds",
+    "JSONTooDeep",
+    "JSONTooLarge",
     "LLMUnavailable",
     "NodeError",
     "PaymentError",
@@ -179,6 +183,18 @@ class IndexerError(AIWeb3Error):
 
 class QueryRefused(InputError):
     """A query or question was refused: it writes, or touches unknown tables or functions."""
+
+
+class JSONTooDeep(InputError):
+    """Untrusted JSON nests arrays/objects deeper than allowed (refused before parsing)."""
+
+
+class JSONTooLarge(InputError):
+    """Untrusted JSON is larger than allowed (refused before parsing)."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class PolicyViolation(AIWeb3Error):

@@ -11,7 +11,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text", "canonical_json"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "canonical_json",
+    "ensure_private_dir",
+]
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -44,3 +50,19 @@ def canonical_json(value: Any) -> bytes:
 def atomic_write_json(path: Path, value: Any, mode: int = 0o644) -> None:
     """Write pretty JSON atomically."""
     atomic_write_text(path, json.dumps(value, indent=2, sort_keys=True) + "\n", mode)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` readable by its owner only (0700), or tighten it to 0700 if it exists.
+
+    ``AIWEB3_HOME`` holds keys, tokens, uploads, signed content and proofs: other users of the
+    machine must not list or read it. Missing parents are created with the usual mode. A
+    directory owned by someone else is left as it is.
+    """
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
+    st = path.stat()
+    if st.st_mode & 0o077 and st.st_uid == os.getuid():
+        os.chmod(path, 0o700)
+    return path

@@ -62,9 +62,9 @@ def aiweb3_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def local_node(aiweb3_home: Path) -> Iterator[LocalNode]:
-    """A real anvil node, started for the session and stopped after it."""
+    """A real anvil node, started for the session and stopped after it (or when pytest dies)."""
     node = LocalNode(NodeConfig(home=aiweb3_home))
-    node.start()
+    node.start(die_with_parent=True)
     try:
         yield node
     finally:

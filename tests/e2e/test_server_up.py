@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -89,6 +90,12 @@ def test_up_serves_the_dashboard_seeds_the_demo_once_and_reuses_state(home: Path
         assert made.returncode == 0, made.stderr
         token = made.stdout.strip()
         assert token.startswith("aiw_") and token not in (home / "server" / "tokens.json").read_text()
+        # other users of the machine can neither list the home nor read what it keeps
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+        server_dir = home / "server"
+        private = [server_dir / "tokens.json", *(server_dir / "proofs").glob("*.json")]
+        private += [p for p in (server_dir / "content").rglob("*") if p.is_file()]
+        assert len(private) >= 4 and {oct(stat.S_IMODE(p.stat().st_mode)) for p in private} == {"0o600"}
         r = httpx.post(f"{url}/api/content/anchor", headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert r.status_code == 202
         assert httpx.post(f"{url}/api/content/anchor", timeout=30).status_code == 401

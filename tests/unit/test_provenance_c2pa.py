@@ -14,8 +14,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from typer.testing import CliRunner
 
 from aiweb3.chain import dev_account
+from aiweb3.cli.main import app
+from aiweb3.errors import RPCUnreachable
 from aiweb3.provenance import registry_domain, sign_file, verify_file
 from aiweb3.provenance.c2pa_read import read_c2pa
 
@@ -152,3 +155,29 @@ def test_plain_png_has_no_credentials_and_both_are_reported(
     assert report.ok and report.kind == "original"
     assert report.c2pa is not None and report.c2pa.valid
     assert report.to_json()["c2pa"]["ai_generated"] is True
+
+
+def test_cli_verify_touches_the_chain_only_for_aiweb3_manifests(
+    tmp_path: Path, c2pa_signer_info: c2pa.C2paSignerInfo
+) -> None:
+    path = c2pa_png(tmp_path / "gen.png", c2pa_signer_info, AI_SOURCE)
+    home = tmp_path / "home"
+    runner = CliRunner()
+    # no chain configured: nothing is started, nothing deployed
+    result = runner.invoke(
+        app, ["content", "verify", str(path)], env={"AIWEB3_HOME": str(home), "COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "C2PA Valid" in result.output and "on chain" not in result.output
+    assert not (home / "node").exists() and not (home / "deployments").exists()
+    # a chain that cannot be reached is never asked
+    dead = {"AIWEB3_HOME": str(home), "AIWEB3_RPC_URL": "http://127.0.0.1:9", "COLUMNS": "300"}
+    result = runner.invoke(app, ["content", "verify", str(path)], env=dead)
+    assert result.exit_code == 0, result.output
+    # an aiweb3 manifest needs the chain (domain, key status, anchors): it says so, then tries
+    signed = tmp_path / "note.bin"
+    signed.write_bytes(b"signed bytes" * 100)
+    sign_file(signed, dev_account(1), DOMAIN)
+    result = runner.invoke(app, ["content", "verify", str(signed)], env=dead)
+    assert "an aiweb3 manifest is checked on chain" in result.output
+    assert isinstance(result.exception, RPCUnreachable)

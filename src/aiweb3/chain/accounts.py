@@ -19,7 +19,7 @@ from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from aiweb3.chain.node import DEV_MNEMONIC
 from aiweb3.errors import AccountError, InputError, UnknownAccount, WrongPassword
-from aiweb3.files import atomic_write_json
+from aiweb3.files import atomic_write_json, ensure_private_dir
 
 __all__ = ["Keystore", "KeystoreEntry", "checksum", "dev_account", "dev_accounts"]
 
@@ -109,6 +109,7 @@ class Keystore:
             if entry.address == acct.address:
                 raise AccountError(f"{acct.address} is already in the keystore as {entry.name!r}")
         encrypted = Account.encrypt(key, password, kdf="scrypt")
+        ensure_private_dir(self.root)
         atomic_write_json(path, encrypted, mode=0o600)
         return KeystoreEntry(name, acct.address, path)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from aiweb3.chain import lifetime
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import NodeError
 from aiweb3.files import atomic_write_json
@@ -126,8 +127,13 @@ class LocalNode:
         return info.url
 
     # -- lifecycle -------------------------------------------------------
-    def start(self) -> NodeInfo:
-        """Start anvil, or return the node already running for this home."""
+    def start(self, *, die_with_parent: bool = False) -> NodeInfo:
+        """Start anvil, or return the node already running for this home.
+
+        Args:
+            die_with_parent: stop the node (SIGTERM: it saves its state) when this process dies,
+                even by SIGKILL (Linux). By default the node outlives the command that started it.
+        """
         existing = self.info()
         if existing is not None:
             if _chain_id_at(existing.url, timeout=3.0) == existing.chain_id:
@@ -160,7 +166,8 @@ class LocalNode:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # survives the CLI process that started it
+                start_new_session=True,  # no terminal signals: its supervisor stops it
+                preexec_fn=lifetime.die_with_parent() if die_with_parent else None,
             )
         except OSError as exc:
             raise NodeError(f"could not run anvil ({exc}); run `make setup`") from exc

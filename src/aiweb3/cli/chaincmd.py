@@ -62,6 +62,11 @@ def up(
     index: bool = typer.Option(
         True, "--index/--no-index", help="Follow the chain into <home>/index/index.duckdb (analytics)."
     ),
+    allowed_host: list[str] = typer.Option(
+        [],
+        help="Also answer requests for this host name (repeat); by default only 127.0.0.1, "
+        "localhost, [::1] and --host (other Host headers get 400: DNS rebinding).",
+    ),
 ) -> None:
     """Start (or find) the node, deploy the contracts, serve the API and dashboard until Ctrl-C."""
     from aiweb3.server import ServerConfig, Services, serve
@@ -76,6 +81,9 @@ def up(
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     started_here = ctx.is_local and ctx.node.info() is None
+    if started_here:
+        err_console.print("[dim]starting the local node…[/dim]")
+        ctx.node.start(die_with_parent=True)  # never outlives this process, even after a SIGKILL
     deployments = _deploy(ctx, account)
     console.print(_table(ctx, deployments))
     console.print(f"chain: {ctx.chain.url} (chain id {ctx.chain.chain_id}, head {ctx.chain.block_number()})")
@@ -86,6 +94,7 @@ def up(
         port=port if port is not None else ctx.settings.api_port,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         cors_origins=tuple(cors_origin),
+        allowed_hosts=tuple(allowed_host),
     )
     services = Services.open(config, ctx.chain)
     index_path: str | None = None

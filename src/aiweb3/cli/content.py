@@ -194,6 +194,24 @@ def hls(
     console.print(f"wrote {playlist}; sign it with `aiweb3 content sign {playlist}`")
 
 
+class _RegistryOnDemand:
+    """The chain's CreatorRegistry, reached (node started, contracts deployed) on first need only."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.registry: CreatorRegistry | None = None
+
+    def __call__(self) -> CreatorRegistry:
+        if self.registry is None:
+            err_console.print(
+                "[dim]an aiweb3 manifest is checked on chain (signing domain, creator key, "
+                "revocations, anchors): connecting…[/dim]",
+                highlight=False,
+            )
+            self.registry = _registry(self.ctx)
+        return self.registry
+
+
 @app.command()
 def verify(
     files: list[Path] = typer.Argument(..., help="Files (originals or clips) with their .aiw.json sidecars."),
@@ -203,9 +221,12 @@ def verify(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON report per file."),
     details: bool = typer.Option(True, help="List every check."),
 ) -> None:
-    """Verify signed files or clips; exits 1 if any is not authentic."""
+    """Verify signed files or clips; exits 1 if any is not authentic.
+
+    The chain is reached (the local node started if needed) only for a file with an aiweb3
+    manifest; a file carrying only C2PA credentials is checked locally.
+    """
     ctx = Context()
-    reg = None if offline else _registry(ctx)
     trust = None
     if offline and (chain_id is None) != (registry is None):
         raise InputError("give both --chain-id and --registry to pin the signing domain offline")
@@ -215,6 +236,7 @@ def verify(
                 "--chain-id and --registry are for --offline; online the chain's registry is used"
             )
         trust = registry_domain(chain_id, registry)
+    reg = None if offline else _RegistryOnDemand(ctx)
     all_ok = True
     for path in files:
         report = verify_file(path, registry=reg, trust=trust)

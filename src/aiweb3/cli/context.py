@@ -16,6 +16,7 @@ from rich.console import Console
 from aiweb3.chain import Chain, Keystore, LocalNode, NodeConfig, checksum, dev_account
 from aiweb3.config import LOCAL_CHAIN_ID, Settings
 from aiweb3.errors import AccountError, InputError
+from aiweb3.files import ensure_private_dir
 from aiweb3.store import LocalStore
 
 __all__ = ["Context", "console", "err_console"]
@@ -29,6 +30,9 @@ class Context:
     """Lazily built per-invocation resources."""
 
     settings: Settings = field(default_factory=Settings.load)
+
+    def __post_init__(self) -> None:
+        ensure_private_dir(self.settings.home)
 
     @cached_property
     def node(self) -> LocalNode:

@@ -348,9 +348,9 @@ class SignedManifest:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ContentError(f"malformed manifest sidecar: {exc}") from None
 
-    def save(self, path: Path) -> None:
-        """Write the sidecar atomically."""
-        atomic_write_json(Path(path), self.to_json())
+    def save(self, path: Path, mode: int = 0o644) -> None:
+        """Write the sidecar atomically (``mode``: its permissions)."""
+        atomic_write_json(Path(path), self.to_json(), mode)
 
     @classmethod
     def load(cls, path: Path) -> SignedManifest:

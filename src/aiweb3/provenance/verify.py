@@ -12,7 +12,7 @@ is accepted only for manifests anchored before ``T`` (a thief could backdate ``c
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 from aiweb3.crypto.merkle import leaf_hash, merkle_root, root_from_range
 from aiweb3.crypto.typed_data import Domain
 from aiweb3.errors import AIWeb3Error, ChainError, ContentError, InputError
+from aiweb3.jsonlimits import loads_untrusted
 from aiweb3.provenance.c2pa_read import C2PA_SUFFIXES, C2paInfo, read_c2pa
 from aiweb3.provenance.content import Clip, segment_seconds
 from aiweb3.provenance.manifest import SignedManifest, sidecar_path
@@ -111,19 +112,23 @@ class Report:
 
 
 def verify_file(
-    path: Path, *, trust: Domain | None = None, registry: CreatorRegistry | None = None
+    path: Path,
+    *,
+    trust: Domain | None = None,
+    registry: CreatorRegistry | Callable[[], CreatorRegistry] | None = None,
 ) -> Report:
     """Verify ``path`` against its sidecar ``path.aiw.json`` (an original or a clip).
 
     Args:
         trust: the registry domain this verifier trusts; a manifest signed in another
             domain (another chain or registry) is rejected. Defaults to the registry's domain.
-        registry: the on-chain registry, for handles, revocations and anchors (None: offline).
+        registry: the on-chain registry, for handles, revocations and anchors (None: offline),
+            or a function that returns it: called only when the verdict needs the chain (the
+            file has an aiweb3 manifest that parses), never for a file with only C2PA
+            credentials or no manifest at all.
     """
     path = Path(path)
     report = Report(path)
-    if trust is None and registry is not None:
-        trust = registry.domain
     if not path.is_file():
         report.add("file", False, f"{path} is not a file")
         return report
@@ -145,7 +150,7 @@ def verify_file(
     if report.c2pa is not None:  # reported next to ours; ours decides the verdict
         report.add("c2pa", None, report.c2pa.summary())
     try:
-        data = json.loads(side.read_text())
+        data = loads_untrusted(side.read_bytes(), what=side.name)
         kind = data.get("aiw") if isinstance(data, dict) else None
         if kind == "clip":
             clip = Clip.from_json(data)
@@ -162,6 +167,10 @@ def verify_file(
         return report
     report.signed = signed
     report.add("manifest", True, f"manifest {'0x' + signed.manifest_id.hex()} ({signed.manifest.name})")
+    if callable(registry):
+        registry = registry()
+    if trust is None and registry is not None:
+        trust = registry.domain
     if not verify_signed(signed, report, trust):
         return report
     ok = _check_clip(path, clip, report) if clip is not None else _check_original(path, signed, report)

@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from aiweb3.server.features import Feature
+from aiweb3.server.guards import MAX_JSON_BODY, HostGuard, JSONBodyGuard
 from aiweb3.server.http import BodyLimit, install_error_handlers
 from aiweb3.server.pages import make_templates
 from aiweb3.server.services import Services
@@ -52,5 +53,8 @@ def create_app(services: Services, features: list[Feature] | None = None) -> Fas
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    # the last added runs first: Host check, then the JSON bounds, then the upload limit
     app.add_middleware(BodyLimit, limit=services.config.max_upload_bytes)
+    app.add_middleware(JSONBodyGuard, max_bytes=min(MAX_JSON_BODY, services.config.max_upload_bytes))
+    app.add_middleware(HostGuard, bound_host=services.config.host, extra=services.config.allowed_hosts)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -26,9 +27,12 @@ from aiweb3.errors import (
     ContentError,
     DeploymentError,
     InputError,
+    JSONTooDeep,
+    JSONTooLarge,
     RPCUnreachable,
     UnknownAccount,
 )
+from aiweb3.jsonlimits import MAX_JSON_BYTES, check_json_bytes
 from aiweb3.server.jobs import Job
 from aiweb3.server.library import safe_filename
 from aiweb3.server.services import Services
@@ -57,6 +61,7 @@ _STATUS_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "too_many_requests",
     500: "internal_error",
     502: "chain_error",
     503: "unavailable",
@@ -226,6 +231,10 @@ def _body(code: str, message: str, field: str | None = None, **extra: Any) -> di
 def _aiweb3_status(exc: AIWeb3Error) -> tuple[int, str]:
     if isinstance(exc, UnknownAccount):
         return 404, "not_found"
+    if isinstance(exc, JSONTooDeep):
+        return 400, "bad_request"
+    if isinstance(exc, JSONTooLarge):
+        return 413, "payload_too_large"
     if isinstance(exc, InputError | ContentError):
         return 422, "invalid_input"
     if isinstance(exc, RPCUnreachable):
@@ -300,6 +309,10 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_class, handler)
 
 
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
 async def read_upload_form(
     request: Request,
     dest: Path,
@@ -307,12 +320,15 @@ async def read_upload_form(
     files: tuple[str, ...],
     fields: tuple[str, ...] = (),
     max_per_part: int = 1,
+    json_parts: tuple[str, ...] = (),
 ) -> tuple[dict[str, list[Path]], dict[str, str]]:
     """Parse a multipart form: copy file parts to ``dest/<part>/<n>/<file name>`` in chunks.
 
     Args:
         files: the file parts to keep; each may repeat up to ``max_per_part`` times.
         fields: the text fields to return.
+        json_parts: file parts that hold JSON: each is refused (413, 400) past the size and
+            nesting limits of :mod:`aiweb3.jsonlimits`, before anything parses it.
 
     Returns:
         ``({part name: saved paths}, {field name: value})``; absent parts are left out.
@@ -321,13 +337,16 @@ async def read_upload_form(
         ApiError: 415 when the body is not multipart, 422 naming a part sent with the wrong type
             or too many times.
         PayloadTooLarge: the body passed the limit while streaming.
+        JSONTooLarge, JSONTooDeep: a ``json_parts`` part passed a limit.
+
+    Saved files are readable by the server's user only (0600).
     """
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data"):
         raise ApiError(
             415, "send the upload as multipart/form-data (e.g. curl -F file=@FILE)", field="Content-Type"
         )
-    dest.mkdir(parents=True, exist_ok=True)
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
     saved: dict[str, list[Path]] = {}
     values: dict[str, str] = {}
     limit = len(files) * max_per_part + 1
@@ -340,11 +359,14 @@ async def read_upload_form(
                 if not isinstance(part, UploadFile):
                     raise ApiError(422, f"field '{name}' must be a file upload", field=name)
                 folder = dest / name / str(index)
-                folder.mkdir(parents=True)
+                folder.mkdir(mode=0o700, parents=True)
                 target = folder / safe_filename(part.filename)
-                with target.open("wb") as out:
+                with open(target, "xb", opener=_private_opener) as out:
                     await part.seek(0)
                     shutil.copyfileobj(part.file, out, length=1024 * 1024)
+                if name in json_parts:
+                    with target.open("rb") as fh:
+                        check_json_bytes(fh.read(MAX_JSON_BYTES + 1), what=f"field '{name}'")
                 saved.setdefault(name, []).append(target)
         for name in fields:
             value = form.get(name)

@@ -6,6 +6,7 @@ sign`` leaves them, so the CLI can verify or clip them too.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -20,6 +21,8 @@ __all__ = ["ContentEntry", "ContentLibrary", "safe_filename"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ID = re.compile(r"^0x[0-9a-f]{64}$")
+#: signed files and their sidecars are readable by the server's user only
+PRIVATE_FILE = 0o600
 
 
 def safe_filename(name: str | None, default: str = "upload.bin") -> str:
@@ -115,6 +118,8 @@ class ContentLibrary:
         target = folder / path.name
         shutil.move(str(sidecar_path(path)), str(sidecar_path(target)))
         shutil.move(str(path), str(target))
+        for stored in (target, sidecar_path(target)):
+            os.chmod(stored, PRIVATE_FILE)
         entry = self.get(mid)
         if entry is None:
             raise ContentError(f"could not store the signed file {path.name}")
@@ -122,4 +127,4 @@ class ContentLibrary:
 
     def save(self, entry: ContentEntry, signed: SignedManifest) -> None:
         """Rewrite an entry's sidecar (e.g. after anchoring)."""
-        signed.save(entry.sidecar)
+        signed.save(entry.sidecar, mode=PRIVATE_FILE)

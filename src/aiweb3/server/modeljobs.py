@@ -240,7 +240,7 @@ def prove_job(services: Services, model_id: str, inputs: Any, *, onchain: bool) 
         proof.verify(model)
         data = json.dumps(proof.to_json(), indent=1).encode()
         proof_id = hashlib.sha256(data).hexdigest()[:16]
-        atomic_write_bytes(_proof_dir(services) / f"{proof_id}.json", data)
+        atomic_write_bytes(_proof_dir(services) / f"{proof_id}.json", data, mode=0o600)
         result: dict[str, Any] = {
             "proof_id": proof_id,
             "model_id": model.model_id,

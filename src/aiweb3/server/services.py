@@ -18,9 +18,10 @@ from eth_account.signers.local import LocalAccount
 from aiweb3.chain import Chain, Deployments, Keystore
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import AIWeb3Error, DeploymentError
-from aiweb3.files import atomic_write_text
+from aiweb3.files import atomic_write_text, ensure_private_dir
 from aiweb3.provenance import CreatorRegistry
 from aiweb3.server.analytics import IndexFollower, default_index_path
+from aiweb3.server.guards import StreamSlots
 from aiweb3.server.jobs import JobManager
 from aiweb3.server.library import ContentLibrary
 from aiweb3.server.tokens import TokenStore
@@ -46,6 +47,10 @@ class ServerConfig:
         max_upload_bytes: the largest request body accepted (413 above it).
         cors_origins: origins allowed to call the API from a browser (none by default).
         job_workers: jobs running at once.
+        allowed_hosts: ``Host`` names served besides the loopback names and ``host`` (a request
+            naming any other host gets 400: DNS rebinding).
+        streams_per_client, streams_total: open event streams one client address, and all
+            clients together, may hold (429 past them).
     """
 
     home: Path
@@ -54,6 +59,9 @@ class ServerConfig:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     cors_origins: tuple[str, ...] = ()
     job_workers: int = 2
+    allowed_hosts: tuple[str, ...] = ()
+    streams_per_client: int = 16
+    streams_total: int = 64
 
     @property
     def url(self) -> str:
@@ -79,7 +87,8 @@ class Services:
     @classmethod
     def open(cls, config: ServerConfig, chain: Chain) -> Services:
         """Resources for ``config`` on ``chain`` (the system contracts must be deployed)."""
-        root = config.home / "server"
+        ensure_private_dir(config.home)
+        root = ensure_private_dir(config.home / "server")
         return cls(
             config=config,
             chain=chain,
@@ -102,6 +111,11 @@ class Services:
     def deployments(self) -> Deployments:
         """The deployments file of the connected chain."""
         return Deployments(self.home, self.chain.chain_id)
+
+    @cached_property
+    def streams(self) -> StreamSlots:
+        """The open event streams, capped per client and in total."""
+        return StreamSlots(self.config.streams_per_client, self.config.streams_total)
 
     @cached_property
     def registry(self) -> CreatorRegistry:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiweb3.errors import InputError, ProofError
 from aiweb3.files import atomic_write_json
+from aiweb3.jsonlimits import loads_untrusted
 from aiweb3.zkml import _ezkl
 from aiweb3.zkml.model import CompiledModel, TensorSpec, ZkmlHome, _flatten
 from aiweb3.zkml.srs import file_cid
@@ -174,9 +175,9 @@ class InferenceProof:
         except OSError as exc:
             raise InputError(f"cannot read proof file {path}: {exc.strerror}") from exc
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ProofError(f"{path} is not JSON; it is not a proof file") from exc
+            data = loads_untrusted(text, what=str(path))
+        except InputError as exc:
+            raise ProofError(f"{exc}; it is not a proof file") from None
         return cls.from_json(data)
 
     # -- checks ---------------------------------------------------------------

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from aiweb3.server.features import Feature
+from aiweb3.server.guards import TooManyStreams
 from aiweb3.server.http import ApiError, services_of
-from aiweb3.server.jobs import TERMINAL, Job
+from aiweb3.server.jobs import TERMINAL, Job, JobManager
 from aiweb3.server.pages import render
 
 __all__ = ["feature"]
@@ -21,6 +24,8 @@ api = APIRouter(tags=["jobs"])
 pages = APIRouter()
 
 KEEPALIVE_SECONDS = 10.0
+#: how often an open stream looks at its job (progress shows within this delay)
+POLL_SECONDS = 0.2
 
 
 def _job(request: Request, job_id: str) -> Job:
@@ -45,16 +50,62 @@ def get_job(request: Request, job_id: str) -> dict[str, Any]:
     return _job(request, job_id).snapshot()
 
 
-@api.get("/jobs/{job_id}/events", summary="Server-sent events: the job's progress until it ends")
+class _SlotStream(StreamingResponse):
+    """A streaming response that gives its stream slot back however it ends (done, disconnect, error)."""
+
+    def __init__(self, content: AsyncIterator[str], release: Callable[[], None]) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
+async def _next_change(manager: JobManager, job: Job, seen: int, timeout: float) -> dict[str, Any]:
+    """The job's snapshot once its version passes ``seen``, or after ``timeout`` seconds.
+
+    Waits on the event loop (no worker thread per stream), so open streams never hold the
+    threads that plain routes run on.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = manager.wait_change(job, seen, 0)  # a consistent snapshot, taken under the lock
+        if snap["version"] != seen or time.monotonic() >= deadline:
+            return snap
+        await asyncio.sleep(POLL_SECONDS)
+
+
+@api.get(
+    "/jobs/{job_id}/events",
+    summary="Server-sent events: the job's progress until it ends",
+    responses={429: {"description": "too many open event streams from this client, or in total"}},
+)
 async def job_events(request: Request, job_id: str) -> StreamingResponse:
-    """``event: progress`` on every change and a final ``event: done``; comments keep it alive."""
+    """``event: progress`` on every change and a final ``event: done``; comments keep it alive.
+
+    Each client address may hold a few streams at once and the server a bounded number in all
+    (429 past either cap).
+    """
     job = _job(request, job_id)
     manager = services_of(request).jobs
+    slots = services_of(request).streams
+    client = request.client.host if request.client else "unknown"
+    try:
+        slots.acquire(client)
+    except TooManyStreams as exc:
+        raise ApiError(429, exc.message) from None
 
     async def stream() -> AsyncIterator[str]:
         seen = -1
         while True:
-            snap = await run_in_threadpool(manager.wait_change, job, seen, KEEPALIVE_SECONDS)
+            snap = await _next_change(manager, job, seen, KEEPALIVE_SECONDS)
             if await request.is_disconnected():
                 return
             if snap["version"] == seen:
@@ -66,11 +117,7 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
             if final:
                 return
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return _SlotStream(stream(), lambda: slots.release(client))
 
 
 @pages.get("/jobs", response_class=HTMLResponse)

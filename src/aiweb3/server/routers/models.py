@@ -11,6 +11,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from aiweb3.errors import InputError, JSONTooDeep, JSONTooLarge
+from aiweb3.jsonlimits import load_untrusted_file
 from aiweb3.server import modeljobs
 from aiweb3.server.features import Feature
 from aiweb3.server.http import (
@@ -110,7 +112,9 @@ async def compile_model(request: Request) -> JSONResponse:
     services = services_of(request)
     dest = staging_dir(services, "compile")
     try:
-        saved, values = await read_upload_form(request, dest, files=("onnx", "samples"), fields=("name",))
+        saved, values = await read_upload_form(
+            request, dest, files=("onnx", "samples"), fields=("name",), json_parts=("samples",)
+        )
         if "onnx" not in saved:
             raise ApiError(422, "field 'onnx' (body): the ONNX model file is required", field="onnx")
         if "samples" not in saved:
@@ -118,8 +122,10 @@ async def compile_model(request: Request) -> JSONResponse:
                 422, "field 'samples' (body): a JSON list of sample inputs is required", field="samples"
             )
         try:
-            data = json.loads(saved["samples"][0].read_text())
-        except (ValueError, UnicodeDecodeError):
+            data = load_untrusted_file(saved["samples"][0], what="field 'samples'")
+        except (JSONTooDeep, JSONTooLarge):
+            raise
+        except InputError:
             raise ApiError(422, "field 'samples': not JSON", field="samples") from None
         samples = data.get("samples") if isinstance(data, dict) else data
         if not isinstance(samples, list) or not samples:

@@ -18,6 +18,9 @@ from aiweb3.server.verifiers import VERIFIERS, upload_parts
 __all__ = ["feature"]
 
 api = APIRouter(tags=["verify"])
+
+#: upload parts that hold JSON, bounded in size and nesting before anything parses them
+JSON_PARTS = ("proof", "sidecar")
 pages = APIRouter()
 
 _VERIFY_BODY = {
@@ -51,7 +54,7 @@ async def verify(request: Request) -> dict[str, Any]:
     services = services_of(request)
     dest = staging_dir(services, "verify")
     try:
-        uploaded, _ = await read_upload_form(request, dest, files=upload_parts())
+        uploaded, _ = await read_upload_form(request, dest, files=upload_parts(), json_parts=JSON_PARTS)
         saved = {part: paths[0] for part, paths in uploaded.items()}
         names = {part: path.name for part, path in saved.items()}
         verifier = next((v for v in VERIFIERS if v.accepts(saved)), None)

@@ -36,19 +36,44 @@ function renderProgress(box, snap) {
   prog.append(bar, el("div", { class: "progress-text" }, Math.round(snap.percent || 0) + "% · " + snap.message));
   box.append(title, prog);
   if (snap.state === "failed" && snap.error) box.append(el("p", { class: "error-text" }, snap.error.message));
-  if (snap.state === "succeeded" && snap.result && snap.result.outputs) {
-    box.append(el("div", { class: "result-outputs mono" }, "Outputs: " + JSON.stringify(snap.result.outputs)));
+  if (snap.state === "succeeded" && snap.result) renderResult(box, snap.result);
+}
+
+// A job's result as sentences and links (the raw JSON is on the job's page).
+function renderResult(box, r) {
+  if (r.prediction) {
+    const p = el("div", { class: "result-prediction" }, "Prediction: ");
+    p.append(el("strong", { class: "label-out" }, r.prediction.label));
+    p.append(" (" + (r.prediction.score * 100).toFixed(1) + "% by softmax)");
+    box.append(p);
   }
-  if (snap.state === "succeeded" && snap.result && snap.result.onchain && snap.result.onchain.tx_hash) {
-    box.append(el("div", { class: "result-tx mono" }, "Verified on chain in " + snap.result.onchain.tx_hash));
+  if (r.outputs) {
+    const flat = [].concat(...[].concat(r.outputs).map((x) => [].concat(x)));
+    const text = flat.map((v) => (typeof v === "number" ? v.toFixed(3) : String(v))).join(", ");
+    box.append(el("div", { class: "result-outputs" }, (r.prediction ? "Logits: " : "Outputs: ") + text));
   }
-  if (snap.state === "succeeded" && snap.result && snap.result.links) {
-    for (const link of snap.result.links) {
-      const p = el("div", { class: "result-link" }, "Result: ");
-      p.append(el("a", { href: link }, link));
-      box.append(p);
-    }
+  if (r.onchain && r.onchain.tx_hash) {
+    const p = el("div", { class: "result-tx" }, "Verified on chain in ");
+    p.append(el("a", { href: "/tx/" + r.onchain.tx_hash, class: "mono", title: r.onchain.tx_hash },
+      r.onchain.tx_hash.slice(0, 10) + "…" + r.onchain.tx_hash.slice(-8)));
+    if (r.onchain.gas_used) p.append(" (" + r.onchain.gas_used.toLocaleString("en-US") + " gas)");
+    box.append(p);
   }
+  if (r.model_id && !r.outputs) box.append(el("div", { class: "result-model mono" }, "Model " + r.model_id));
+  for (const link of r.links || []) {
+    const p = el("div", { class: "result-link" }, link.startsWith("/api/") ? "Download: " : "Open: ");
+    p.append(el("a", { href: link }, link));
+    box.append(p);
+  }
+}
+
+// Follow a job from a form: render each update and refresh the page's lists when it succeeds.
+function followAndRefresh(box, job) {
+  renderProgress(box, job);
+  followJob(job.id, (snap) => {
+    renderProgress(box, snap);
+    if (snap.state === "succeeded") refreshSections().catch(() => {});
+  });
 }
 
 // Follow a job with server-sent events; calls onUpdate(snapshot) on each change.
@@ -95,8 +120,7 @@ function initSign() {
     box.textContent = "uploading " + files.map((f) => f.name).join(", ") + "…";
     try {
       const reply = await api("POST", "/api/content", data);
-      renderProgress(box, reply.job);
-      followJob(reply.job.id, (snap) => renderProgress(box, snap));
+      followAndRefresh(box, reply.job);
     } catch (err) { showError(box, err); }
   });
   const anchorBtn = document.getElementById("anchor-all");
@@ -105,8 +129,7 @@ function initSign() {
     try {
       const reply = await api("POST", "/api/content/anchor");
       anchorBox.hidden = false;
-      renderProgress(anchorBox, reply.job);
-      followJob(reply.job.id, (snap) => renderProgress(anchorBox, snap));
+      followAndRefresh(anchorBox, reply.job);
     } catch (err) { showError(anchorBox, err); }
   });
 }
@@ -204,8 +227,7 @@ function initModels() {
       box.textContent = "uploading…";
       try {
         const reply = await api("POST", "/api/models", data);
-        renderProgress(box, reply.job);
-        followJob(reply.job.id, (snap) => renderProgress(box, snap));
+        followAndRefresh(box, reply.job);
       } catch (err) { showError(box, err); }
     });
   }
@@ -231,8 +253,7 @@ function initModels() {
       const onchain = document.getElementById("prove-onchain").checked;
       try {
         const reply = await api("POST", "/api/models/" + prove.dataset.model + "/prove", undefined, { inputs, onchain });
-        renderProgress(box, reply.job);
-        followJob(reply.job.id, (snap) => renderProgress(box, snap));
+        followAndRefresh(box, reply.job);
       } catch (err) { showError(box, err); }
     });
   }
@@ -243,6 +264,12 @@ function initAsk() {
   const form = document.getElementById("ask-form");
   if (!form) return;
   const out = document.getElementById("ask-answer");
+  for (const btn of document.querySelectorAll("button.suggest[data-question]")) {
+    btn.addEventListener("click", () => {
+      document.getElementById("ask-question").value = btn.dataset.question;
+      form.requestSubmit();
+    });
+  }
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     out.hidden = false;
@@ -274,6 +301,63 @@ function initAsk() {
   });
 }
 
+// Charts: every <canvas data-chart> is drawn by Chart.js (static/vendor, served by this server).
+function fmtNum(v) {
+  if (typeof v !== "number") return String(v);
+  return Math.abs(v) >= 1e6 ? v.toExponential(2) : v.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
+function drawChart(canvas) {
+  if (typeof Chart === "undefined" || canvas.dataset.drawn) return null;
+  const spec = JSON.parse(canvas.dataset.chart);
+  const css = getComputedStyle(document.documentElement);
+  const color = css.getPropertyValue("--accent").trim() || "#4f46e5";
+  canvas.dataset.drawn = "true";
+  return new Chart(canvas, {
+    type: spec.kind === "line" ? "line" : "bar",
+    data: {
+      labels: spec.labels,
+      datasets: [{ label: spec.y || spec.unit, data: spec.values, backgroundColor: color, borderColor: color,
+                   maxBarThickness: 36, borderRadius: 3 }],
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: (items) => (spec.x ? spec.x + " " : "") + items[0].label,
+            label: (item) => fmtNum(item.parsed.y) + " " + spec.unit,
+          },
+        },
+      },
+      scales: {
+        x: { title: { display: !!spec.x, text: spec.x }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 },
+             grid: { display: false } },
+        y: { beginAtZero: true, title: { display: !!spec.unit, text: spec.unit },
+             ticks: { precision: 0, callback: (v) => fmtNum(v) } },
+      },
+    },
+  });
+}
+
+function initCharts(root) {
+  for (const canvas of (root || document).querySelectorAll("canvas[data-chart]")) drawChart(canvas);
+}
+
+// After an action, re-read this page and swap in every [data-refresh] section (lists, counts).
+async function refreshSections() {
+  const resp = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+  if (!resp.ok) return;
+  const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+  for (const old of document.querySelectorAll("[data-refresh]")) {
+    const fresh = doc.getElementById(old.id);
+    if (fresh) { old.replaceWith(fresh); initCharts(fresh); }
+  }
+  document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
+}
+
 // The overview's chain head follows the node.
 function initHead() {
   const head = document.getElementById("stat-head");
@@ -284,5 +368,5 @@ function initHead() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  initToken(); initSign(); initVerify(); initJobPage(); initHead(); initModels(); initAsk();
+  initToken(); initSign(); initVerify(); initJobPage(); initHead(); initModels(); initAsk(); initCharts();
 });

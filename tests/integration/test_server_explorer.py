@@ -1,0 +1,202 @@
+"""The dashboard's explorer pages and links against a real node, real proofs and a real index.
+
+One server per module with the indexer following the chain and the demo seeded: the server's
+creator key signed a file, owns the example model (with a proved, verified inference) and an agent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from aiweb3.chain import Chain, Deployment
+from aiweb3.server import ServerConfig, ServerHandle, Services, serve
+from aiweb3.server.demo import demo_record, seed_demo
+
+
+@pytest.fixture(scope="module")
+def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) -> Iterator[ServerHandle]:
+    services = Services.open(ServerConfig(home=module_home, port=0), chain)
+    services.start_indexer(poll_interval=0.2)
+    handle = serve(services)
+    try:
+        demo = seed_demo(services)
+        if demo is not None:
+            snap = services.jobs.wait(demo.id, 600)
+            assert snap["state"] == "succeeded", snap
+        assert services.index is not None and services.index.sync_to(chain.block_number(), timeout=60)
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server: ServerHandle) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def demo(server: ServerHandle) -> dict[str, Any]:
+    record = demo_record(server.services)
+    assert record is not None
+    return record
+
+
+def test_the_creator_address_page_lists_its_transactions_tokens_models_content_and_agents(
+    client: httpx.Client, server: ServerHandle, demo: dict[str, Any]
+) -> None:
+    creator = server.services.creator.address.lower()
+    data = client.get(f"/api/address/{creator.upper().replace('0X', '0x')}").json()
+    assert data["address"] == creator
+    assert data["known_as"] == "the server's creator key"
+    assert data["is_contract"] is False
+    assert data["nonce"] >= 3  # registered its handle, anchored, registered the model, ...
+    hashes = {t["hash"] for t in data["history"]["transactions"]}
+    assert demo["model"]["tx_hash"] in hashes
+    assert data["history"]["transaction_count"] >= data["nonce"]
+    assert [m["model_id"] for m in data["models"]] == [demo["model"]["model_id"]]
+    assert any(i["tx_hash"] == demo["model"]["tx_hash"] for i in data["inferences"])
+    assert [e["name"] for e in data["content"]] == ["demo-tone.wav"]
+    assert [a["name"] for a in data["agents"]] == ["proving agent"]
+    assert data["creator"]["handle"] == server.services.creator_handle
+
+    page = client.get(f"/address/{creator}")
+    assert page.status_code == 200
+    html = page.text
+    assert f'href="/tx/{demo["model"]["tx_hash"]}"' in html
+    assert f'href="/models/{demo["model"]["model_id"]}"' in html
+    assert 'href="/agents/' in html
+    assert "demo-tone.wav" in html
+
+
+def test_a_contract_address_is_named_and_its_token_holders_have_balances(
+    client: httpx.Client, server: ServerHandle, deployments: dict[str, Deployment]
+) -> None:
+    registry = deployments["ModelRegistry"].address
+    data = client.get(f"/api/address/{registry}").json()
+    assert data["is_contract"] and data["code_size"] > 0
+    assert data["known_as"] == "ModelRegistry"
+    assert data["history"]["transaction_count"] >= 2  # its deployment and the demo's calls
+
+    # a dev account funded with AIUSD at deployment: the index saw the transfer
+    aiusd = deployments["AIUSD"].address.lower()
+    holder = next(
+        a["address"].lower()
+        for a in client.get("/api/accounts").json()["accounts"]
+        if a["kind"] == "dev" and (a["aiusd"] or 0) > 0
+    )
+    held = client.get(f"/api/address/{holder}").json()
+    token = next(t for t in held["history"]["tokens"] if t["token"] == aiusd)
+    assert token["balance"] == round(held["aiusd"] * 10**6)
+
+
+def test_the_transaction_page_decodes_the_inference_event(
+    client: httpx.Client, server: ServerHandle, demo: dict[str, Any], deployments: dict[str, Deployment]
+) -> None:
+    tx_hash = demo["model"]["tx_hash"]
+    tx = client.get(f"/api/tx/{tx_hash}").json()
+    assert tx["status"] == 1 and tx["pending"] is False
+    assert tx["from"] == server.services.creator.address.lower()
+    assert tx["to"] == deployments["ModelRegistry"].address.lower()
+    assert tx["to_label"] == "ModelRegistry"
+    assert tx["method"].startswith("verifyInference(")
+    event = next(e for e in tx["events"] if e["name"] == "InferenceVerified")
+    assert event["contract"] == "ModelRegistry"
+    assert event["args"]["modelId"] == demo["model"]["model_id"]
+
+    html = client.get(f"/tx/{tx_hash}").text
+    assert f'href="/block/{tx["block"]}"' in html
+    assert f'href="/address/{tx["from"]}"' in html
+    assert f'href="/models/{demo["model"]["model_id"]}"' in html
+    assert "InferenceVerified" in html
+
+
+def test_the_block_page_by_number_and_by_hash(
+    client: httpx.Client, server: ServerHandle, demo: dict[str, Any]
+) -> None:
+    tx = client.get(f"/api/tx/{demo['model']['tx_hash']}").json()
+    by_number = client.get(f"/api/block/{tx['block']}").json()
+    assert demo["model"]["tx_hash"] in [t["hash"] for t in by_number["transactions"]]
+    by_hash = client.get(f"/api/block/{by_number['hash']}").json()
+    assert by_hash["number"] == tx["block"]
+    html = client.get(f"/block/{tx['block']}").text
+    assert f'href="/tx/{demo["model"]["tx_hash"]}"' in html
+    assert f'href="/block/{tx["block"] - 1}"' in html
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [
+        ("/api/address/0x1234", 422, "not an address"),
+        ("/api/tx/0xabc", 422, "not a transaction hash"),
+        ("/api/tx/0x" + "ab" * 32, 404, "knows no transaction"),
+        ("/api/block/99999999", 404, "no block 99999999"),
+        ("/api/block/latest-ish", 422, "not a block"),
+        ("/agents/999", 404, "no agent 999"),
+        ("/tx/0x" + "cd" * 32, 404, "knows no transaction"),
+    ],
+)
+def test_bad_explorer_input_is_a_one_line_error(
+    client: httpx.Client, path: str, status: int, words: str
+) -> None:
+    reply = client.get(path)
+    assert reply.status_code == status
+    assert words in reply.text
+    assert "Traceback" not in reply.text
+
+
+def test_the_agent_page_replaces_the_raw_json_link(client: httpx.Client, server: ServerHandle) -> None:
+    agents = client.get("/agents").text
+    assert 'href="/api/agents/' not in agents
+    agent_id = client.get("/api/agents").json()["agents"][0]["agent_id"]
+    assert f'href="/agents/{agent_id}"' in agents
+    page = client.get(f"/agents/{agent_id}")
+    assert page.status_code == 200
+    assert "proving agent" in page.text
+    assert f'href="/address/{server.services.creator.address.lower()}"' in page.text
+
+
+def test_every_listed_id_links_to_its_page(client: httpx.Client, demo: dict[str, Any]) -> None:
+    model_id = demo["model"]["model_id"]
+    models = client.get("/models").text
+    assert f'href="/tx/{demo["model"]["tx_hash"]}"' in models
+    assert re.search(r'href="/address/0x[0-9a-f]{40}"', models)
+    chain = client.get("/chain").text
+    assert re.search(r'href="/block/\d+"', chain)
+    assert len(re.findall(r'href="/address/0x[0-9a-f]{40}"', chain)) >= 10
+    content = client.get("/content").text
+    assert re.search(r'href="/content/0x[0-9a-f]{64}"', content)
+    model_page = client.get(f"/models/{model_id}").text
+    assert f'href="/tx/{demo["model"]["tx_hash"]}"' in model_page
+
+
+def test_model_outputs_carry_their_class_labels(client: httpx.Client, demo: dict[str, Any]) -> None:
+    model = client.get(f"/api/models/{demo['model']['model_id']}").json()
+    assert model["compiled"]["classes"] == ["malignant", "benign"]
+    proof = next(p for p in model["proofs"] if p["proof_id"] == demo["model"]["proof_id"])
+    assert proof["prediction"]["label"] in ("malignant", "benign")
+    assert 0.5 <= proof["prediction"]["score"] <= 1
+    page = client.get(f"/models/{demo['model']['model_id']}").text
+    assert f'<span class="label-out">{proof["prediction"]["label"]}</span>' in page
+
+
+def test_the_job_page_renders_the_result(client: httpx.Client, server: ServerHandle) -> None:
+    demo_job = next(j for j in server.services.jobs.list() if j.kind == "demo")
+    html = client.get(f"/jobs/{demo_job.id}").text
+    view = html.split('id="job-result-view"', 1)[1].split("</details>", 1)[0]
+    assert 'href="/models/0x' in view and 'href="/tx/0x' in view
+    assert "<details" in view  # the raw JSON is folded away, not the result
+
+
+def test_the_favicon_is_served(client: httpx.Client) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert "<svg" in icon.text
+    assert 'rel="icon"' in client.get("/").text

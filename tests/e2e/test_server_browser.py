@@ -243,6 +243,10 @@ def test_verify_a_proof_and_reject_a_tampered_one(
     head.wait_for()
     assert head.get_attribute("data-ok") == "true"
     assert "verified inference of breast-cancer-mlp" in head.inner_text()
+    # the model and its owner in the checks link to their pages
+    assert page.locator(f"#checks a[href='/models/{_demo_model(server)}']").count() == 1
+    owner = server.services.creator.address.lower()
+    assert page.locator(f"#checks a[href='/address/{owner}']").count() == 1
     page.screenshot(path=str(shots / "verify-proof.png"), full_page=True)
 
     data = json.loads(good.read_text())

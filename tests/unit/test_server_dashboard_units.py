@@ -32,6 +32,8 @@ def test_links_point_at_their_pages_and_keep_the_full_value_in_the_title() -> No
     assert str(LINK_FILTERS["agent"](3, "seller")) == '<a href="/agents/3">#3 seller</a>'
     assert f">{TX}<" in str(LINK_FILTERS["tx"](TX, None))  # keep=None shows it whole
     assert str(LINK_FILTERS["addr"](None)) == "—"
+    named = str(LINK_FILTERS["addr"](ADDRESS, 4, "ModelRegistry"))
+    assert named == f'<a href="/address/{ADDRESS.lower()}" title="{ADDRESS}">ModelRegistry</a>'
 
 
 def test_a_link_escapes_what_it_shows() -> None:

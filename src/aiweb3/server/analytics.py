@@ -163,8 +163,12 @@ class IndexFollower:
         for name, label, value, unit, x in CHARTS:
             data = self.metric_rows(name)
             li, vi = data["columns"].index(label), data["columns"].index(value)
-            pairs = [(str(r[li])[:10] if r[li] is not None else "—", float(r[vi] or 0)) for r in data["rows"]]
-            if x.startswith("day"):
+            day = x.startswith("day")
+            pairs = [
+                ((str(r[li])[:10] if day else str(r[li])) if r[li] is not None else "—", float(r[vi] or 0))
+                for r in data["rows"]
+            ]
+            if day:
                 pairs.sort()
             out.append(
                 {

@@ -31,10 +31,13 @@ def link(href: str, full: Any, keep: int | None = 6, cls: str = "mono") -> Marku
     return Markup('<a class="{}" href="{}" title="{}">{}</a>').format(cls, href, str(full), text)
 
 
-def _addr(value: Any, keep: int | None = 6) -> Markup:
+def _addr(value: Any, keep: int | None = 6, label: str | None = None) -> Markup:
     if not value:
         return Markup("—")
-    return link(f"/address/{str(value).lower()}", str(value), keep)
+    href = f"/address/{str(value).lower()}"
+    if label:  # a known contract or account: its name, the address in the title
+        return Markup('<a href="{}" title="{}">{}</a>').format(href, str(value), label)
+    return link(href, str(value), keep)
 
 
 def _tx(value: Any, keep: int | None = 6) -> Markup:

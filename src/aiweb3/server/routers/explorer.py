@@ -130,6 +130,10 @@ def address_data(services: Services, explorer: ChainExplorer, address: str) -> d
             history = index.address_history(address)
         except AIWeb3Error as exc:
             index_note = str(exc)
+        else:
+            for t in history["transactions"]:
+                t["from_label"] = explorer.label(t["from"])
+                t["to_label"] = explorer.label(t["to"])
     return {
         **account,
         "known_as": account["label"] or _known_label(services, address),

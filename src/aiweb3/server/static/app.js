@@ -134,6 +134,25 @@ function initSign() {
   });
 }
 
+// Text with ids in it: addresses link to their page, "model 0x…" to the model, "tx 0x…" to the transaction.
+function linkify(node, text) {
+  const re = /\b(model |tx |transaction )?(0x[0-9a-fA-F]{64}|0x[0-9a-fA-F]{40})(?![0-9a-fA-F])/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    const [whole, word, id] = m;
+    let href = null;
+    if (id.length === 42) href = "/address/" + id.toLowerCase();
+    else if (word === "model ") href = "/models/" + id.toLowerCase();
+    else if (word) href = "/tx/" + id.toLowerCase();
+    if (!href) continue;
+    node.append(text.slice(last, m.index) + (word || ""));
+    node.append(el("a", { href, class: "mono", title: id }, id));
+    last = m.index + whole.length;
+  }
+  node.append(text.slice(last));
+  return node;
+}
+
 function showVerdict(result) {
   const card = document.getElementById("verdict");
   const head = document.getElementById("verdict-head");
@@ -146,7 +165,7 @@ function showVerdict(result) {
   for (const c of result.checks || []) {
     const row = el("tr");
     const mark = c.ok === true ? ["ok", "check-ok"] : c.ok === false ? ["failed", "check-fail"] : ["not checked", "check-skip"];
-    row.append(el("td", {}, c.name), el("td", { class: mark[1] }, mark[0]), el("td", {}, c.detail));
+    row.append(el("td", {}, c.name), el("td", { class: mark[1] }, mark[0]), linkify(el("td"), c.detail || ""));
     body.append(row);
   }
 }
@@ -302,9 +321,10 @@ function initAsk() {
 }
 
 // Charts: every <canvas data-chart> is drawn by Chart.js (static/vendor, served by this server).
-function fmtNum(v) {
+function fmtNum(v, compact) {
   if (typeof v !== "number") return String(v);
-  return Math.abs(v) >= 1e6 ? v.toExponential(2) : v.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  const opts = compact && Math.abs(v) >= 1e4 ? { notation: "compact", maximumFractionDigits: 1 } : { maximumFractionDigits: 2 };
+  return v.toLocaleString("en-US", opts);
 }
 
 function drawChart(canvas) {
@@ -333,10 +353,12 @@ function drawChart(canvas) {
         },
       },
       scales: {
-        x: { title: { display: !!spec.x, text: spec.x }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 },
+        x: { title: { display: !!spec.x, text: spec.x },
+             ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8,
+                      callback: function (v) { const t = String(this.getLabelForValue(v)); return t.length > 14 ? t.slice(0, 13) + "…" : t; } },
              grid: { display: false } },
         y: { beginAtZero: true, title: { display: !!spec.unit, text: spec.unit },
-             ticks: { precision: 0, callback: (v) => fmtNum(v) } },
+             ticks: { precision: 0, callback: (v) => fmtNum(v, true) } },
       },
     },
   });

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -243,6 +244,7 @@ def test_verify_a_proof_and_reject_a_tampered_one(
     head.wait_for()
     assert head.get_attribute("data-ok") == "true"
     assert "verified inference of breast-cancer-mlp" in head.inner_text()
+    assert re.search(r": (malignant|benign) \(\d+\.\d%\), logits \[", head.inner_text())
     # the model and its owner in the checks link to their pages
     assert page.locator(f"#checks a[href='/models/{_demo_model(server)}']").count() == 1
     owner = server.services.creator.address.lower()

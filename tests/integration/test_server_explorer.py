@@ -6,6 +6,7 @@ creator key signed a file, owns the example model (with a proved, verified infer
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,3 +201,49 @@ def test_the_favicon_is_served(client: httpx.Client) -> None:
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert "<svg" in icon.text
     assert 'rel="icon"' in client.get("/").text
+
+
+def test_without_the_indexer_the_address_page_says_why_its_history_is_missing(
+    client: httpx.Client, server: ServerHandle
+) -> None:
+    services = server.services
+    index, services.index = services.index, None
+    try:
+        data = client.get(f"/api/address/{services.creator.address}").json()
+        page = client.get(f"/address/{services.creator.address}")
+    finally:
+        services.index = index
+    assert data["history"] is None
+    assert "indexer is not running" in data["index_note"]
+    assert data["models"] and data["nonce"] >= 1  # the chain and the registries still answer
+    assert page.status_code == 200 and "indexer is not running" in page.text
+
+
+def test_an_uploaded_samples_file_can_name_the_classes(
+    client: httpx.Client, server: ServerHandle, demo: dict[str, Any]
+) -> None:
+    from aiweb3.server.modeljobs import EXAMPLE_DIR
+    from aiweb3.zkml import save_output_labels
+
+    auth = {"Authorization": f"Bearer {server.services.tokens.new('explorer')[0]}"}
+    onnx = (EXAMPLE_DIR / "mlp.onnx").read_bytes()
+    samples = json.loads((EXAMPLE_DIR / "mlp_samples.json").read_text())["samples"][:8]
+
+    def compile_with(body: object) -> httpx.Response:
+        files = {"onnx": ("mlp.onnx", onnx), "samples": ("s.json", json.dumps(body).encode())}
+        return client.post("/api/models", files=files, headers=auth)
+
+    bad = compile_with({"samples": samples, "classes": ["only one"]})
+    assert bad.status_code == 422 and "classes" in bad.json()["message"]
+    reply = compile_with({"samples": samples, "classes": ["sick", "healthy"]})
+    assert reply.status_code == 202, reply.text
+    job = server.services.jobs.wait(reply.json()["job"]["id"], 300)
+    try:
+        assert job["state"] == "succeeded", job
+        model_id = job["result"]["model_id"]
+        assert model_id == demo["model"]["model_id"]  # the same ONNX: compiled once, relabelled
+        assert job["result"]["classes"] == ["sick", "healthy"]
+        proof = client.get(f"/api/models/{model_id}").json()["proofs"][0]
+        assert proof["prediction"]["label"] in ("sick", "healthy")
+    finally:
+        save_output_labels(server.services.home, demo["model"]["model_id"], ["malignant", "benign"])

@@ -276,6 +276,7 @@ def test_ask_the_indexed_chain(page: sync_api.Page, server: ServerHandle, shots:
     assert page.input_value("#ask-question") == "How many verified inferences per model?"
     assert "decoded_events" in page.locator("#ask-sql").inner_text()
     assert page.locator("#ask-rows tbody tr").count() >= 1
+    assert page.locator(f"#ask-rows a[href='/models/{_demo_model(server)}']").count() == 1
     page.screenshot(path=str(shots / "analytics-ask.png"), full_page=True)
 
 

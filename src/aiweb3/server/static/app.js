@@ -278,6 +278,22 @@ function initModels() {
   }
 }
 
+// One answer cell: addresses, transaction hashes, blocks and model ids link to their pages.
+function cell(column, v) {
+  const td = el("td");
+  if (v === null || v === undefined) { td.textContent = "—"; return td; }
+  const text = String(v);
+  const col = String(column || "").toLowerCase();
+  let href = null;
+  if (/^0x[0-9a-fA-F]{40}$/.test(text)) href = "/address/" + text.toLowerCase();
+  else if (/^0x[0-9a-fA-F]{64}$/.test(text) && /model/.test(col)) href = "/models/" + text.toLowerCase();
+  else if (/^0x[0-9a-fA-F]{64}$/.test(text) && /(tx|hash)/.test(col) && !/block/.test(col)) href = "/tx/" + text.toLowerCase();
+  else if (/^\d+$/.test(text) && /^(block|block_number|first_block|last_block)$/.test(col)) href = "/block/" + text;
+  if (href) td.append(el("a", { href, class: "mono", title: text }, text.length > 20 ? text.slice(0, 10) + "…" + text.slice(-8) : text));
+  else td.textContent = text;
+  return td;
+}
+
 // Analytics: the ask box.
 function initAsk() {
   const form = document.getElementById("ask-form");
@@ -308,7 +324,7 @@ function initAsk() {
         const tbody = el("tbody");
         for (const r of a.rows.slice(0, 50)) {
           const tr = el("tr");
-          for (const v of r) tr.append(el("td", {}, v === null ? "—" : String(v)));
+          r.forEach((v, i) => tr.append(cell(a.columns[i], v)));
           tbody.append(tr);
         }
         table.append(tbody);

@@ -110,3 +110,40 @@ def test_the_vendored_chart_library_is_the_pinned_npm_file() -> None:
     assert vendored == (npm_dir / "dist" / "chart.umd.min.js").read_bytes()
     assert f"Chart.js v{pinned}" in vendored[:200].decode()
     assert (VENDOR / "chart.js.LICENSE.md").read_bytes() == (npm_dir / "LICENSE.md").read_bytes()
+
+
+def test_every_command_the_dashboard_names_exists() -> None:
+    """Help text names `aiweb3 <group> <command>` that the CLI really has (arguments may follow)."""
+    import importlib
+    import re
+
+    import typer
+    import typer.main
+
+    from aiweb3.cli.main import COMMANDS
+
+    def resolve(words: list[str]) -> bool:
+        if not words or words[0] not in COMMANDS:
+            return False
+        module, attr = COMMANDS[words[0]]
+        target = getattr(importlib.import_module(module), attr)
+        if not isinstance(target, typer.Typer):
+            return True  # a single command: the rest are its arguments
+        cmd: object = typer.main.get_command(target)
+        for word in words[1:]:
+            subs = getattr(cmd, "commands", None)
+            if subs is None:
+                return True  # reached a command: the rest are arguments
+            if word not in subs:
+                return False
+            cmd = subs[word]
+        return getattr(cmd, "commands", None) is None or len(words) == 1
+
+    named = {
+        found
+        for path in TEMPLATES_DIR.glob("*.html")
+        for found in re.findall(r"`aiweb3((?: [a-z][a-z-]*)+)", path.read_text())
+    }
+    assert named, "the templates name no command"
+    for cmd in sorted(named):
+        assert resolve(cmd.split()), f"aiweb3{cmd}"

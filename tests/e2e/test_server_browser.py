@@ -136,6 +136,8 @@ def test_a_wrong_token_is_refused_in_the_dashboard(page: sync_api.Page, tmp_path
     alert = page.locator("#sign-status [role=alert]")
     alert.wait_for()
     assert alert.inner_text().startswith("401")
+    assert "`" not in alert.inner_text()  # the command in the message is shown as code
+    assert alert.locator("code", has_text="aiweb3 token new").count() == 1
 
 
 def test_verify_a_signed_file_and_reject_a_tampered_one(

@@ -12,6 +12,12 @@ function el(tag, attrs, text) {
   return node;
 }
 
+// Text whose `commands` are shown as code (messages from the server write commands in backticks).
+function withCode(node, text) {
+  String(text).split("`").forEach((part, i) => node.append(i % 2 ? el("code", {}, part) : part));
+  return node;
+}
+
 async function api(method, path, body, json) {
   const headers = {};
   if (json !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(json); }
@@ -35,7 +41,7 @@ function renderProgress(box, snap) {
   const prog = el("div", { class: "progress" });
   prog.append(bar, el("div", { class: "progress-text" }, Math.round(snap.percent || 0) + "% · " + snap.message));
   box.append(title, prog);
-  if (snap.state === "failed" && snap.error) box.append(el("p", { class: "error-text" }, snap.error.message));
+  if (snap.state === "failed" && snap.error) box.append(withCode(el("p", { class: "error-text" }), snap.error.message));
   if (snap.state === "succeeded" && snap.result) renderResult(box, snap.result);
 }
 
@@ -93,7 +99,7 @@ function followJob(id, onUpdate) {
 function showError(box, err) {
   box.hidden = false;
   box.innerHTML = "";
-  box.append(el("p", { class: "error-text", role: "alert" }, (err.status ? err.status + ": " : "") + err.message));
+  box.append(withCode(el("p", { class: "error-text", role: "alert" }), (err.status ? err.status + ": " : "") + err.message));
 }
 
 function initToken() {
@@ -314,7 +320,7 @@ function initAsk() {
       const a = await api("POST", "/api/ask", undefined, { question: document.getElementById("ask-question").value });
       out.innerHTML = "";
       out.setAttribute("data-answered", a.answered ? "true" : "false");
-      out.append(el("p", { class: "muted" }, a.engine + ": " + (a.message || "")));
+      out.append(withCode(el("p", { class: "muted" }), a.engine + ": " + (a.message || "")));
       if (a.sql) out.append(el("pre", { id: "ask-sql" }, a.sql));
       if (a.answered) {
         const table = el("table", { id: "ask-rows" });

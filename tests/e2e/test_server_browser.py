@@ -344,6 +344,12 @@ def test_walk_from_the_overview_to_an_address_a_transaction_and_a_model(
     assert page.locator("#block-txs tbody tr").count() >= 1
     page.screenshot(path=str(shots / "block.png"), full_page=True)
 
+    # or type an id in the search box
+    page.fill("#search", demo_tx)
+    page.press("#search", "Enter")
+    page.wait_for_url(f"**/tx/{demo_tx}")
+    assert page.locator("h1").inner_text() == "Transaction"
+
 
 def test_long_hashes_stay_inside_their_cards_on_a_narrow_screen(
     browser: sync_api.Browser, server: ServerHandle

@@ -247,3 +247,29 @@ def test_an_uploaded_samples_file_can_name_the_classes(
         assert proof["prediction"]["label"] in ("sick", "healthy")
     finally:
         save_output_labels(server.services.home, demo["model"]["model_id"], ["malignant", "benign"])
+
+
+def test_the_search_box_goes_to_the_page_of_any_id(
+    client: httpx.Client, server: ServerHandle, demo: dict[str, Any]
+) -> None:
+    tx = client.get(f"/api/tx/{demo['model']['tx_hash']}").json()
+    block_hash = client.get(f"/api/block/{tx['block']}").json()["hash"]
+    manifest = server.services.library.entries()[-1].manifest_id
+    creator = server.services.creator.address
+    cases = {
+        creator: f"/address/{creator.lower()}",
+        f" {tx['block']} ": f"/block/{tx['block']}",
+        demo["model"]["tx_hash"].upper().replace("0X", "0x"): f"/tx/{demo['model']['tx_hash']}",
+        block_hash: f"/block/{block_hash}",
+        demo["model"]["model_id"]: f"/models/{demo['model']['model_id']}",
+        manifest: f"/content/{manifest}",
+    }
+    for typed, target in cases.items():
+        reply = client.get("/search", params={"q": typed}, follow_redirects=False)
+        assert reply.status_code == 303, (typed, reply.text)
+        assert reply.headers["location"] == target
+        assert client.get(target).status_code == 200
+    unknown = client.get("/search", params={"q": "0x" + "77" * 32})
+    assert unknown.status_code == 404 and "nothing on this chain or server" in unknown.text
+    nonsense = client.get("/search", params={"q": "hello"})
+    assert nonsense.status_code == 422 and "not an address, a block number or a 0x hash" in nonsense.text

@@ -10,8 +10,8 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from aiweb3.chain import Keystore, checksum, dev_accounts, system_contract
 from aiweb3.config import LOCAL_CHAIN_ID
@@ -186,6 +186,45 @@ def get_tx(request: Request, tx_hash: str) -> dict[str, Any]:
 def get_block(request: Request, block: str) -> dict[str, Any]:
     """404 beyond the head."""
     return _block(request, block)
+
+
+def search_target(request: Request, text: str) -> str:
+    """The page for what was typed: an address, a block number, a transaction, block, model or content id.
+
+    Raises:
+        ApiError: 404 when nothing on this chain or server has that id; 422 when it is no id at all.
+    """
+    services = services_of(request)
+    q = text.strip()
+    if q.isdigit():
+        return f"/block/{int(q)}"
+    if len(q) == 42:
+        return f"/address/{_parse(parse_address, q, 'q')}"
+    h = _parse(parse_tx_hash, q, "q") if len(q) == 66 else None
+    if h is None:
+        raise ApiError(
+            422,
+            f"field 'q': {q[:80]!r} is not an address, a block number or a 0x hash; paste one of those",
+            field="q",
+        )
+    explorer = explorer_of(request)
+    if explorer.transaction(h) is not None:
+        return f"/tx/{h}"
+    if explorer.block(h) is not None:
+        return f"/block/{h}"
+    from aiweb3.server import modeljobs
+
+    if modeljobs.model_detail(services, h) is not None:
+        return f"/models/{h}"
+    if services.library.get(h) is not None:
+        return f"/content/{h}"
+    raise ApiError(404, f"nothing on this chain or server has the id {h}", field="q")
+
+
+@pages.get("/search", response_class=RedirectResponse)
+def search(request: Request, q: str = Query("", max_length=200)) -> RedirectResponse:
+    """Go to the page of an address, block, transaction, model or content id."""
+    return RedirectResponse(search_target(request, q), status_code=303)
 
 
 @pages.get("/address/{address}", response_class=HTMLResponse)

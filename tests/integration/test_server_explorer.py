@@ -183,8 +183,12 @@ def test_model_outputs_carry_their_class_labels(client: httpx.Client, demo: dict
     proof = next(p for p in model["proofs"] if p["proof_id"] == demo["model"]["proof_id"])
     assert proof["prediction"]["label"] in ("malignant", "benign")
     assert 0.5 <= proof["prediction"]["score"] <= 1
+    # the on-chain inference's outputs, read back from its transaction, carry the same label
+    onchain = next(i for i in model["inferences"] if i["tx_hash"] == demo["model"]["tx_hash"])
+    assert onchain["prediction"] == proof["prediction"]
     page = client.get(f"/models/{demo['model']['model_id']}").text
-    assert f'<span class="label-out">{proof["prediction"]["label"]}</span>' in page
+    table = page.split('id="model-inferences"', 1)[1].split("</table>", 1)[0]
+    assert f'<span class="label-out">{proof["prediction"]["label"]}</span>' in table
 
 
 def test_the_job_page_renders_the_result(client: httpx.Client, server: ServerHandle) -> None:

@@ -26,6 +26,7 @@ from aiweb3.zkml import (
     RegisteredModel,
     VerifiedInference,
     compiled_models,
+    label_inferences,
     label_outputs,
     load_output_labels,
     save_output_labels,
@@ -133,13 +134,15 @@ def model_detail(services: Services, model_id: str) -> dict[str, Any] | None:
     if r is None and c is None:
         return None
     infs: list[VerifiedInference] = reg.inferences(model_id) if r else []
+    labels = label_inferences(reg, c, infs) if c is not None and r is not None else [None] * len(infs)
+    inferences = [{**i.to_json(), "prediction": p} for i, p in zip(infs, labels, strict=True)]
     return {
         "model_id": model_id,
         "name": r.name if r else c.name if c else model_id,
         "registered": _registered(r) if r else None,
         "compiled": _compiled(c) if c else None,
         "input_size": input_size(c) if c else None,
-        "inferences": [i.to_json() for i in reversed(infs)],
+        "inferences": list(reversed(inferences)),
         "proofs": _proofs_of(services, model_id),
     }
 

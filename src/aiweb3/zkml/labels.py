@@ -12,12 +12,17 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiweb3.errors import InputError
 from aiweb3.files import atomic_write_json
 
-__all__ = ["label_outputs", "load_output_labels", "save_output_labels"]
+if TYPE_CHECKING:
+    from aiweb3.zkml.audit import VerifiedInference
+    from aiweb3.zkml.model import CompiledModel
+    from aiweb3.zkml.registry import ModelRegistryClient
+
+__all__ = ["label_inferences", "label_outputs", "load_output_labels", "save_output_labels"]
 
 
 def _path(home: Path | str, model_id: str) -> Path:
@@ -80,3 +85,24 @@ def label_outputs(outputs: Any, classes: Sequence[str] | None) -> dict[str, Any]
         "score": round(weights[top] / total, 4),
         "scores": {c: round(w / total, 4) for c, w in zip(classes, weights, strict=True)},
     }
+
+
+def label_inferences(
+    registry: ModelRegistryClient, model: CompiledModel, trail: list[VerifiedInference]
+) -> list[dict[str, Any] | None]:
+    """The label of each verified inference of ``model``, read back from its transaction.
+
+    ``None`` for an inference whose outputs cannot be read (made through another contract) and
+    for every one when the model has no class names or more than one output tensor.
+    """
+    from aiweb3.zkml.audit import verified_outputs
+    from aiweb3.zkml.proof import dequantize
+
+    classes = load_output_labels(model.home, model.model_id)
+    if not classes or not trail or len(model.output_scales) != 1:
+        return [None] * len(trail)
+    scale = model.output_scales[0]
+    found = verified_outputs(registry, model.model_id, trail)
+    return [
+        None if out is None else label_outputs([dequantize(v, scale) for v in out], classes) for out in found
+    ]

@@ -36,6 +36,11 @@ def test_links_point_at_their_pages_and_keep_the_full_value_in_the_title() -> No
     assert named == f'<a href="/address/{ADDRESS.lower()}" title="{ADDRESS}">ModelRegistry</a>'
 
 
+def test_outputs_print_as_rounded_numbers() -> None:
+    assert LINK_FILTERS["numbers"]([[5.9820556640625, -8.7117919921875]]) == "5.982, -8.712"
+    assert LINK_FILTERS["numbers"]([1, 2.5]) == "1, 2.500"
+
+
 def test_a_link_escapes_what_it_shows() -> None:
     html = str(LINK_FILTERS["content"]('x"><script>alert(1)</script>', None))
     assert "<script>" not in html

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["LINK_FILTERS", "link", "short", "ticks"]
+__all__ = ["LINK_FILTERS", "link", "numbers", "short", "ticks"]
 
 _TICKS = re.compile(r"`([^`]+)`")
 
@@ -71,6 +71,21 @@ def _agent(value: Any, name: str | None = None) -> Markup:
     return Markup('<a href="/agents/{}">{}</a>').format(int(value), text)
 
 
+def numbers(value: Any, digits: int = 3) -> str:
+    """Model outputs (nested lists of numbers) as ``5.982, -8.712``; anything else as text."""
+    flat: list[Any] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, list | tuple):
+            for x in v:
+                walk(x)
+        else:
+            flat.append(v)
+
+    walk(value)
+    return ", ".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in flat)
+
+
 def ticks(text: Any) -> Markup:
     """Escape ``text`` and render each `` `command` `` as ``<code>command</code>``."""
     escaped = str(escape(str(text)))
@@ -85,5 +100,6 @@ LINK_FILTERS = {
     "content": _content,
     "agent": _agent,
     "ticks": ticks,
+    "numbers": numbers,
 }
 """Filter name -> function, registered by :func:`aiweb3.server.pages.make_templates`."""

@@ -60,6 +60,8 @@ def test_the_creator_address_page_lists_its_transactions_tokens_models_content_a
     assert data["nonce"] >= 3  # registered its handle, anchored, registered the model, ...
     hashes = {t["hash"] for t in data["history"]["transactions"]}
     assert demo["model"]["tx_hash"] in hashes
+    proved = next(t for t in data["history"]["transactions"] if t["hash"] == demo["model"]["tx_hash"])
+    assert proved["method"] == "verifyInference" and proved["to_label"] == "ModelRegistry"
     assert data["history"]["transaction_count"] >= data["nonce"]
     assert [m["model_id"] for m in data["models"]] == [demo["model"]["model_id"]]
     assert any(i["tx_hash"] == demo["model"]["tx_hash"] for i in data["inferences"])

@@ -28,6 +28,8 @@ def short(value: Any, keep: int = 6) -> str:
 def link(href: str, full: Any, keep: int | None = 6, cls: str = "mono") -> Markup:
     """``<a>`` to ``href`` showing ``full`` (shortened unless ``keep`` is None)."""
     text = str(full) if keep is None else short(full, keep)
+    if text != str(full):
+        cls += " shortened"  # kept on one line; the full value is in the title
     return Markup('<a class="{}" href="{}" title="{}">{}</a>').format(cls, href, str(full), text)
 
 

@@ -134,6 +134,8 @@ def address_data(services: Services, explorer: ChainExplorer, address: str) -> d
             for t in history["transactions"]:
                 t["from_label"] = explorer.label(t["from"])
                 t["to_label"] = explorer.label(t["to"])
+                sig = explorer.selectors.get(t["selector"] or "")
+                t["method"] = sig.split("(")[0] if sig else (t["selector"] if t["to"] else "deploy")
     return {
         **account,
         "known_as": account["label"] or _known_label(services, address),

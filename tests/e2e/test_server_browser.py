@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from playwright import sync_api
 from aiweb3.chain import Chain, Deployment
 from aiweb3.server import ServerConfig, ServerHandle, Services, serve
 from aiweb3.server.demo import seed_demo
+from aiweb3.server.modeljobs import models_overview
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -106,6 +108,8 @@ def test_sign_from_the_dashboard_and_watch_the_job(
     status = page.locator("#sign-status")
     status.locator(".badge[data-state=succeeded]").wait_for(timeout=60_000)
     assert "100%" in status.inner_text()
+    # the list of signed files refreshes after the job, without reloading the page
+    page.locator("#content-table tbody tr", has_text="field-notes.txt").wait_for()
     page.screenshot(path=str(shots / "content-signed.png"), full_page=True)
     status.locator(".result-link a").first.click()
     page.wait_for_url("**/content/0x*")
@@ -115,7 +119,10 @@ def test_sign_from_the_dashboard_and_watch_the_job(
     row = page.locator("#jobs-table tbody tr", has_text="Sign field-notes.txt")
     assert row.locator(".badge").inner_text() == "succeeded"
     row.locator("a").first.click()
-    page.locator("#job-result pre").wait_for()
+    view = page.locator("#job-result-view")
+    view.wait_for()
+    assert view.locator("a[href^='/content/0x']").count() >= 1
+    assert not page.locator("#job-result pre").is_visible()  # raw JSON only on request
     page.screenshot(path=str(shots / "job.png"), full_page=True)
 
 
@@ -129,6 +136,8 @@ def test_a_wrong_token_is_refused_in_the_dashboard(page: sync_api.Page, tmp_path
     alert = page.locator("#sign-status [role=alert]")
     alert.wait_for()
     assert alert.inner_text().startswith("401")
+    assert "`" not in alert.inner_text()  # the command in the message is shown as code
+    assert alert.locator("code", has_text="aiweb3 token new").count() == 1
 
 
 def test_verify_a_signed_file_and_reject_a_tampered_one(
@@ -183,6 +192,7 @@ def test_every_page_loads(page: sync_api.Page, shots: Path, slug: str, path: str
         assert int(page.locator("#stat-agents").inner_text()) >= 1
     if slug == "analytics":
         assert page.locator(".chart-card").count() >= 3
+    assert "`" not in page.locator("body").inner_text()  # commands render as <code>, not backticks
     page.screenshot(path=str(shots / f"{slug}.png"), full_page=True)
 
 
@@ -207,10 +217,17 @@ def test_prove_from_the_dashboard_and_watch_the_job(
     status.locator(".badge[data-state=succeeded]").wait_for(timeout=120_000)
     assert "100%" in status.inner_text()
     assert "/api/models/proofs/" in status.inner_text()
-    assert status.locator(".result-outputs").inner_text().startswith("Outputs: [[")
+    assert status.locator(".result-prediction .label-out").inner_text() in ("malignant", "benign")
+    assert status.locator(".result-outputs").inner_text().startswith("Logits: ")
     assert "Verified on chain in 0x" in status.locator(".result-tx").inner_text()
+    # the inference count and the lists refresh after the job, without reloading the page
+    page.locator("#inference-count", has_text=str(before + 1)).wait_for()
+    assert page.locator("#model-proofs tbody tr").count() >= 2
     page.screenshot(path=str(shots / "model-proved.png"), full_page=True)
-    status.locator(".result-link a").last.click()
+    status.locator(".result-tx a").click()
+    page.wait_for_url("**/tx/0x*")
+    assert "InferenceVerified" in page.locator("#tx-events").inner_text()
+    page.go_back()
     page.wait_for_url(f"**/models/{model_id}")
     assert int(page.locator("#inference-count").inner_text()) == before + 1
     page.screenshot(path=str(shots / "model.png"), full_page=True)
@@ -229,6 +246,11 @@ def test_verify_a_proof_and_reject_a_tampered_one(
     head.wait_for()
     assert head.get_attribute("data-ok") == "true"
     assert "verified inference of breast-cancer-mlp" in head.inner_text()
+    assert re.search(r": (malignant|benign) \(\d+\.\d%\), logits \[", head.inner_text())
+    # the model and its owner in the checks link to their pages
+    assert page.locator(f"#checks a[href='/models/{_demo_model(server)}']").count() == 1
+    owner = server.services.creator.address.lower()
+    assert page.locator(f"#checks a[href='/address/{owner}']").count() == 1
     page.screenshot(path=str(shots / "verify-proof.png"), full_page=True)
 
     data = json.loads(good.read_text())
@@ -251,9 +273,138 @@ def test_ask_the_indexed_chain(page: sync_api.Page, server: ServerHandle, shots:
     index = server.services.index
     assert index is not None and index.sync_to(server.services.chain.block_number(), timeout=60)
     page.goto("/analytics")
-    page.fill("#ask-question", "How many verified inferences per model?")
-    page.click("#ask-submit")
+    page.locator("button.suggest", has_text="How many verified inferences per model?").click()
     page.locator("#ask-answer[data-answered=true]").wait_for()
+    assert page.input_value("#ask-question") == "How many verified inferences per model?"
     assert "decoded_events" in page.locator("#ask-sql").inner_text()
     assert page.locator("#ask-rows tbody tr").count() >= 1
+    assert page.locator(f"#ask-rows a[href='/models/{_demo_model(server)}']").count() == 1
     page.screenshot(path=str(shots / "analytics-ask.png"), full_page=True)
+
+
+def _no_card_overflows(page: sync_api.Page) -> list[str]:
+    """Cards (and stat boxes) whose content is wider than the card: a long hash spilling out."""
+    overflowing: list[str] = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.card, .stat, .hero'))
+             .filter((c) => c.scrollWidth > c.clientWidth + 1)
+             .map((c) => (c.id || c.className) + ': ' + c.scrollWidth + ' > ' + c.clientWidth)"""
+    )
+    return overflowing
+
+
+def test_walk_from_the_overview_to_an_address_a_transaction_and_a_model(
+    page: sync_api.Page, server: ServerHandle, shots: Path
+) -> None:
+    """Only clicks: overview -> a contract's address page -> its transaction -> the model it proved."""
+    index = server.services.index
+    assert index is not None and index.sync_to(server.services.chain.block_number(), timeout=60)
+    model_id = _demo_model(server)
+    page.goto("/")
+    page.locator("table tr", has_text="ModelRegistry").locator("a[href^='/address/']").click()
+    page.wait_for_url("**/address/0x*")
+    assert page.locator("h1").inner_text() == "ModelRegistry"
+    assert int(page.locator("#address-txcount").inner_text()) >= 2
+    assert _no_card_overflows(page) == []
+    page.screenshot(path=str(shots / "address-contract.png"), full_page=True)
+
+    # the newest transaction to the registry that proved an inference
+    demo_tx = json.loads((server.services.server_dir / "demo.json").read_text())["model"]["tx_hash"]
+    page.locator(f"#address-tx-table a[href='/tx/{demo_tx}']").click()
+    page.wait_for_url(f"**/tx/{demo_tx}")
+    assert page.locator("#tx-status").inner_text() == "succeeded"
+    assert "InferenceVerified" in page.locator("#tx-events").inner_text()
+    assert _no_card_overflows(page) == []
+    page.screenshot(path=str(shots / "transaction.png"), full_page=True)
+
+    page.locator(f"#tx-events a[href='/models/{model_id}']").click()
+    page.wait_for_url(f"**/models/{model_id}")
+    assert page.locator("h1").inner_text() == "breast-cancer-mlp"
+    assert page.locator("#model-classes").inner_text().split() == ["malignant", "benign"]
+    assert _no_card_overflows(page) == []
+
+    # the model's owner: the server's key, with its transactions, models, content and agent
+    page.locator("#model-registration a[href^='/address/']").first.click()
+    page.wait_for_url("**/address/0x*")
+    assert page.locator("h1").inner_text() == "the server's creator key"
+    assert page.locator("#address-models a", has_text="breast-cancer-mlp").count() >= 1
+    assert page.locator("#address-content a", has_text="demo-tone.wav").count() == 1
+    assert page.locator("#address-agents a", has_text="proving agent").count() == 1
+    assert page.locator("#address-tx-table tbody tr").count() >= 3
+    page.screenshot(path=str(shots / "address.png"), full_page=True)
+
+    page.locator("#address-agents a", has_text="proving agent").click()
+    page.wait_for_url("**/agents/*")
+    assert page.locator("h1").inner_text() == "proving agent"
+    page.screenshot(path=str(shots / "agent.png"), full_page=True)
+
+    page.go_back()
+    page.locator("#address-tx-table a.num-link").first.click()
+    page.wait_for_url("**/block/*")
+    assert page.locator("h1").inner_text().startswith("Block ")
+    assert page.locator("#block-txs tbody tr").count() >= 1
+    page.screenshot(path=str(shots / "block.png"), full_page=True)
+
+    # or type an id in the search box
+    page.fill("#search", demo_tx)
+    page.press("#search", "Enter")
+    page.wait_for_url(f"**/tx/{demo_tx}")
+    assert page.locator("h1").inner_text() == "Transaction"
+
+
+def test_long_hashes_stay_inside_their_cards_on_a_narrow_screen(
+    browser: sync_api.Browser, server: ServerHandle
+) -> None:
+    context = browser.new_context(base_url=server.url, viewport={"width": 700, "height": 900})
+    try:
+        pg = context.new_page()
+        demo = json.loads((server.services.server_dir / "demo.json").read_text())
+        entry = server.services.library.entries()[-1]
+        for path in (
+            f"/tx/{demo['model']['tx_hash']}",
+            f"/address/{server.services.creator.address}",
+            f"/models/{demo['model']['model_id']}",
+            f"/content/{entry.manifest_id}",
+            f"/jobs/{next(j.id for j in server.services.jobs.list() if j.kind == 'demo')}",
+        ):
+            pg.goto(path)
+            assert _no_card_overflows(pg) == [], path
+    finally:
+        context.close()
+
+
+def test_charts_have_axes_units_tooltips_and_empty_states(page: sync_api.Page, server: ServerHandle) -> None:
+    page.goto("/models")  # one model: a single bar
+    canvas = page.locator("#chart-models canvas")
+    canvas.wait_for()
+    info = page.evaluate(
+        """() => {
+          const chart = Chart.getChart(document.querySelector('#chart-models canvas'));
+          const bar = chart.getDatasetMeta(0).data[0];
+          return {points: chart.data.labels.length, width: bar.width, area: chart.chartArea.width,
+                  x: bar.x, y: (bar.y + bar.base) / 2,
+                  xTitle: chart.options.scales.x.title.text, yTitle: chart.options.scales.y.title.text};
+        }"""
+    )
+    assert info["points"] == len(models_overview(server.services)["models"])
+    assert info["width"] <= 36 < info["area"] / 2  # one point is a bar, not a full-width slab
+    assert (info["xTitle"], info["yTitle"]) == ("model", "inferences")
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + info["x"], box["y"] + info["y"])
+    tooltip = page.evaluate(
+        """() => {
+          const t = Chart.getChart(document.querySelector('#chart-models canvas')).tooltip;
+          return {shown: t.getActiveElements().length, lines: t.body ? t.body.flatMap((b) => b.lines) : []};
+        }"""
+    )
+    assert tooltip["shown"] == 1
+    assert tooltip["lines"][0].endswith(" inferences")
+
+    page.goto("/analytics")
+    assert page.locator("canvas[data-chart]").count() >= 2
+    drawn = page.evaluate(
+        "() => Array.from(document.querySelectorAll('canvas[data-chart]')).every((c) => Chart.getChart(c))"
+    )
+    assert drawn is True
+    assert page.locator("[data-chart-empty]").count() >= 1  # e.g. no data-set contributions yet
+    assert page.locator("[data-chart-empty]").first.inner_text() == "No rows yet."

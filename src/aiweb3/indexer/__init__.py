@@ -3,6 +3,13 @@
 from aiweb3.indexer.ask import Answer, Asker
 from aiweb3.indexer.decode import EventDecoder
 from aiweb3.indexer.explain import explain_sql
+from aiweb3.indexer.explorer import (
+    ChainExplorer,
+    address_history,
+    parse_address,
+    parse_block_ref,
+    parse_tx_hash,
+)
 from aiweb3.indexer.fetch import FetchConfig, Fetcher, RateLimiter
 from aiweb3.indexer.ingest import Indexer, IngestReport
 from aiweb3.indexer.metrics import METRICS, Metric, Params, get_metric
@@ -12,6 +19,7 @@ __all__ = [
     "METRICS",
     "Answer",
     "Asker",
+    "ChainExplorer",
     "Checkpoint",
     "EventDecoder",
     "FetchConfig",
@@ -22,6 +30,10 @@ __all__ = [
     "Metric",
     "Params",
     "RateLimiter",
+    "address_history",
     "explain_sql",
     "get_metric",
+    "parse_address",
+    "parse_block_ref",
+    "parse_tx_hash",
 ]

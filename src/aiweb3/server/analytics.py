@@ -20,19 +20,19 @@ import duckdb
 
 from aiweb3.chain import Chain
 from aiweb3.errors import AIWeb3Error, IndexerError
-from aiweb3.indexer import METRICS, Asker, Indexer, IndexStore, IngestReport
+from aiweb3.indexer import METRICS, Asker, Indexer, IndexStore, IngestReport, address_history
 from aiweb3.llm import LLMConfig, load_model
 
 __all__ = ["CHARTS", "IndexFollower", "answer_json", "default_index_path"]
 
-# Metrics the analytics page charts: (metric, label column, value column).
+# Metrics the analytics page charts: (metric, label column, value column, unit, x-axis title).
 CHARTS = (
-    ("daily_transactions", "day", "transactions"),
-    ("verified_inferences_per_model", "model", "verified_inferences"),
-    ("event_counts", "event_name", "events"),
-    ("content_anchored", "day", "manifests"),
-    ("dataset_contributions", "day", "contributions"),
-    ("daily_gas", "day", "gas_used"),
+    ("daily_transactions", "day", "transactions", "transactions", "day (UTC)"),
+    ("verified_inferences_per_model", "model", "verified_inferences", "verified inferences", "model"),
+    ("event_counts", "event_name", "events", "events", "event"),
+    ("content_anchored", "day", "manifests", "manifests", "day (UTC)"),
+    ("dataset_contributions", "day", "contributions", "contributions", "day (UTC)"),
+    ("daily_gas", "day", "gas_used", "gas", "day (UTC)"),
 )
 
 
@@ -162,11 +162,26 @@ class IndexFollower:
     def charts(self) -> list[dict[str, Any]]:
         """The page's small charts: labels and values from the metric library."""
         out = []
-        for name, label, value in CHARTS:
+        for name, label, value, unit, x in CHARTS:
             data = self.metric_rows(name)
             li, vi = data["columns"].index(label), data["columns"].index(value)
-            pairs = [(str(r[li])[:10] if r[li] is not None else "—", float(r[vi] or 0)) for r in data["rows"]]
-            out.append({**data, "labels": [p[0] for p in pairs], "values": [p[1] for p in pairs]})
+            day = x.startswith("day")
+            pairs = [
+                ((str(r[li])[:10] if day else str(r[li])) if r[li] is not None else "—", float(r[vi] or 0))
+                for r in data["rows"]
+            ]
+            if day:
+                pairs.sort()
+            out.append(
+                {
+                    **data,
+                    "labels": [p[0] for p in pairs],
+                    "values": [p[1] for p in pairs],
+                    "unit": unit,
+                    "x": x,
+                    "kind": "bar",
+                }
+            )
         return out
 
     def snapshot(self, *, sync_timeout: float = 10.0) -> dict[str, Any]:
@@ -193,6 +208,11 @@ class IndexFollower:
     def snapshot_path(self) -> Path:
         """Where :meth:`snapshot` writes: ``<index dir>/snapshot/<name>``."""
         return self.path.parent / "snapshot" / self.path.name
+
+    def address_history(self, address: str, limit: int = 50) -> dict[str, Any]:
+        """An address's indexed transactions, token transfers and holdings (see the indexer's)."""
+        with self.reader() as con:
+            return address_history(con, address, limit=limit)
 
     def ask(self, question: str) -> dict[str, Any]:
         """Answer a question (the configured language model, else the offline engine)."""

@@ -42,9 +42,12 @@ def model_step(services: Services, progress: Progress) -> dict[str, Any]:
     onnx, samples_file = modeljobs.EXAMPLE_DIR / "mlp.onnx", modeljobs.EXAMPLE_DIR / "mlp_samples.json"
     if not onnx.is_file() or not samples_file.is_file():
         return {"skipped": f"{onnx} is not here (the example ships with the source tree)", "links": []}
-    samples = json.loads(samples_file.read_text())["samples"]
+    example = json.loads(samples_file.read_text())
+    samples, classes = example["samples"], example.get("classes")
     staging = staging_dir(services, "demo-model")
-    compiled = modeljobs.compile_job(services, staging, onnx, samples[:8], "breast-cancer-mlp")(progress)
+    compiled = modeljobs.compile_job(services, staging, onnx, samples[:8], "breast-cancer-mlp", classes)(
+        progress
+    )
     model_id = compiled["model_id"]
     detail = modeljobs.model_detail(services, model_id)
     if detail is None or detail["registered"] is None:

@@ -26,6 +26,10 @@ from aiweb3.zkml import (
     RegisteredModel,
     VerifiedInference,
     compiled_models,
+    label_inferences,
+    label_outputs,
+    load_output_labels,
+    save_output_labels,
 )
 
 __all__ = [
@@ -56,6 +60,7 @@ def _registered(r: RegisteredModel) -> dict[str, Any]:
 
 def _compiled(m: CompiledModel) -> dict[str, Any]:
     return {
+        "classes": load_output_labels(m.home, m.model_id),
         "model_id": m.model_id,
         "name": m.name,
         "logrows": m.logrows,
@@ -129,13 +134,15 @@ def model_detail(services: Services, model_id: str) -> dict[str, Any] | None:
     if r is None and c is None:
         return None
     infs: list[VerifiedInference] = reg.inferences(model_id) if r else []
+    labels = label_inferences(reg, c, infs) if c is not None and r is not None else [None] * len(infs)
+    inferences = [{**i.to_json(), "prediction": p} for i, p in zip(infs, labels, strict=True)]
     return {
         "model_id": model_id,
         "name": r.name if r else c.name if c else model_id,
         "registered": _registered(r) if r else None,
         "compiled": _compiled(c) if c else None,
         "input_size": input_size(c) if c else None,
-        "inferences": [i.to_json() for i in reversed(infs)],
+        "inferences": list(reversed(inferences)),
         "proofs": _proofs_of(services, model_id),
     }
 
@@ -154,6 +161,7 @@ def proof_path(services: Services, proof_id: str) -> Path | None:
 
 def _proofs_of(services: Services, model_id: str) -> list[dict[str, Any]]:
     out = []
+    classes = load_output_labels(services.home, model_id)
     for path in sorted(_proof_dir(services).glob("*.json")):
         try:
             data = json.loads(path.read_text())
@@ -161,7 +169,12 @@ def _proofs_of(services: Services, model_id: str) -> list[dict[str, Any]]:
             continue
         if str(data.get("model_id", "")).lower() == model_id:
             out.append(
-                {"proof_id": path.stem, "outputs": data.get("outputs"), "created": data.get("created")}
+                {
+                    "proof_id": path.stem,
+                    "outputs": data.get("outputs"),
+                    "prediction": label_outputs(data.get("outputs"), classes),
+                    "created": data.get("created"),
+                }
             )
     return sorted(out, key=lambda p: p["created"] or 0, reverse=True)
 
@@ -182,8 +195,18 @@ def _fund(services: Services) -> None:
         services.chain.set_balance(services.creator.address, 100 * 10**18)
 
 
-def compile_job(services: Services, staging: Path, onnx: Path, samples: list[Any], name: str | None) -> JobFn:
-    """A job: compile an ONNX file (reused when already compiled) into a circuit with keys."""
+def compile_job(
+    services: Services,
+    staging: Path,
+    onnx: Path,
+    samples: list[Any],
+    name: str | None,
+    classes: list[str] | None = None,
+) -> JobFn:
+    """A job: compile an ONNX file (reused when already compiled) into a circuit with keys.
+
+    ``classes`` names the outputs of a classifier, in order (shown instead of bare logits).
+    """
 
     def run(progress: Progress) -> dict[str, Any]:
         total = len(COMPILE_STEPS) + 1
@@ -198,6 +221,8 @@ def compile_job(services: Services, staging: Path, onnx: Path, samples: list[Any
                 progress.update(done, total, f"{what} ({onnx.name})")
 
             compiled = model.compile(samples, on_progress=step)
+            if classes:
+                save_output_labels(services.home, compiled.model_id, classes)
             progress.update(total, total, f"compiled {compiled.model_id[:10]}…")
             return {**_compiled(compiled), "links": [f"/models/{compiled.model_id}"]}
         finally:
@@ -245,6 +270,7 @@ def prove_job(services: Services, model_id: str, inputs: Any, *, onchain: bool) 
             "proof_id": proof_id,
             "model_id": model.model_id,
             "outputs": proof.outputs,
+            "prediction": label_outputs(proof.outputs, load_output_labels(services.home, model.model_id)),
             "download": f"/api/models/proofs/{proof_id}",
         }
         if onchain:

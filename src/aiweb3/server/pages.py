@@ -11,17 +11,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from aiweb3.server.http import human_bytes
+from aiweb3.server.links import LINK_FILTERS, short
 
 __all__ = ["TEMPLATES_DIR", "make_templates", "render"]
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
-
-
-def _short(value: str | None, keep: int = 6) -> str:
-    if not value:
-        return ""
-    text = str(value)
-    return text if len(text) <= 2 * keep + 3 else f"{text[: keep + 2]}…{text[-keep:]}"
 
 
 def _utc(ts: float | None) -> str:
@@ -52,7 +46,8 @@ def make_templates() -> Jinja2Templates:
     """The dashboard's templates with its filters."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
-    env.filters["short"] = _short
+    env.filters["short"] = short
+    env.filters.update(LINK_FILTERS)
     env.filters["utc"] = _utc
     env.filters["ago"] = _ago
     env.filters["num"] = _num

@@ -87,6 +87,7 @@ class ProofVerifier:
     def verify(self, services: Services, uploads: dict[str, Path], names: dict[str, str]) -> dict[str, Any]:
         """The verdict with one check per step (parse, local, registered, on chain)."""
         from aiweb3.server import modeljobs
+        from aiweb3.zkml import label_outputs, load_output_labels
 
         part = "proof" if "proof" in uploads else "file"
         checks: list[dict[str, Any]] = []
@@ -132,8 +133,12 @@ class ProofVerifier:
         checks.append({"name": "on chain", "ok": onchain, "detail": detail})
         ok = onchain and local is not False and not record.deprecated
         outputs = ", ".join(f"{v:.4g}" for v in _flat(proof.outputs))
+        prediction = label_outputs(proof.outputs, load_output_labels(services.home, proof.model_id))
+        said = f"outputs [{outputs}]"
+        if prediction is not None:
+            said = f"{prediction['label']} ({prediction['score']:.1%}), logits [{outputs}]"
         verdict = (
-            f"verified inference of {record.name} ({proof.model_id[:10]}…): outputs [{outputs}]"
+            f"verified inference of {record.name} ({proof.model_id[:10]}…): {said}"
             if ok
             else f"REJECTED: the proof does not verify for model {record.name} ({proof.model_id[:10]}…)"
         )
@@ -142,6 +147,7 @@ class ProofVerifier:
             "ok": ok,
             "verdict": verdict,
             "registered": {"name": record.name, "owner": record.owner},
+            "prediction": prediction,
         }
 
 

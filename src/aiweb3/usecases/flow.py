@@ -42,6 +42,7 @@ from aiweb3.zkml import (
     VerifiedInference,
     audit,
     run,
+    save_output_labels,
 )
 
 if TYPE_CHECKING:
@@ -122,7 +123,10 @@ def compile_usecase(
     test_x = case.data["test_x"]
     samples = [salted_input(x, calibration_salt(i)) for i, x in enumerate(test_x[:CALIBRATION_SAMPLES])]
     model = Model(salted, home=home, name=f"{case.name}-salted")
-    return model.compile(samples, CompileOptions(input_visibility="hashed"), on_progress=on_progress)
+    compiled = model.compile(samples, CompileOptions(input_visibility="hashed"), on_progress=on_progress)
+    if case.kind == "classifier":
+        save_output_labels(home, compiled.model_id, case.decision)
+    return compiled
 
 
 @dataclass(frozen=True)

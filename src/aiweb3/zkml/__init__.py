@@ -10,6 +10,7 @@ Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 """
 
 from aiweb3.zkml.audit import VerifiedInference, audit, outputs_hash, verified_outputs
+from aiweb3.zkml.labels import label_inferences, label_outputs, load_output_labels, save_output_labels
 from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
 from aiweb3.zkml.proof import FIELD_MODULUS, InferenceProof, dequantize, prove, run, verify
 from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel
@@ -32,10 +33,14 @@ __all__ = [
     "audit",
     "compiled_models",
     "dequantize",
+    "label_inferences",
+    "label_outputs",
+    "load_output_labels",
     "outputs_hash",
     "parse_vka",
     "prove",
     "run",
+    "save_output_labels",
     "srs_logrows",
     "verified_outputs",
     "verify",

@@ -11,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 from aiweb3 import usecases
 from aiweb3.chain import Chain, Deployment
 from aiweb3.private import check_opening
-from aiweb3.zkml import CompiledModel
+from aiweb3.zkml import CompiledModel, load_output_labels
 
 
 def test_medical_accuracy_float_vs_circuit(
@@ -46,3 +46,10 @@ def test_medical_use_case_end_to_end(
     assert [t.tx_hash for t in report.trail] == [decision.tx_hash]
     assert report.trail[0].input_commitment == decision.opening.commitment
     assert report.same_model_for_all()
+
+
+def test_the_use_case_model_names_its_classes(
+    medical_case: usecases.UseCase, medical_model: CompiledModel
+) -> None:
+    """The dashboard shows "malignant"/"benign" for this model's proofs, not bare logits."""
+    assert load_output_labels(medical_model.home, medical_model.model_id) == list(medical_case.decision)

@@ -13,6 +13,7 @@ from aiweb3.server.routers import (
     chain,
     content,
     datasets,
+    explorer,
     jobs,
     models,
     overview,
@@ -31,5 +32,6 @@ FEATURES: list[Feature] = [
     analytics.feature,
     jobs.feature,
     verify.feature,
+    explorer.feature,
     apidocs.feature,
 ]

@@ -179,6 +179,13 @@ def agents_page(request: Request) -> HTMLResponse:
     )
 
 
+@pages.get("/agents/{agent_id}", response_class=HTMLResponse)
+def agent_page(request: Request, agent_id: int) -> HTMLResponse:
+    """One agent: card, prices, reputation, feedback and validations."""
+    detail = _agent_detail(services_of(request), agent_id)
+    return render(request, "agent_detail.html", "agents", agent=detail)
+
+
 feature = Feature(
     "agents",
     "Agents",

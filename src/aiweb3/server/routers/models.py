@@ -44,7 +44,8 @@ _COMPILE_BODY = {
                         "samples": {
                             "type": "string",
                             "format": "binary",
-                            "description": "JSON sample inputs (a list) to calibrate the circuit",
+                            "description": "JSON sample inputs to calibrate the circuit: a list, or "
+                            '{"samples": [...], "classes": [names of the outputs]}',
                         },
                         "name": {"type": "string"},
                     },
@@ -130,13 +131,24 @@ async def compile_model(request: Request) -> JSONResponse:
         samples = data.get("samples") if isinstance(data, dict) else data
         if not isinstance(samples, list) or not samples:
             raise ApiError(422, "field 'samples': give a non-empty list of sample inputs", field="samples")
+        classes = data.get("classes") if isinstance(data, dict) else None
+        if classes is not None and (
+            not isinstance(classes, list)
+            or len(classes) < 2
+            or not all(isinstance(c, str) and c for c in classes)
+        ):
+            raise ApiError(
+                422,
+                "field 'samples': 'classes' must list at least two class names, in output order",
+                field="samples",
+            )
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise
     onnx = saved["onnx"][0]
     name = values.get("name", "").strip() or None
     job = services.jobs.submit(
-        "compile", f"Compile {onnx.name}", modeljobs.compile_job(services, dest, onnx, samples, name)
+        "compile", f"Compile {onnx.name}", modeljobs.compile_job(services, dest, onnx, samples, name, classes)
     )
     return job_accepted(job)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from aiweb3.errors import AIWeb3Error
 from aiweb3.server import chaininfo
@@ -94,6 +95,15 @@ def overview_page(request: Request) -> HTMLResponse:
         jobs=[j.snapshot() for j in services.jobs.list()[:5]],
         **data,
     )
+
+
+_FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.svg"
+
+
+@pages.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The dashboard's icon (browsers ask for /favicon.ico before reading the page's link)."""
+    return FileResponse(_FAVICON, media_type="image/svg+xml")
 
 
 feature = Feature(

@@ -12,6 +12,12 @@ function el(tag, attrs, text) {
   return node;
 }
 
+// Text whose `commands` are shown as code (messages from the server write commands in backticks).
+function withCode(node, text) {
+  String(text).split("`").forEach((part, i) => node.append(i % 2 ? el("code", {}, part) : part));
+  return node;
+}
+
 async function api(method, path, body, json) {
   const headers = {};
   if (json !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(json); }
@@ -35,20 +41,45 @@ function renderProgress(box, snap) {
   const prog = el("div", { class: "progress" });
   prog.append(bar, el("div", { class: "progress-text" }, Math.round(snap.percent || 0) + "% · " + snap.message));
   box.append(title, prog);
-  if (snap.state === "failed" && snap.error) box.append(el("p", { class: "error-text" }, snap.error.message));
-  if (snap.state === "succeeded" && snap.result && snap.result.outputs) {
-    box.append(el("div", { class: "result-outputs mono" }, "Outputs: " + JSON.stringify(snap.result.outputs)));
+  if (snap.state === "failed" && snap.error) box.append(withCode(el("p", { class: "error-text" }), snap.error.message));
+  if (snap.state === "succeeded" && snap.result) renderResult(box, snap.result);
+}
+
+// A job's result as sentences and links (the raw JSON is on the job's page).
+function renderResult(box, r) {
+  if (r.prediction) {
+    const p = el("div", { class: "result-prediction" }, "Prediction: ");
+    p.append(el("strong", { class: "label-out" }, r.prediction.label));
+    p.append(" (" + (r.prediction.score * 100).toFixed(1) + "% by softmax)");
+    box.append(p);
   }
-  if (snap.state === "succeeded" && snap.result && snap.result.onchain && snap.result.onchain.tx_hash) {
-    box.append(el("div", { class: "result-tx mono" }, "Verified on chain in " + snap.result.onchain.tx_hash));
+  if (r.outputs) {
+    const flat = [].concat(...[].concat(r.outputs).map((x) => [].concat(x)));
+    const text = flat.map((v) => (typeof v === "number" ? v.toFixed(3) : String(v))).join(", ");
+    box.append(el("div", { class: "result-outputs" }, (r.prediction ? "Logits: " : "Outputs: ") + text));
   }
-  if (snap.state === "succeeded" && snap.result && snap.result.links) {
-    for (const link of snap.result.links) {
-      const p = el("div", { class: "result-link" }, "Result: ");
-      p.append(el("a", { href: link }, link));
-      box.append(p);
-    }
+  if (r.onchain && r.onchain.tx_hash) {
+    const p = el("div", { class: "result-tx" }, "Verified on chain in ");
+    p.append(el("a", { href: "/tx/" + r.onchain.tx_hash, class: "mono", title: r.onchain.tx_hash },
+      r.onchain.tx_hash.slice(0, 10) + "…" + r.onchain.tx_hash.slice(-8)));
+    if (r.onchain.gas_used) p.append(" (" + r.onchain.gas_used.toLocaleString("en-US") + " gas)");
+    box.append(p);
   }
+  if (r.model_id && !r.outputs) box.append(el("div", { class: "result-model mono" }, "Model " + r.model_id));
+  for (const link of r.links || []) {
+    const p = el("div", { class: "result-link" }, link.startsWith("/api/") ? "Download: " : "Open: ");
+    p.append(el("a", { href: link }, link));
+    box.append(p);
+  }
+}
+
+// Follow a job from a form: render each update and refresh the page's lists when it succeeds.
+function followAndRefresh(box, job) {
+  renderProgress(box, job);
+  followJob(job.id, (snap) => {
+    renderProgress(box, snap);
+    if (snap.state === "succeeded") refreshSections().catch(() => {});
+  });
 }
 
 // Follow a job with server-sent events; calls onUpdate(snapshot) on each change.
@@ -68,7 +99,7 @@ function followJob(id, onUpdate) {
 function showError(box, err) {
   box.hidden = false;
   box.innerHTML = "";
-  box.append(el("p", { class: "error-text", role: "alert" }, (err.status ? err.status + ": " : "") + err.message));
+  box.append(withCode(el("p", { class: "error-text", role: "alert" }), (err.status ? err.status + ": " : "") + err.message));
 }
 
 function initToken() {
@@ -95,8 +126,7 @@ function initSign() {
     box.textContent = "uploading " + files.map((f) => f.name).join(", ") + "…";
     try {
       const reply = await api("POST", "/api/content", data);
-      renderProgress(box, reply.job);
-      followJob(reply.job.id, (snap) => renderProgress(box, snap));
+      followAndRefresh(box, reply.job);
     } catch (err) { showError(box, err); }
   });
   const anchorBtn = document.getElementById("anchor-all");
@@ -105,10 +135,28 @@ function initSign() {
     try {
       const reply = await api("POST", "/api/content/anchor");
       anchorBox.hidden = false;
-      renderProgress(anchorBox, reply.job);
-      followJob(reply.job.id, (snap) => renderProgress(anchorBox, snap));
+      followAndRefresh(anchorBox, reply.job);
     } catch (err) { showError(anchorBox, err); }
   });
+}
+
+// Text with ids in it: addresses link to their page, "model 0x…" to the model, "tx 0x…" to the transaction.
+function linkify(node, text) {
+  const re = /\b(model |tx |transaction )?(0x[0-9a-fA-F]{64}|0x[0-9a-fA-F]{40})(?![0-9a-fA-F])/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    const [whole, word, id] = m;
+    let href = null;
+    if (id.length === 42) href = "/address/" + id.toLowerCase();
+    else if (word === "model ") href = "/models/" + id.toLowerCase();
+    else if (word) href = "/tx/" + id.toLowerCase();
+    if (!href) continue;
+    node.append(text.slice(last, m.index) + (word || ""));
+    node.append(el("a", { href, class: "mono", title: id }, id));
+    last = m.index + whole.length;
+  }
+  node.append(text.slice(last));
+  return node;
 }
 
 function showVerdict(result) {
@@ -123,7 +171,7 @@ function showVerdict(result) {
   for (const c of result.checks || []) {
     const row = el("tr");
     const mark = c.ok === true ? ["ok", "check-ok"] : c.ok === false ? ["failed", "check-fail"] : ["not checked", "check-skip"];
-    row.append(el("td", {}, c.name), el("td", { class: mark[1] }, mark[0]), el("td", {}, c.detail));
+    row.append(el("td", {}, c.name), el("td", { class: mark[1] }, mark[0]), linkify(el("td"), c.detail || ""));
     body.append(row);
   }
 }
@@ -204,8 +252,7 @@ function initModels() {
       box.textContent = "uploading…";
       try {
         const reply = await api("POST", "/api/models", data);
-        renderProgress(box, reply.job);
-        followJob(reply.job.id, (snap) => renderProgress(box, snap));
+        followAndRefresh(box, reply.job);
       } catch (err) { showError(box, err); }
     });
   }
@@ -231,11 +278,26 @@ function initModels() {
       const onchain = document.getElementById("prove-onchain").checked;
       try {
         const reply = await api("POST", "/api/models/" + prove.dataset.model + "/prove", undefined, { inputs, onchain });
-        renderProgress(box, reply.job);
-        followJob(reply.job.id, (snap) => renderProgress(box, snap));
+        followAndRefresh(box, reply.job);
       } catch (err) { showError(box, err); }
     });
   }
+}
+
+// One answer cell: addresses, transaction hashes, blocks and model ids link to their pages.
+function cell(column, v) {
+  const td = el("td");
+  if (v === null || v === undefined) { td.textContent = "—"; return td; }
+  const text = String(v);
+  const col = String(column || "").toLowerCase();
+  let href = null;
+  if (/^0x[0-9a-fA-F]{40}$/.test(text)) href = "/address/" + text.toLowerCase();
+  else if (/^0x[0-9a-fA-F]{64}$/.test(text) && /model/.test(col)) href = "/models/" + text.toLowerCase();
+  else if (/^0x[0-9a-fA-F]{64}$/.test(text) && /(tx|hash)/.test(col) && !/block/.test(col)) href = "/tx/" + text.toLowerCase();
+  else if (/^\d+$/.test(text) && /^(block|block_number|first_block|last_block)$/.test(col)) href = "/block/" + text;
+  if (href) td.append(el("a", { href, class: "mono", title: text }, text.length > 20 ? text.slice(0, 10) + "…" + text.slice(-8) : text));
+  else td.textContent = text;
+  return td;
 }
 
 // Analytics: the ask box.
@@ -243,6 +305,12 @@ function initAsk() {
   const form = document.getElementById("ask-form");
   if (!form) return;
   const out = document.getElementById("ask-answer");
+  for (const btn of document.querySelectorAll("button.suggest[data-question]")) {
+    btn.addEventListener("click", () => {
+      document.getElementById("ask-question").value = btn.dataset.question;
+      form.requestSubmit();
+    });
+  }
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     out.hidden = false;
@@ -252,7 +320,7 @@ function initAsk() {
       const a = await api("POST", "/api/ask", undefined, { question: document.getElementById("ask-question").value });
       out.innerHTML = "";
       out.setAttribute("data-answered", a.answered ? "true" : "false");
-      out.append(el("p", { class: "muted" }, a.engine + ": " + (a.message || "")));
+      out.append(withCode(el("p", { class: "muted" }), a.engine + ": " + (a.message || "")));
       if (a.sql) out.append(el("pre", { id: "ask-sql" }, a.sql));
       if (a.answered) {
         const table = el("table", { id: "ask-rows" });
@@ -262,7 +330,7 @@ function initAsk() {
         const tbody = el("tbody");
         for (const r of a.rows.slice(0, 50)) {
           const tr = el("tr");
-          for (const v of r) tr.append(el("td", {}, v === null ? "—" : String(v)));
+          r.forEach((v, i) => tr.append(cell(a.columns[i], v)));
           tbody.append(tr);
         }
         table.append(tbody);
@@ -272,6 +340,66 @@ function initAsk() {
       }
     } catch (err) { showError(out, err); }
   });
+}
+
+// Charts: every <canvas data-chart> is drawn by Chart.js (static/vendor, served by this server).
+function fmtNum(v, compact) {
+  if (typeof v !== "number") return String(v);
+  const opts = compact && Math.abs(v) >= 1e4 ? { notation: "compact", maximumFractionDigits: 1 } : { maximumFractionDigits: 2 };
+  return v.toLocaleString("en-US", opts);
+}
+
+function drawChart(canvas) {
+  if (typeof Chart === "undefined" || canvas.dataset.drawn) return null;
+  const spec = JSON.parse(canvas.dataset.chart);
+  const css = getComputedStyle(document.documentElement);
+  const color = css.getPropertyValue("--accent").trim() || "#4f46e5";
+  canvas.dataset.drawn = "true";
+  return new Chart(canvas, {
+    type: spec.kind === "line" ? "line" : "bar",
+    data: {
+      labels: spec.labels,
+      datasets: [{ label: spec.y || spec.unit, data: spec.values, backgroundColor: color, borderColor: color,
+                   maxBarThickness: 36, borderRadius: 3 }],
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: (items) => (spec.x ? spec.x + " " : "") + items[0].label,
+            label: (item) => fmtNum(item.parsed.y) + " " + spec.unit,
+          },
+        },
+      },
+      scales: {
+        x: { title: { display: !!spec.x, text: spec.x },
+             ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8,
+                      callback: function (v) { const t = String(this.getLabelForValue(v)); return t.length > 14 ? t.slice(0, 13) + "…" : t; } },
+             grid: { display: false } },
+        y: { beginAtZero: true, title: { display: !!spec.unit, text: spec.unit },
+             ticks: { precision: 0, callback: (v) => fmtNum(v, true) } },
+      },
+    },
+  });
+}
+
+function initCharts(root) {
+  for (const canvas of (root || document).querySelectorAll("canvas[data-chart]")) drawChart(canvas);
+}
+
+// After an action, re-read this page and swap in every [data-refresh] section (lists, counts).
+async function refreshSections() {
+  const resp = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+  if (!resp.ok) return;
+  const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+  for (const old of document.querySelectorAll("[data-refresh]")) {
+    const fresh = doc.getElementById(old.id);
+    if (fresh) { old.replaceWith(fresh); initCharts(fresh); }
+  }
+  document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
 }
 
 // The overview's chain head follows the node.
@@ -284,5 +412,5 @@ function initHead() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  initToken(); initSign(); initVerify(); initJobPage(); initHead(); initModels(); initAsk();
+  initToken(); initSign(); initVerify(); initJobPage(); initHead(); initModels(); initAsk(); initCharts();
 });

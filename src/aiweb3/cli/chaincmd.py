@@ -64,6 +64,7 @@ def up(
     """Start (or find) the node, deploy the contracts, serve the API and dashboard until Ctrl-C."""
     from aiweb3.server import ServerConfig, Services, serve
     from aiweb3.server.demo import seed_demo
+    from aiweb3.server.reconcile import reconcile
 
     ctx = Context()
     stop = threading.Event()
@@ -75,6 +76,9 @@ def up(
     signal.signal(signal.SIGINT, _on_signal)
     started_here = ctx.is_local and ctx.node.info() is None
     deployments = _deploy(ctx, account)
+    replayed = ctx.node.last_replay if ctx.is_local else None
+    if replayed is not None and (replayed.resent or replayed.calls or replayed.rejected):
+        err_console.print(f"[yellow]node:[/yellow] {replayed.summary()}", soft_wrap=True, highlight=False)
     console.print(_table(ctx, deployments))
     console.print(f"chain: {ctx.chain.url} (chain id {ctx.chain.chain_id}, head {ctx.chain.block_number()})")
     console.print(f"state: {ctx.settings.home}")
@@ -86,7 +90,13 @@ def up(
         cors_origins=tuple(cors_origin),
     )
     services = Services.open(config, ctx.chain)
+    for lost in services.jobs.interrupted:
+        err_console.print(
+            f"[yellow]job {lost.id} ({lost.kind}):[/yellow] {lost.message}", soft_wrap=True, highlight=False
+        )
     try:
+        for note in reconcile(services):
+            err_console.print(f"[yellow]repaired:[/yellow] {note}", soft_wrap=True, highlight=False)
         if index:
             try:
                 follower = services.start_indexer()

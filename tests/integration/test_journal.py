@@ -152,3 +152,23 @@ def _faucet(aiusd: Any, to: str, whole: int) -> bytes:
     from aiweb3.chain import encode_call
 
     return encode_call(aiusd.functions.faucet(to, whole * 10**6))
+
+
+def test_a_dump_cut_by_the_kill_is_rebuilt_from_the_journal(tmp_path: Path) -> None:
+    """A SIGKILL while anvil writes its state leaves a truncated file: start from genesis and replay."""
+    node = LocalNode(NodeConfig(home=tmp_path, state_interval=3600))
+    chain = _open(node)
+    hashes = [chain.send(dev_account(6), TxRequest(RECIPIENT, value=v))["transactionHash"] for v in (3, 4)]
+    chain.set_balance(RECIPIENT, 10**18)
+    hashes.append(chain.send(dev_account(7), TxRequest(RECIPIENT, value=5))["transactionHash"])
+    chain.close()
+    node.stop()
+    node.state_file.write_text(node.state_file.read_text()[:100])  # what a kill mid-dump leaves
+    chain = _open(node)
+    try:
+        assert node.last_replay is not None and node.last_replay.resent == hashes
+        assert chain.balance(RECIPIENT) == 10**18 + 5
+        assert list(node.dir.glob("state.broken-*.json"))
+    finally:
+        chain.close()
+        node.stop()

@@ -210,6 +210,17 @@ class TxJournal:
             ).fetchall()
         return [JournalEntry(*row) for row in rows]
 
+    def covers_genesis(self, chain_id: int) -> bool:
+        """True when the journal holds transactions and every sender's first one has nonce 0,
+        so replaying it onto a fresh chain rebuilds what aiweb3 sent."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT MIN(nonce) FROM entries WHERE chain_id = ? AND kind = 'tx' "
+                "AND state IN ('sent', 'confirmed') GROUP BY sender",
+                (chain_id,),
+            ).fetchall()
+        return bool(rows) and all(row[0] == 0 for row in rows)
+
     def get(self, tx_hash: str) -> JournalEntry | None:
         """The latest entry for a transaction hash, or None."""
         with self._lock:

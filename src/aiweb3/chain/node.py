@@ -247,6 +247,13 @@ class LocalNode:
         except ValueError as exc:
             broken = self.state_file.with_suffix(f".broken-{int(time.time())}.json")
             self.state_file.rename(broken)
+            if (self.dir / "journal.sqlite").exists() and self.journal.covers_genesis(self.config.chain_id):
+                # a SIGKILL while anvil wrote its dump: a fresh chain plus the journal rebuilds it
+                with self.replay_log.open("a") as fh:
+                    fh.write(
+                        f"the state file was unreadable (moved to {broken}); rebuilding from the journal\n"
+                    )
+                return
             raise NodeError(
                 f"the node state file was unreadable and was moved to {broken}; "
                 "start again for a fresh chain, or restore a backup"

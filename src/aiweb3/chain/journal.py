@@ -112,7 +112,6 @@ class TxJournal:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, timeout=30.0, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # every commit reaches the disk (fsync)
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -120,8 +119,10 @@ class TxJournal:
         with self._lock:
             self._db.close()
 
-    def _write(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    def _write(self, sql: str, rows: Iterable[Sequence[Any]], *, sync: bool = True) -> None:
+        """One transaction; ``sync`` waits for the disk (fsync), else the next synced commit carries it."""
         with self._lock:
+            self._db.execute(f"PRAGMA synchronous={'FULL' if sync else 'NORMAL'}")
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany(sql, rows)
@@ -165,6 +166,7 @@ class TxJournal:
                 "UPDATE entries SET state = 'confirmed', block = ?, status = ? "
                 "WHERE tx_hash = ? AND state != 'dropped'",
                 rows,
+                sync=False,  # the node has the receipt; replay asks the node, not this record
             )
 
     def note_snapshot(self, chain_id: int, snapshot_id: str) -> None:

@@ -172,3 +172,16 @@ def test_a_dump_cut_by_the_kill_is_rebuilt_from_the_journal(tmp_path: Path) -> N
     finally:
         chain.close()
         node.stop()
+
+
+def test_replay_puts_one_senders_transactions_in_nonce_order() -> None:
+    from aiweb3.chain.journal import JournalEntry, _nonce_ordered
+
+    def tx(seq: int, sender: str, nonce: int) -> JournalEntry:
+        return JournalEntry(seq, 1, "tx", f"0x{seq}", sender, nonce, b"", "confirmed", None, None)
+
+    call = JournalEntry(3, 1, "call", None, None, None, b"[]", "confirmed", None, None)
+    entries = [tx(1, "a", 6), tx(2, "b", 0), call, tx(4, "a", 5), tx(5, "a", 7)]
+    assert [(e.sender, e.nonce) for e in _nonce_ordered(entries)] == [
+        ("a", 5), ("b", 0), (None, None), ("a", 6), ("a", 7)
+    ]  # fmt: skip

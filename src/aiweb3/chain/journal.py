@@ -98,7 +98,7 @@ class ReplayReport:
 
 
 class TxJournal:
-    """The journal file (SQLite, one row per entry, every commit fsynced).
+    """The journal file (SQLite, one row per entry; an entry is fsynced before its broadcast).
 
     Safe to share between threads and processes (SQLite locking; a writer waits up to 30 s).
 
@@ -280,7 +280,7 @@ def replay(chain: Chain, journal: TxJournal) -> ReplayReport:
     # dev calls between the last transaction the node has and the first it lost may be lost too;
     # they set absolute values (a balance), so making them again is safe
     after_seq = txs[first - 1].seq if first > 0 else 0
-    todo = [e for e in entries if e.seq > after_seq]
+    todo = _nonce_ordered([e for e in entries if e.seq > after_seq])
     run: list[JournalEntry] = []
     for entry in todo:
         if entry.kind == "tx" and (not run or run[-1].sender == entry.sender):
@@ -296,6 +296,17 @@ def replay(chain: Chain, journal: TxJournal) -> ReplayReport:
             report.calls += 1
     _resend(chain, journal, run, report)
     return report
+
+
+def _nonce_ordered(entries: list[JournalEntry]) -> list[JournalEntry]:
+    """Journal order, except that each sender's transactions take its slots in nonce order
+    (two threads of one sender can journal nonce n+1 just before nonce n)."""
+    by_sender: dict[str | None, list[JournalEntry]] = {}
+    for e in entries:
+        if e.kind == "tx":
+            by_sender.setdefault(e.sender, []).append(e)
+    queues = {s: iter(sorted(q, key=lambda e: e.nonce or 0)) for s, q in by_sender.items()}
+    return [next(queues[e.sender]) if e.kind == "tx" else e for e in entries]
 
 
 def _resend(chain: Chain, journal: TxJournal, run: list[JournalEntry], report: ReplayReport) -> None:

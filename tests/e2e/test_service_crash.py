@@ -150,6 +150,10 @@ def test_jobs_survive_a_killed_service(home: Path) -> None:
         again = _wait(url, reply.json()["job"]["id"])
         assert again["state"] == "succeeded" and again["retry_of"] == prove_id, again
         assert again["result"]["model_id"] == model_id and again["result"]["proof_id"]
+        assert (
+            f'retry of <a class="mono" href="/jobs/{prove_id}">'
+            in httpx.get(f"{url}/jobs/{again['id']}", timeout=30).text
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)

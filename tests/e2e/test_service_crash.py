@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from aiweb3.server.modeljobs import EXAMPLE_DIR
+from aiweb3.server.tasks import demo_wav
 
 AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 SAMPLES = json.loads((EXAMPLE_DIR / "mlp_samples.json").read_text())["samples"]
@@ -154,6 +155,53 @@ def test_jobs_survive_a_killed_service(home: Path) -> None:
             f'retry of <a class="mono" href="/jobs/{prove_id}">'
             in httpx.get(f"{url}/jobs/{again['id']}", timeout=30).text
         )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+
+
+def test_node_and_service_killed_right_after_an_anchor_come_back(home: Path) -> None:
+    (home / "aiweb3.toml").write_text("state_interval = 3600\n")  # anvil dumps nothing before the kill
+    wav = demo_wav(home / "tone.wav", seconds=1).read_bytes()
+    proc, url, _ = _up(home)
+    made = subprocess.run(
+        [*AIWEB3, "token", "new", "--name", "crash"],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    auth = {"Authorization": f"Bearer {made.stdout.strip()}"}
+    try:
+        files = {"file": ("tone.wav", wav)}
+        reply = httpx.post(
+            f"{url}/api/content", files=files, data={"anchor": "true"}, headers=auth, timeout=60
+        )
+        assert reply.status_code == 202, reply.text
+        signed = _wait(url, reply.json()["job"]["id"])
+        assert signed["state"] == "succeeded", signed
+        (before,) = httpx.get(f"{url}/api/content", timeout=30).json()["content"]
+        assert before["anchored"] is not None
+        node = json.loads((home / "node" / "node.json").read_text())
+        os.kill(node["pid"], signal.SIGKILL)  # the node and the service die together
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+
+    proc, url, lines = _up(home)
+    try:
+        text = "".join(lines)
+        assert "re-sent" in text and "same hashes" in text, text
+        assert "AIUSD: reused" in text and ": deployed" not in text  # the contracts came back as they were
+        (after,) = httpx.get(f"{url}/api/content", timeout=30).json()["content"]
+        assert after["anchored"]["tx_hash"] == before["anchored"]["tx_hash"]
+        body = {"file": ("tone.wav", wav)}
+        sidecar = (home / "server" / "content" / after["manifest_id"]).glob("*.aiw.json")
+        body["sidecar"] = ("tone.wav.aiw.json", next(sidecar).read_bytes())
+        verdict = httpx.post(f"{url}/api/verify", files=body, timeout=60).json()
+        assert verdict["ok"] is True, verdict
+        anchor = httpx.post(f"{url}/api/content/anchor", headers=auth, timeout=30)
+        assert _wait(url, anchor.json()["job"]["id"])["result"]["count"] == 0  # nothing left pending
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)

@@ -27,6 +27,7 @@ from web3.contract.contract import ContractFunction
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from aiweb3.chain.journal import JOURNALED_CALLS, TxJournal
 from aiweb3.chain.revert import ErrorDecoder
 from aiweb3.chain.txsign import SignedTx, sign_eip1559
 from aiweb3.errors import (
@@ -113,6 +114,9 @@ class Chain:
         abis: extra ABIs whose custom errors should be decoded (all artifacts are known).
         timeout: seconds per HTTP request.
         poll_interval: seconds between receipt polls.
+        journal: a write-ahead journal; every signed transaction is written to it (fsynced)
+            before it is broadcast and its receipt once confirmed, so that
+            :func:`aiweb3.chain.journal.replay` can restore what a crashed node lost.
 
     Raises:
         RPCUnreachable: nothing answers at ``url``.
@@ -127,12 +131,14 @@ class Chain:
         abis: Iterable[list[dict[str, Any]]] = (),
         timeout: float = 30.0,
         poll_interval: float = 0.005,
+        journal: TxJournal | None = None,
     ) -> None:
         from aiweb3.chain.contracts import all_artifacts  # artifacts load lazily
 
         self.url = url
         self.timeout = timeout
         self.poll_interval = poll_interval
+        self.journal = journal
         self._http = httpx.Client(timeout=timeout)
         self._ids = itertools.count(1)
         try:
@@ -330,12 +336,16 @@ class Chain:
         fees = self.fees()
         nonce = self.nonces.reserve(signer.address)
         signed = self._sign(signer, req, nonce, gas, fees)
+        tx_hash = "0x" + signed.hash.hex()
+        if self.journal is not None:
+            self.journal.record(self.chain_id, [(signer.address, nonce, signed.raw, tx_hash)])
         try:
             self.rpc("eth_sendRawTransaction", ["0x" + signed.raw.hex()])
-        except ChainError:
+        except ChainError as exc:
             self.nonces.reset(signer.address)
+            if self.journal is not None and not isinstance(exc, RPCUnreachable):
+                self.journal.rejected([tx_hash])
             raise
-        tx_hash = "0x" + signed.hash.hex()
         if not wait:
             return {"transactionHash": tx_hash}
         receipt = self.wait(tx_hash)
@@ -408,12 +418,28 @@ class Chain:
             for i, (req, g) in enumerate(zip(requests, gases, strict=True))
         ]
         hashes = ["0x" + s.hash.hex() for s in signed]
+        if self.journal is not None:
+            self.journal.record(
+                self.chain_id,
+                [
+                    (signer.address, first + i, s.raw, h)
+                    for i, (s, h) in enumerate(zip(signed, hashes, strict=True))
+                ],
+            )
         for start in range(0, len(signed), batch_size):
             chunk = signed[start : start + batch_size]
-            results = self.rpc_batch([("eth_sendRawTransaction", ["0x" + s.raw.hex()]) for s in chunk])
+            try:
+                results = self.rpc_batch([("eth_sendRawTransaction", ["0x" + s.raw.hex()]) for s in chunk])
+            except ChainError:
+                self.nonces.reset(signer.address)
+                raise
             errors = [r for r in results if isinstance(r, Exception)]
             if errors:
                 self.nonces.reset(signer.address)
+                if self.journal is not None:
+                    sent = hashes[start : start + len(chunk)]
+                    refused = [h for h, r in zip(sent, results, strict=True) if isinstance(r, Exception)]
+                    self.journal.rejected(refused + hashes[start + len(chunk) :])
                 raise ChainError(
                     f"bulk send stopped at request #{start}: {errors[0]} "
                     f"({start} sent before it were accepted)"
@@ -466,7 +492,10 @@ class Chain:
                 if time.monotonic() > deadline:
                     raise ChainError(f"{len(pending)} transactions were not mined in time")
                 time.sleep(self.poll_interval)
-        return [found[h] for h in hashes]
+        receipts = [found[h] for h in hashes]
+        if self.journal is not None:
+            self.journal.confirmed(receipts)
+        return receipts
 
     def _anvil_automine(self) -> bool:
         """True for an anvil node that mines on every transaction (then evm_mine is safe)."""
@@ -506,17 +535,28 @@ class Chain:
 
     def snapshot(self) -> str:
         """``evm_snapshot`` (local/dev nodes only); returns the snapshot id."""
-        return str(self.rpc("evm_snapshot", []))
+        snapshot_id = str(self.rpc("evm_snapshot", []))
+        if self.journal is not None:
+            self.journal.note_snapshot(self.chain_id, snapshot_id)
+        return snapshot_id
 
     def revert(self, snapshot_id: str) -> None:
         """``evm_revert`` to a snapshot and forget cached nonces."""
         if not self.rpc("evm_revert", [snapshot_id]):
             raise ChainError(f"could not revert to snapshot {snapshot_id}")
+        if self.journal is not None:
+            self.journal.reverted_to(self.chain_id, snapshot_id)
         self.nonces.reset()
 
     def set_balance(self, address: str, wei: int) -> None:
-        """``anvil_setBalance`` (local node only)."""
-        self.rpc("anvil_setBalance", [address, hex(wei)])
+        """``anvil_setBalance`` (local node only; journaled like a transaction)."""
+        self.dev_call("anvil_setBalance", [address, hex(wei)])
+
+    def dev_call(self, method: str, params: Sequence[Any]) -> Any:
+        """A state-changing dev call; those the journal replays (``anvil_setBalance``) are journaled first."""
+        if self.journal is not None and method in JOURNALED_CALLS:
+            self.journal.record_call(self.chain_id, method, params)
+        return self.rpc(method, params)
 
 
 def encode_call(fn: ContractFunction) -> bytes:

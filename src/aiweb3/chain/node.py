@@ -1,9 +1,12 @@
 """The local node: a real anvil process that aiweb3 starts, finds, supervises and stops.
 
 State lives under ``<home>/node``: ``state.json`` (anvil's dump, reloaded on start and
-rewritten every ``state_interval`` seconds and on a clean stop), ``anvil.log`` and
+rewritten every ``state_interval`` seconds and on a clean stop), ``anvil.log``,
 ``node.json`` (pid, port, url) so that a second process finds a running node instead of
-starting another one.
+starting another one, and ``journal.sqlite``: the write-ahead journal of the transactions
+aiweb3 sent (see :mod:`aiweb3.chain.journal`). On every start, whatever the journal holds and
+the node lost (a SIGKILL between two state dumps) is re-sent before the node is handed out;
+``replay.log`` says what was re-sent.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import signal
 import subprocess
 import time
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 import httpx
 
 from aiweb3.chain import lifetime
+from aiweb3.chain.journal import ReplayReport, TxJournal, replay
 from aiweb3.config import LOCAL_CHAIN_ID
-from aiweb3.errors import NodeError
+from aiweb3.errors import ChainError, NodeError
 from aiweb3.files import atomic_write_json
 from aiweb3.presence import process_alive as _alive
 from aiweb3.tools import anvil_binary
@@ -95,7 +100,18 @@ class LocalNode:
         self.state_file = self.dir / "state.json"
         self.log_file = self.dir / "anvil.log"
         self.info_file = self.dir / "node.json"
+        self.replay_log = self.dir / "replay.log"
         self._proc: subprocess.Popen[bytes] | None = None
+        #: what the last :meth:`start` of this object re-sent from the journal (None: found a running node)
+        self.last_replay: ReplayReport | None = None
+
+    @cached_property
+    def journal(self) -> TxJournal:
+        """The write-ahead journal of transactions sent to this node (``<home>/node/journal.sqlite``).
+
+        Pass it to the clients of this node: ``Chain(node.url, journal=node.journal)``.
+        """
+        return TxJournal(self.dir / "journal.sqlite")
 
     # -- discovery -------------------------------------------------------
     def info(self) -> NodeInfo | None:
@@ -188,8 +204,33 @@ class LocalNode:
                 self._kill(proc.pid, signal.SIGKILL)
                 raise NodeError(f"anvil did not answer on {info.url}; see {self.log_file}")
             time.sleep(0.05)
+        try:
+            self.last_replay = self._replay(info.url)
+        except ChainError as exc:
+            self._kill(proc.pid, signal.SIGKILL)
+            raise NodeError(
+                f"the node lost transactions in an unclean stop and re-sending them failed ({exc}); "
+                f"start it again, or see {self.replay_log}"
+            ) from exc
         atomic_write_json(self.info_file, asdict(info))
         return info
+
+    def _replay(self, url: str) -> ReplayReport:
+        """Re-send what the journal holds and the node lost; log it when anything was lost."""
+        from aiweb3.chain.client import Chain  # the client loads every artifact: only when needed
+
+        if not (self.dir / "journal.sqlite").exists():
+            return ReplayReport()
+        with Chain(url, expected_chain_id=self.config.chain_id) as chain:
+            report = replay(chain, self.journal)
+        if report.resent or report.calls or report.rejected:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            lines = [f"{stamp} {report.summary()}"]
+            lines += [f"  {h}: block {old} -> {new}" for h, (old, new) in report.moved.items()]
+            lines += [f"  {h}: refused: {why}" for h, why in report.rejected]
+            with self.replay_log.open("a") as fh:
+                fh.write("\n".join(lines) + "\n")
+        return report
 
     def _check_state_file(self) -> None:
         if not self.state_file.exists():
@@ -199,6 +240,13 @@ class LocalNode:
         except ValueError as exc:
             broken = self.state_file.with_suffix(f".broken-{int(time.time())}.json")
             self.state_file.rename(broken)
+            if (self.dir / "journal.sqlite").exists() and self.journal.covers_genesis(self.config.chain_id):
+                # a SIGKILL while anvil wrote its dump: a fresh chain plus the journal rebuilds it
+                with self.replay_log.open("a") as fh:
+                    fh.write(
+                        f"the state file was unreadable (moved to {broken}); rebuilding from the journal\n"
+                    )
+                return
             raise NodeError(
                 f"the node state file was unreadable and was moved to {broken}; "
                 "start again for a fresh chain, or restore a backup"
@@ -258,9 +306,10 @@ class LocalNode:
             time.sleep(0.01)
 
     def reset(self) -> None:
-        """Stop the node and delete its chain state (a fresh chain on next start)."""
+        """Stop the node and delete its chain state and its journal (a fresh chain on next start)."""
         self.stop()
         self.state_file.unlink(missing_ok=True)
+        self.journal.clear()
 
     @staticmethod
     def _kill(pid: int, sig: signal.Signals) -> None:

@@ -71,6 +71,7 @@ def up(
     """Start (or find) the node, deploy the contracts, serve the API and dashboard until Ctrl-C."""
     from aiweb3.server import ServerConfig, Services, serve
     from aiweb3.server.demo import seed_demo
+    from aiweb3.server.reconcile import reconcile
 
     ctx = Context()
     stop = threading.Event()
@@ -85,6 +86,9 @@ def up(
         err_console.print("[dim]starting the local node…[/dim]")
         ctx.node.start(die_with_parent=True)  # never outlives this process, even after a SIGKILL
     deployments = _deploy(ctx, account)
+    replayed = ctx.node.last_replay if ctx.is_local else None
+    if replayed is not None and (replayed.resent or replayed.calls or replayed.rejected):
+        err_console.print(f"[yellow]node:[/yellow] {replayed.summary()}", soft_wrap=True, highlight=False)
     console.print(_table(ctx, deployments))
     console.print(f"chain: {ctx.chain.url} (chain id {ctx.chain.chain_id}, head {ctx.chain.block_number()})")
     console.print(f"state: {ctx.settings.home}")
@@ -98,7 +102,13 @@ def up(
     )
     services = Services.open(config, ctx.chain)
     index_path: str | None = None
+    for lost in services.jobs.interrupted:
+        err_console.print(
+            f"[yellow]job {lost.id} ({lost.kind}):[/yellow] {lost.message}", soft_wrap=True, highlight=False
+        )
     try:
+        for note in reconcile(services):
+            err_console.print(f"[yellow]repaired:[/yellow] {note}", soft_wrap=True, highlight=False)
         if index:
             try:
                 follower = services.start_indexer()

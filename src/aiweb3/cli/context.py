@@ -53,7 +53,11 @@ class Context:
         if info is None:
             err_console.print("[dim]starting the local node…[/dim]")
             info = self.node.start()
-        return Chain(info.url, expected_chain_id=self.settings.chain_id or LOCAL_CHAIN_ID)
+        return Chain(
+            info.url,
+            expected_chain_id=self.settings.chain_id or LOCAL_CHAIN_ID,
+            journal=self.node.journal,
+        )
 
     @cached_property
     def keystore(self) -> Keystore:

@@ -20,6 +20,9 @@ def start() -> None:
     info = ctx.node.start()
     verb = "already running" if before else "started"
     console.print(f"node {verb}: {info.url} (chain id {info.chain_id}, pid {info.pid})")
+    replayed = ctx.node.last_replay
+    if replayed is not None and (replayed.resent or replayed.calls or replayed.rejected):
+        console.print(f"journal: {replayed.summary()}", soft_wrap=True, highlight=False)
     service = service_using_node(ctx, info.url)
     if service is not None:
         console.print(_used_by(service), highlight=False, soft_wrap=True)

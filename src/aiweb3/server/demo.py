@@ -17,11 +17,11 @@ from typing import Any
 
 from aiweb3.files import atomic_write_json
 from aiweb3.provenance import Claim
-from aiweb3.server.jobs import Job, Progress
+from aiweb3.server.jobs import Job, JobFn, Progress
 from aiweb3.server.services import Services
 from aiweb3.server.tasks import demo_wav, sign_uploads, staging_dir
 
-__all__ = ["DEMO_FILE", "DEMO_STEPS", "DemoStep", "demo_record", "demo_seeded", "seed_demo"]
+__all__ = ["DEMO_FILE", "DEMO_STEPS", "DemoStep", "demo_job", "demo_record", "demo_seeded", "seed_demo"]
 
 DEMO_FILE = "demo-tone.wav"
 
@@ -110,10 +110,8 @@ def demo_seeded(services: Services) -> bool:
     return (services.server_dir / "demo.json").is_file()
 
 
-def seed_demo(services: Services) -> Job | None:
-    """Submit the demo job (every step of ``DEMO_STEPS`` in order) unless it already ran."""
-    if demo_seeded(services):
-        return None
+def demo_job(services: Services) -> JobFn:
+    """A job: every step of ``DEMO_STEPS`` in order, then the marker."""
 
     def run(progress: Progress) -> dict[str, Any]:
         results = {name: step(services, progress) for name, step in DEMO_STEPS}
@@ -121,7 +119,14 @@ def seed_demo(services: Services) -> Job | None:
         atomic_write_json(services.server_dir / "demo.json", {"seeded": int(time.time()), **results})
         return {"steps": results, "links": links}
 
-    return services.jobs.submit("demo", "Seed the demo", run)
+    return run
+
+
+def seed_demo(services: Services) -> Job | None:
+    """Submit the demo job unless it already ran."""
+    if demo_seeded(services):
+        return None
+    return services.jobs.submit("demo", "Seed the demo", demo_job(services), params={})
 
 
 def demo_record(services: Services) -> dict[str, Any] | None:

@@ -2,8 +2,10 @@
 
 Jobs run on a small thread pool. Each job gets a :class:`Progress` to report ``done/total``
 and a message; watchers poll :meth:`Job.snapshot` or wait on :meth:`JobManager.wait_change`
-(the server-sent-events stream does). Finished jobs are kept in memory (the newest
-``keep`` of them).
+(the server-sent-events stream does). The newest ``keep`` finished jobs are remembered; with a
+:class:`~aiweb3.server.jobstore.JobStore` they survive a restart, and jobs a dead service left
+queued or running come back ``failed`` (error code ``interrupted``). A job submitted with
+``params`` (JSON) can be run again from them (:meth:`JobManager.retry`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiweb3.errors import AIWeb3Error
+from aiweb3.errors import AIWeb3Error, InputError
+from aiweb3.server.jobstore import JobStore
 
-__all__ = ["TERMINAL", "Job", "JobFn", "JobManager", "Progress"]
+__all__ = ["INTERRUPTED", "TERMINAL", "Job", "JobFn", "JobManager", "Progress"]
 
 TERMINAL = frozenset({"succeeded", "failed"})
+#: the error code of a job the service died under
+INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -40,6 +45,8 @@ class Job:
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
+    params: dict[str, Any] | None = None  # what a retry needs; None: cannot be retried
+    retry_of: str | None = None
     version: int = 0
 
     def snapshot(self) -> dict[str, Any]:
@@ -63,6 +70,8 @@ class Job:
             "created": self.created,
             "started": self.started,
             "finished": self.finished,
+            "retryable": self.state == "failed" and self.params is not None,
+            "retry_of": self.retry_of,
             "seconds": round((self.finished or time.time()) - self.started, 3) if self.started else None,
             "version": self.version,
         }
@@ -89,30 +98,90 @@ class JobManager:
     Args:
         workers: how many jobs run at once.
         keep: how many finished jobs are remembered.
+        store: where jobs are kept across restarts (None: in memory only).
     """
 
-    def __init__(self, workers: int = 2, keep: int = 200) -> None:
+    def __init__(self, workers: int = 2, keep: int = 200, store: JobStore | None = None) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aiweb3-job")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._cond = threading.Condition()
         self._keep = keep
         self._closed = False
+        self._store = store
+        self.interrupted: list[Job] = []
+        if store is not None:
+            for job in store.load(keep + 100):
+                if job.state not in TERMINAL:
+                    self._mark_interrupted(job)
+                    self.interrupted.append(job)
+                self._jobs[job.id] = job
 
-    def submit(self, kind: str, title: str, fn: JobFn) -> Job:
-        """Queue ``fn``; returns the job at once. ``fn`` returns the JSON-ready result."""
-        job = Job(id=secrets.token_hex(6), kind=kind, title=title)
+    def _mark_interrupted(self, job: Job) -> None:
+        again = "retry it (POST /api/jobs/{id}/retry)" if job.params is not None else "submit it again"
+        reason = (
+            f"interrupted: the service stopped while this job was {job.state} (last step: {job.message}); "
+            f"its uploads were removed; {again.format(id=job.id)}"
+        )
+        job.state, job.message, job.finished = "failed", reason, time.time()
+        job.error = {"code": INTERRUPTED, "message": reason}
+        if self._store is not None:
+            self._store.save(job)
+
+    def submit(
+        self,
+        kind: str,
+        title: str,
+        fn: JobFn,
+        *,
+        params: dict[str, Any] | None = None,
+        retry_of: str | None = None,
+    ) -> Job:
+        """Queue ``fn``; returns the job at once. ``fn`` returns the JSON-ready result.
+
+        ``params`` (JSON-ready) is what :meth:`retry` needs to build ``fn`` again; jobs whose
+        input was an upload pass None (their uploads are gone after they end).
+        """
+        job = Job(id=secrets.token_hex(6), kind=kind, title=title, params=params, retry_of=retry_of)
         with self._cond:
             if self._closed:
                 raise AIWeb3Error("the server is shutting down; no new jobs are accepted")
             self._jobs[job.id] = job
+            self._save(job)
             self._trim()
         self._pool.submit(self._run, job, fn)
         return job
 
+    def retry(self, job_id: str, build: Callable[[str, dict[str, Any]], JobFn]) -> Job:
+        """Submit a failed job again: ``build(kind, params)`` makes its function.
+
+        Raises:
+            KeyError: no such job.
+            InputError: the job did not fail, or cannot be retried (an upload job: submit it again).
+        """
+        old = self.get(job_id)
+        if old is None:
+            raise KeyError(job_id)
+        if old.state != "failed":
+            raise InputError(f"job {job_id} is {old.state}; only a failed job can be retried")
+        if old.params is None:
+            raise InputError(
+                f"job {job_id} ({old.kind}) worked on uploads that are gone; submit the files again"
+            )
+        return self.submit(
+            old.kind, old.title, build(old.kind, old.params), params=old.params, retry_of=old.id
+        )
+
+    def _save(self, job: Job) -> None:
+        if self._store is not None:
+            self._store.save(job)
+
     def _trim(self) -> None:
         finished = [j for j in self._jobs.values() if j.state in TERMINAL]
-        for old in finished[: max(0, len(finished) - self._keep)]:
+        dropped = finished[: max(0, len(finished) - self._keep)]
+        for old in dropped:
             del self._jobs[old.id]
+        if self._store is not None:
+            self._store.forget([j.id for j in dropped])
 
     def _run(self, job: Job, fn: JobFn) -> None:
         self._update(job, state="running", message="started", started=time.time())
@@ -145,7 +214,12 @@ class JobManager:
                         continue
                     setattr(job, key, value)
             job.version += 1
+            self._save(job)
             self._cond.notify_all()
+
+    def amend(self, job: Job, *, message: str, result: dict[str, Any] | None = None) -> None:
+        """Change a finished job's message (and result): what a check after a restart found."""
+        self._update(job, message=message, result=result)
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, or None."""
@@ -186,3 +260,10 @@ class JobManager:
             self._closed = True
             self._cond.notify_all()
         self._pool.shutdown(wait=wait, cancel_futures=True)
+        if wait and self._store is not None:
+            with self._cond:
+                for job in self._jobs.values():
+                    if job.state == "queued":  # dropped by the shutdown: say so
+                        self._mark_interrupted(job)
+                self._store.close()
+                self._store = None

@@ -23,6 +23,7 @@ from aiweb3.provenance import CreatorRegistry
 from aiweb3.server.analytics import IndexFollower, default_index_path
 from aiweb3.server.guards import StreamSlots
 from aiweb3.server.jobs import JobManager
+from aiweb3.server.jobstore import JobStore, clean_uploads
 from aiweb3.server.library import ContentLibrary
 from aiweb3.server.tokens import TokenStore
 
@@ -89,11 +90,12 @@ class Services:
         """Resources for ``config`` on ``chain`` (the system contracts must be deployed)."""
         ensure_private_dir(config.home)
         root = ensure_private_dir(config.home / "server")
+        clean_uploads(root / "uploads")  # no job runs yet: what is there was left by a dead service
         return cls(
             config=config,
             chain=chain,
             tokens=TokenStore(config.home),
-            jobs=JobManager(workers=config.job_workers),
+            jobs=JobManager(workers=config.job_workers, store=JobStore(root / "jobs.sqlite")),
             library=ContentLibrary(root / "content"),
         )
 

@@ -152,7 +152,7 @@ async def sign_content(request: Request) -> JSONResponse:
 def anchor_all(request: Request) -> JSONResponse:
     """Returns the job."""
     services = services_of(request)
-    job = services.jobs.submit("anchor", "Anchor pending manifests", anchor_pending(services))
+    job = services.jobs.submit("anchor", "Anchor pending manifests", anchor_pending(services), params={})
     return job_accepted(job)
 
 

@@ -1,4 +1,4 @@
-"""Jobs: ids, progress, results; ``GET /api/jobs/{id}`` and a server-sent-events stream."""
+"""Jobs: ids, progress, results; ``GET /api/jobs/{id}``, a server-sent-events stream, retries."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from aiweb3.errors import InputError
 from aiweb3.server.features import Feature
 from aiweb3.server.guards import TooManyStreams
-from aiweb3.server.http import ApiError, services_of
+from aiweb3.server.http import NEEDS_TOKEN, ApiError, job_accepted, require_token, services_of
+from aiweb3.server.jobkinds import rebuild
 from aiweb3.server.jobs import TERMINAL, Job, JobManager
 from aiweb3.server.pages import render
 
@@ -32,7 +34,7 @@ def _job(request: Request, job_id: str) -> Job:
     job = services_of(request).jobs.get(job_id)
     if job is None:
         raise ApiError(
-            404, f"no job {job_id!r} (finished jobs are kept until the server restarts)", field="job_id"
+            404, f"no job {job_id!r} on this server (only the newest finished jobs are kept)", field="job_id"
         )
     return job
 
@@ -48,6 +50,24 @@ def list_jobs(request: Request) -> dict[str, Any]:
 def get_job(request: Request, job_id: str) -> dict[str, Any]:
     """The job's snapshot."""
     return _job(request, job_id).snapshot()
+
+
+@api.post(
+    "/jobs/{job_id}/retry",
+    status_code=202,
+    summary="Run a failed job again (an interrupted one, say); returns the new job",
+    dependencies=[Depends(require_token)],
+    responses=NEEDS_TOKEN,
+)
+def retry_job(request: Request, job_id: str) -> JSONResponse:
+    """409 when the job did not fail or worked on uploads (submit those again)."""
+    services = services_of(request)
+    _job(request, job_id)
+    try:
+        job = services.jobs.retry(job_id, lambda kind, params: rebuild(services, kind, params))
+    except InputError as exc:
+        raise ApiError(409, str(exc), field="job_id") from None
+    return job_accepted(job)
 
 
 class _SlotStream(StreamingResponse):

@@ -192,7 +192,8 @@ def prove(request: Request, model_id: str, body: ProveBody) -> JSONResponse:
             422, f"model {model_id} is not registered; register it or send onchain: false", field="onchain"
         )
     fn = modeljobs.prove_job(services, detail["model_id"], body.inputs, onchain=body.onchain)
-    job = services.jobs.submit("prove", f"Prove {detail['name']}", fn)
+    params = {"model_id": detail["model_id"], "inputs": body.inputs, "onchain": body.onchain}
+    job = services.jobs.submit("prove", f"Prove {detail['name']}", fn, params=params)
     return job_accepted(job)
 
 

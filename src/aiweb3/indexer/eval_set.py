@@ -1248,7 +1248,7 @@ def facts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
     first = days[0] if days else dt.date(2026, 1, 1)
     last = days[-1] if days else first
-    out = {f"D{i}": d.isoformat() for i, d in enumerate(days)}
+    out = {f"D{i}": days[min(i, len(days) - 1)].isoformat() for i in range(8)} if days else {}
     out.update(
         B=str((lo + hi) // 2),
         B2=str((lo + 3 * hi) // 4),

@@ -61,8 +61,16 @@ class AppSeeder:
         self._send(self.deployer, issuers, register)
         self._send(self.deployer, aiusd, aiusd.functions.faucet(self.deployer.address, 10_000 * 10**6))
         self._send(self.deployer, aiusd, aiusd.functions.approve(pool.address, 2**255))
-        params = (_SCHEMA, keccak(text="policy"), "bafyseedpolicy", self.deployer.address, 5 * 10**6,
-                  2_000 * 10**6, 1, 86_400)  # fmt: skip
+        params = (
+            _SCHEMA,
+            keccak(text="policy"),
+            "bafyseedpolicy",
+            self.deployer.address,
+            5 * 10**6,
+            2_000 * 10**6,
+            1,
+            86_400,
+        )
         self._send(self.deployer, pool, pool.functions.createDataset(params))
         self._dataset = int(self.chain.call(pool.functions.datasetCount()))
 
@@ -75,8 +83,17 @@ class AppSeeder:
             requester, provider = rng.sample(people[:-1], 2)
             budget = rng.randint(5, 200) * 10**6
             self._send(requester, aiusd, aiusd.functions.approve(escrow.address, budget))
-            terms = (budget, "0x" + "0" * 40, self.deployer.address, now + 86_400, now + 2 * 86_400, 3_600,
-                     3_600, b"\0" * 32, keccak(text=f"spec-{day}-{budget}"))  # fmt: skip
+            terms = (
+                budget,
+                "0x" + "0" * 40,
+                self.deployer.address,
+                now + 86_400,
+                now + 2 * 86_400,
+                3_600,
+                3_600,
+                b"\0" * 32,
+                keccak(text=f"spec-{day}-{budget}"),
+            )
             self._send(requester, escrow, escrow.functions.post(terms))
             task = int(self.chain.call(escrow.functions.taskCount()))
             if rng.random() < 0.75:

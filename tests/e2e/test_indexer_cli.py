@@ -291,3 +291,25 @@ def test_metric_new_drafts_saves_follows_and_backfills(env: dict[str, Any], tmp_
     assert (env["home"] / "index" / "abis" / "PingBeacon.json").exists()  # `index run` decodes new ones
     rows = cli(env, "ask", "how many Pinged events were emitted?", "--json").stdout
     assert json.loads(rows)["rows"] == [[3]]
+
+
+def test_index_seed_drives_every_indexed_contract(env: dict[str, Any], tmp_path: Path) -> None:
+    local = {**env, "env": {**env["env"], "AIWEB3_RPC_URL": env["url"], "AIWEB3_HOME": str(tmp_path)}}
+    out = cli(local, "index", "seed", "--days", "1", "--accounts", "8", "--per-day", "5").stdout
+    assert "seeded" in out and "AIUSD" in out
+    db = tmp_path / "seeded.duckdb"
+    cli(local, "index", "run", "--rpc-url", env["url"], "--db", str(db))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        events = {r[0] for r in con.execute("SELECT DISTINCT event_name FROM decoded_events").fetchall()}
+    finally:
+        con.close()
+    wanted = {
+        "TaskPosted",
+        "TaskPaid",
+        "BatchAnchored",
+        "AgentRegistered",
+        "Contributed",
+        "InferenceVerified",
+    }
+    assert wanted <= events

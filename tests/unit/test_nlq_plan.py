@@ -18,7 +18,7 @@ from aiweb3.indexer.ask import known_tables
 from aiweb3.indexer.lexicon import Lexicon
 from aiweb3.indexer.nlq import MAX_QUESTION, parse_question
 from aiweb3.indexer.plan import ZERO, Filter, Plan, Window, plan_json_schema
-from aiweb3.indexer.plan_sql import compile_plan
+from aiweb3.indexer.plan_sql import ambiguities, compile_plan
 from aiweb3.indexer.sqlguard import checked_sql
 
 AIUSD = "0x" + "aa" * 20
@@ -156,3 +156,11 @@ def test_plans_are_typed_and_values_never_become_sql() -> None:
     )
     where = sqlglot.parse_one(sql, read="duckdb").find(sqlglot.exp.EQ)
     assert where is not None and where.expression.this == evil  # one string literal, not SQL
+
+
+def test_ambiguous_readings_are_stated() -> None:
+    assert any("tokens mixed" in n for n in ambiguities(plan("what was the largest transfer")))
+    assert any("ERC-721" in n for n in ambiguities(plan("how many transfers were there")))
+    assert any("top one" in n for n in ambiguities(plan("who sent the most AIUSD")))
+    assert any("rolling" in n for n in ambiguities(plan("how many transactions in the last 3 days")))
+    assert ambiguities(plan("how many AIUSD transfers in the last 2 hours")) == []

@@ -25,7 +25,7 @@ from aiweb3.indexer.lexicon import Lexicon
 from aiweb3.indexer.metrics import METRICS
 from aiweb3.indexer.nlq import parse_question, refuse_writes
 from aiweb3.indexer.plan import Plan, plan_json_schema
-from aiweb3.indexer.plan_sql import compile_plan, describe_plan, unit_of, window_sql
+from aiweb3.indexer.plan_sql import ambiguities, compile_plan, describe_plan, unit_of, window_sql
 from aiweb3.indexer.schema import ALL_TABLES
 from aiweb3.indexer.sqlguard import QueryResult, run_query
 from aiweb3.llm import ChatMessage, LanguageModel, NoModel
@@ -189,7 +189,8 @@ class Asker:
             kind = f"calendar days {w.start} to {w.end} inclusive (UTC)"
         else:
             kind = "block range"
-        return f"{what}; {span}; {kind}"
+        notes = ambiguities(plan)
+        return f"{what}; {span}; {kind}" + (f" (note: {'; '.join(notes)})" if notes else "")
 
     # -- the language model -----------------------------------------------------------------
     def _prompt(self, question: str) -> list[ChatMessage]:

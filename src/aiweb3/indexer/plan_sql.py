@@ -16,7 +16,7 @@ from sqlglot import exp
 from aiweb3.errors import InputError
 from aiweb3.indexer.plan import ADDRESS_ACTORS, SOURCES, TIME_BUCKETS, ZERO, Filter, Plan, Source, Window
 
-__all__ = ["compile_plan", "describe_plan", "unit_of", "window_sql"]
+__all__ = ["ambiguities", "compile_plan", "describe_plan", "unit_of", "window_sql"]
 
 _NOW = "(SELECT max(block_time) FROM blocks)"
 _AGG = {"sum": "sum", "avg": "avg", "min": "min", "max": "max"}
@@ -209,3 +209,23 @@ def describe_plan(plan: Plan) -> str:
     if plan.limit:
         parts.append(f"{'bottom' if plan.order == 'asc' else 'top'} {plan.limit}")
     return ", ".join(parts)
+
+
+def ambiguities(plan: Plan) -> list[str]:
+    """Readings the plan chose where the question allowed others, said out loud."""
+    notes = []
+    names = {f.column for f in plan.filters} | {f.column for f in plan.share_of}
+    if plan.subject == "transfers" and "symbol" not in names and plan.group_by != "token":
+        if plan.measure in ("sum", "avg", "min", "max", "list") or plan.amount:
+            notes.append(
+                "amounts of different tokens mixed (each in whole tokens); name a token to separate them"
+            )
+        elif "standard" not in names and "sender" not in names:
+            notes.append("counts ERC-20 and ERC-721 transfers, mints included")
+    if plan.group_by and plan.limit == 1:
+        notes.append("the top one only; ask for 'top N' to see more")
+    if plan.window and plan.window.kind == "rolling" and plan.window.unit in ("day", "week"):
+        notes.append("rolling window, not calendar days; say 'yesterday' or a date for calendar days")
+    if plan.window and plan.window.kind in ("today", "yesterday"):
+        notes.append("days are UTC days of the newest indexed block, not of the wall clock")
+    return notes

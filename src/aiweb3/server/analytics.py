@@ -175,7 +175,7 @@ class IndexFollower:
         return out
 
     def ask(self, question: str) -> dict[str, Any]:
-        """Answer a question (the configured language model, else the offline engine)."""
+        """Answer a question (the query-plan parser, then the configured language model)."""
         model = load_model(LLMConfig.from_env())
         with self.reader() as con:
             answer = Asker(con, model, row_limit=200, timeout=10.0).ask(question)

@@ -60,9 +60,12 @@ def metric(request: Request, name: str) -> dict[str, Any]:
     return index.metric_rows(name, limit=1000)
 
 
-@api.post("/ask", summary="Ask the indexed chain a question: the SQL that ran and its rows")
+@api.post("/ask", summary="Ask the indexed chain a question: rows, what was understood, the plan and SQL")
 async def ask(request: Request, body: AskBody) -> dict[str, Any]:
-    """Uses the language model at AIWEB3_LLM_URL if configured, else the offline metric matcher."""
+    """The query-plan parser answers (the model at AIWEB3_LLM_URL helps when configured).
+
+    Unanswerable questions come back declined with the reason and the nearest answerable one.
+    """
     index = _index(request)
     return await run_in_threadpool(index.ask, body.question)
 

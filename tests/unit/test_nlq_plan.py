@@ -134,6 +134,16 @@ def test_bad_input_is_one_line() -> None:
         with pytest.raises(InputError, match=match) as err:
             parse_question(question, LEX)
         assert "\n" not in str(err.value)
+    for question, match in (
+        ("how many transactions on 2026-13-45", "'2026-13-45' is not a date"),
+        ("select * from blocks", "that is SQL"),
+        ("how many 0xdeadbeef transfers", "'0xdeadbeef' is neither an address"),
+        ("transactions in the last -3 hours", "must be positive"),
+        ("transactions in the last 0 days", "the window length 0 is out of range"),
+        ("top 100000 senders", "top N 100000 is out of range"),
+    ):
+        with pytest.raises(InputError, match=match):
+            parse_question(question, LEX)
     with pytest.raises(QueryRefused, match="read-only"):
         parse_question("delete all AIUSD transfers", LEX)
     assert parse_question("tell me a joke", LEX) is None  # not understood: no subject
@@ -164,3 +174,14 @@ def test_ambiguous_readings_are_stated() -> None:
     assert any("top one" in n for n in ambiguities(plan("who sent the most AIUSD")))
     assert any("rolling" in n for n in ambiguities(plan("how many transactions in the last 3 days")))
     assert ambiguities(plan("how many AIUSD transfers in the last 2 hours")) == []
+
+
+def test_number_formats_ranges_medians_balances_and_token_lists() -> None:
+    assert plan("transactions in blocks 100\u2013120").window == Window(kind="blocks", first=100, last=120)
+    assert Filter(column="amount", op=">", value=1e30) in plan("how many transfers over 1e30 AIUSD").filters
+    assert Filter(column="amount", op=">", value=1000) in plan("how many transfers over 1,000 AIUSD").filters
+    assert plan("median gas price").measure == "median"
+    balance = plan(f"AIUSD balance of {AIUSD} yesterday")
+    assert "max(day) - 1" in compile_plan(balance).lower() and "<=" in compile_plan(balance)
+    assert (plan("how many tokens").measure, plan("list tokens").measure) == ("count", "list")
+    assert plan("how many events per contract").group_by == "contract"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from pydantic import ValidationError
+
 from aiweb3.errors import InputError, QueryRefused
 from aiweb3.indexer.answerable import Decline, check_answerable
 from aiweb3.indexer.lexicon import Lexicon, number_word, symbols_in
@@ -30,6 +32,7 @@ _WRITES = re.compile(
 )
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_SQL = re.compile(r"^\s*(select|with)\s.+\bfrom\b", re.S)
 _NOT_TOKENS = {"ETH", "NFT", "NFTS", "USD", "UTC", "ERC", "ID", "TX", "TXS", "DAY", "API", "SQL", "EIP", "OK"}
 
 
@@ -68,7 +71,7 @@ def _window(text: str, lex: Lexicon) -> Window | Decline | None:
         return Window(kind="dates", start=dates[0].isoformat(), end=end.isoformat())
     if dates:
         return Window(kind="dates", start=dates[0].isoformat(), end=dates[0].isoformat())
-    m = re.search(r"\bblocks? (\d+) (?:to|and|through|-) (\d+)\b", text)
+    m = re.search(r"\bblocks? (\d+) ?(?:to|and|through|-|\u2013|\u2014) ?(\d+)\b", text)
     if m:
         lo, hi = sorted((int(m.group(1)), int(m.group(2))))
         return Window(kind="blocks", first=lo, last=hi)
@@ -93,7 +96,7 @@ def _strip_window(text: str) -> str:
     text = _DATE.sub(" ", text)
     text = re.sub(r"\b(today|yesterday|this week)\b", " ", text)
     text = re.sub(r"\b(?:last|past|previous|recent)\s+(\d+|[a-z]+)?\s*(minute|hour|day|week)s?\b", " ", text)
-    return re.sub(r"\bblocks? \d+( (to|and|through|-) \d+)?\b", " ", text)
+    return re.sub(r"\bblocks? \d+( ?(to|and|through|-|\u2013|\u2014) ?\d+)?\b", " ", text)
 
 
 # -- subjects -------------------------------------------------------------------------------
@@ -121,7 +124,11 @@ _SUBJECTS: list[tuple[str, str]] = [
         r"|\bfirst block\b|\blatest block\b|\bempty\b",
     ),
     ("gas", r"\b(gas|fees?|gwei)\b"),
-    ("tokens", r"\b(tokens? (does|do|are there|know)|erc-?20 tokens|tokens does the index)\b"),
+    (
+        "tokens",
+        r"\b(tokens? (does|do|are there|know|exist)|erc-?20 tokens|tokens does the index)\b"
+        r"|^(how many|list|which|what) tokens\b(?!.*transfer)",
+    ),
     ("transfers", r"\b(transfers?|transferred|nfts?|minted|mints?|volume|moved)\b"),
     ("transactions", r"\b(transactions?|txs?|active|addresses|wallets|accounts|ether|eth)\b"),
     ("blocks", r"\bblocks?\b"),
@@ -210,14 +217,39 @@ def parse_question(question: str, lex: Lexicon) -> Plan | Decline | None:
     for address in _ADDRESS.findall(text):
         if not lex.address_known(address.lower()):
             raise InputError(f"address {address.lower()} does not occur in the index; check it for typos")
-    window = _window(low, lex)
-    if isinstance(window, Decline):
-        return window
-    rest = _strip_window(low)
-    subject, filters = _subject(rest, lex)
-    if not subject:
-        return None
-    return build_plan(rest, subject, filters, window, lex)
+    _check_literals(low)
+    try:
+        window = _window(low, lex)
+        if isinstance(window, Decline):
+            return window
+        rest = _strip_window(low)
+        subject, filters = _subject(rest, lex)
+        if not subject:
+            return None
+        return build_plan(rest, subject, filters, window, lex)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        names = {"n": "the window length", "limit": "top N", "first": "the block", "last": "the block"}
+        where = names.get(str(first["loc"][-1]), ".".join(str(p) for p in first["loc"]))
+        raise InputError(f"{where} {first.get('input')!r} is out of range: {first['msg'].lower()}") from None
+
+
+def _check_literals(low: str) -> None:
+    """One-line errors for SQL text, malformed hex, impossible dates and negative windows."""
+    if _SQL.match(low):
+        raise InputError("that is SQL, not a question; `aiweb3 ask --explain 'SQL'` explains SQL")
+    for word in re.findall(r"\b0x[0-9a-z]*\b", low):
+        if len(word) not in (42, 66) or not re.fullmatch(r"0x[0-9a-f]+", word):
+            raise InputError(
+                f"{word!r} is neither an address (0x + 40 hex digits) nor a 32-byte id (0x + 64)"
+            )
+    for day in _DATE.findall(low):
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            raise InputError(f"{day!r} is not a date (YYYY-MM-DD)") from None
+    if re.search(r"\b(last|past|previous)\s+-\s*\d", low):
+        raise InputError("a time window must be positive, e.g. 'the last 3 hours'")
 
 
 __all__ += ["unknown_contract", "unknown_symbol"]

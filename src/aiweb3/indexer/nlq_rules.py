@@ -77,6 +77,8 @@ def _measure(text: str, subject: str) -> str:
         return "share"
     if re.search(r"\b(average|mean|avg)\b", text):
         return "avg"
+    if re.search(r"\bmedian\b", text):
+        return "median"
     if re.search(r"\b(distinct|unique|different)\b", text) or re.search(
         r"\bhow many (addresses|wallets|accounts|miners|owners|contributors|providers|payers|deployers)\b",
         text,
@@ -180,8 +182,8 @@ _OPS = {
 def _thresholds(text: str, subject: str) -> list[tuple[int, Filter]]:
     out = []
     pattern = r"\b(more than|over|above|greater than|at least|under|less than|below|fewer than|at most)\s+"
-    for m in re.finditer(pattern + r"(\d+(?:\.\d+)?)\s*([a-z]+)?", text):
-        number = float(m.group(2))
+    for m in re.finditer(pattern + r"(\d[\d,]*(?:\.\d+)?(?:e\d+)?)\s*([a-z]+)?", text):
+        number = float(m.group(2).replace(",", ""))
         value: float | int = int(number) if number.is_integer() else number
         unit = m.group(3) or ""
         column = {
@@ -207,7 +209,7 @@ def _group(text: str, subject: str) -> str | None:
         return "model"
     if re.search(r"\b(by|per) event( name)?\b", text):
         return "event"
-    if re.search(r"\bwhich contract\b", text) and subject == "events":
+    if re.search(r"\bwhich contract\b|\b(per|by|each) contract\b", text) and subject == "events":
         return "contract"
     first, receiving = _ROLES.get(subject, ("", ""))
     if re.search(r"\bsingle\b", text):
@@ -262,6 +264,8 @@ def build_plan(text: str, subject: str, filters: list[Filter], window: Window | 
             window=window,
         )
     found = _conditions(text, subject, lex)
+    if subject == "tokens" and re.search(r"^(list|which|what) tokens\b", text):
+        return Plan(measure="list", subject="tokens", filters=filters + [f for _, f in found], limit=1000)
     listing = _listing(text)
     if listing is not None:
         n, direction = listing

@@ -20,7 +20,7 @@ __all__ = ["SOURCES", "Amount", "Filter", "Measure", "Plan", "Source", "Window",
 
 ZERO = "0x" + "0" * 40
 
-Measure = Literal["count", "distinct", "sum", "avg", "min", "max", "share", "list"]
+Measure = Literal["count", "distinct", "sum", "avg", "median", "min", "max", "share", "list"]
 Op = Literal["=", "!=", ">", ">=", "<", "<="]
 
 

@@ -19,7 +19,7 @@ from aiweb3.indexer.plan import ADDRESS_ACTORS, SOURCES, TIME_BUCKETS, ZERO, Fil
 __all__ = ["ambiguities", "compile_plan", "describe_plan", "unit_of", "window_sql"]
 
 _NOW = "(SELECT max(block_time) FROM blocks)"
-_AGG = {"sum": "sum", "avg": "avg", "min": "min", "max": "max"}
+_AGG = {"sum": "sum", "avg": "avg", "median": "median", "min": "min", "max": "max"}
 
 
 def _source(plan: Plan) -> Source:
@@ -78,6 +78,17 @@ def window_sql(window: Window) -> str:
     return f"block_number BETWEEN {first} AND {int(window.last)}"
 
 
+def _as_of(window: Window) -> str:
+    if window.kind == "yesterday":
+        return "day <= (SELECT max(day) - 1 FROM blocks)"
+    if window.kind == "dates":
+        end = dt.date.fromisoformat(window.end or window.start or "")
+        return f"day <= DATE '{end.isoformat()}'"
+    if window.kind == "blocks" and window.last is not None:
+        return f"block_number <= {int(window.last)}"
+    return "TRUE"  # today, rolling, open block ranges: the balance now
+
+
 def _measure(plan: Plan, src: Source) -> tuple[str, str]:
     """(SQL, alias) of the measured value."""
     if plan.measure == "count":
@@ -119,7 +130,10 @@ def compile_plan(plan: Plan) -> str:
     if plan.window is not None:
         if "time" not in src.columns:
             raise InputError(f"{src.noun} have no time; ask without a time window")
-        where.append(window_sql(plan.window))
+        if plan.subject == "holdings":
+            where.append(_as_of(plan.window))  # a balance is everything up to the window's end
+        else:
+            where.append(window_sql(plan.window))
     keys: list[tuple[str, str]] = []
     if plan.group_by:
         if plan.group_by in TIME_BUCKETS:
@@ -194,6 +208,7 @@ def describe_plan(plan: Plan) -> str:
         "distinct": f"distinct {plan.distinct_of or src.default_actor} of",
         "sum": f"total {plan.amount or src.default_amount} of",
         "avg": f"average {plan.amount or src.default_amount} of",
+        "median": f"median {plan.amount or src.default_amount} of",
         "min": f"smallest {plan.amount or src.default_amount} of",
         "max": f"largest {plan.amount or src.default_amount} of",
         "share": "share (percent) of",

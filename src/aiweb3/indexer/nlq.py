@@ -173,7 +173,7 @@ def unknown_contract(question: str, lex: Lexicon) -> str | None:
     """A CamelCase name (a contract or event, e.g. 'PaymentSplitter') the index has no decoded events of."""
     known = set(lex.contracts) | set(lex.events)
     for word in re.findall(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b", question):
-        if word.lower() not in known and not word.startswith("Gwei"):
+        if word.lower() not in known:
             return str(word)
     return None
 

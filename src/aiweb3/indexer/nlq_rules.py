@@ -103,12 +103,11 @@ def _measure(text: str, subject: str) -> str:
     return "count"
 
 
-def _role(text: str, subject: str, before: str, after: str) -> str:
+def _role(subject: str, before: str, after: str) -> str:
+    """The role of an address from the words around it ("to X", "did X receive": receiving)."""
     first, receiving = _ROLES.get(subject, ("sender", "receiver"))
     if re.search(r"\b(to|received by|sent to)\s*$", before) or re.search(r"^\W*(receive|received)\b", after):
         return receiving
-    if re.search(r"\bfrom\s*$", before):
-        return first
     return first
 
 
@@ -123,7 +122,7 @@ def _conditions(text: str, subject: str, lex: Lexicon) -> list[tuple[int, Filter
             out.append((hit.start(), Filter(column="receiver", value=address)))
             continue
         before, after = text[max(0, hit.start() - 20) : hit.start()], text[hit.end() : hit.end() + 20]
-        role = _role(text, subject, before, after)
+        role = _role(subject, before, after)
         if len(addresses) == 2 and hit is addresses[1] and "receiver" in src.columns:
             role = "receiver"
         if role in src.columns:

@@ -5,8 +5,8 @@ over 2,000 blocks), then alternates runs (ours, peer, ours, peer, ...) that extr
 transactions, receipts, logs and decoded transfers of the whole range, and prints one JSON
 line per comparison (BENCHMARKS.md format). cryo is run through its Python package in a
 separate interpreter given by ``CRYO_PYTHON`` (default ``/tmp/cryo-venv/bin/python``);
-without it the web3.py loop is the only peer. Also prints the offline question engine's
-accuracy (and a model's, if ``AIWEB3_LLM_URL`` is set).
+without it the web3.py loop is the only peer. (The question engine's figures are in
+``bench/nlq.py``.)
 
 Usage: python bench/index_ingest.py [--transfers N] [--blocks N] [--runs N]
 """
@@ -279,26 +279,6 @@ def main() -> None:
             chain.close()
         finally:
             node.stop()
-    # Question engines: accuracy on the evaluation set over a freshly seeded chain.
-    proc = subprocess.run([sys.executable, "-m", "aiweb3.indexer.evaluation"], capture_output=True, text=True)
-    for row in proc.stdout.strip().splitlines():
-        data = json.loads(row)
-        print(
-            json.dumps(
-                {
-                    "bench": "index_ingest",
-                    "figure": f"nlq_accuracy_{data['engine']}_{data.get('set', 'main')}",
-                    "ours": data["accuracy"],
-                    "peer": None,
-                    "peer_value": None,
-                    "ratio": None,
-                    "better": "higher",
-                    "goal": 0.7,
-                    "runs": 1,
-                }
-            ),
-            flush=True,
-        )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from eth_utils import keccak
 
 from aiweb3.chain import Chain, LocalNode, NodeConfig
 from aiweb3.indexer.seed import seed_chain
@@ -118,13 +119,22 @@ def test_metric_and_ask_commands(env: dict[str, Any]) -> None:
     assert "SELECT" in shown and "3 row(s)" in shown and "GLD" in shown
     answer = cli(env, "ask", "top 3 GLD holders", "--json")
     data = json.loads(answer.stdout)
-    assert data["metric"] == "top_token_holders" and len(data["rows"]) == 3 and "LIMIT 3" in data["sql"]
+    assert data["plan"]["subject"] == "holdings" and len(data["rows"]) == 3 and "LIMIT 3" in data["sql"]
     text = cli(env, "ask", "how many transactions per day", "--explain").stdout
     assert "SELECT" in text and "It reads" in text
+    plain = cli(env, "ask", "how many blocks are indexed?").stdout.splitlines()
+    assert plain[0].strip().replace(",", "").isdigit()  # the number leads
+    assert "blocks" in plain[1] and "UTC" in plain[1] and "unit: count" in plain[1]
+    assert "SELECT" not in "\n".join(plain) and "--sql" in plain[-1]  # the SQL is folded
+    assert "SELECT" in cli(env, "ask", "how many blocks are indexed?", "--sql").stdout
     refused = cli(env, "ask", "delete all transactions", check=False)
     assert refused.returncode == 1 and "read-only" in refused.stderr and "Traceback" not in refused.stderr
     unknown = cli(env, "ask", "what is the weather in Paris", check=False)
-    assert unknown.returncode == 1 and "cannot answer" in unknown.stdout and "daily" in unknown.stdout
+    assert unknown.returncode == 1 and "off-chain" in unknown.stdout
+    assert "Nearest answerable" in unknown.stdout
+    for question, reason in (("how many DOGE transfers", "unknown token 'DOGE'"), ("  ", "empty")):
+        bad = cli(env, "ask", question, check=False)
+        assert bad.returncode == 1 and reason in bad.stderr and "Traceback" not in bad.stderr
     explained = cli(env, "ask", "--explain", "SELECT day, count(*) FROM blocks GROUP BY day").stdout
     assert "groups the rows by day" in explained
     bad_sql = cli(env, "metric", "show", "nope", check=False)
@@ -244,8 +254,8 @@ def test_ask_with_a_model_configured_by_environment(env: dict[str, Any]) -> None
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             seen.append({"auth": self.headers.get("Authorization"), **body})
-            sql = "```sql\nSELECT count(*) AS blocks FROM blocks\n```"
-            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": sql}}]}).encode()
+            plan = json.dumps({"measure": "count", "subject": "blocks"})
+            data = json.dumps({"choices": [{"message": {"role": "assistant", "content": plan}}]}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -265,7 +275,7 @@ def test_ask_with_a_model_configured_by_environment(env: dict[str, Any]) -> None
                 "AIWEB3_LLM_API_KEY": "sk-cli-secret",
             },
         }
-        out = cli(with_model, "ask", "how many blocks are indexed?", "--json")
+        out = cli(with_model, "ask", "how many blocks are indexed?", "--engine", "model", "--json")
         data = json.loads(out.stdout)
         con = duckdb.connect(str(env["home"] / "index" / "index.duckdb"), read_only=True)
         try:
@@ -277,7 +287,99 @@ def test_ask_with_a_model_configured_by_environment(env: dict[str, Any]) -> None
         assert seen[-1]["auth"] == "Bearer sk-cli-secret" and seen[-1]["model"] == "sql-test"
         assert "sk-cli-secret" not in out.stdout + out.stderr
         offline = json.loads(cli(with_model, "ask", "blocks per day", "--engine", "offline", "--json").stdout)
-        assert offline["engine"] == "offline" and offline["metric"] == "blocks_per_day"
+        assert offline["engine"] == "offline" and offline["plan"]["group_by"] == "day"
     finally:
         server.shutdown()
         server.server_close()
+
+
+# A contract no artifact knows: its runtime emits Pinged() (LOG1, no data) on every call.
+_PINGED = "0x" + keccak(text="Pinged()").hex()
+_PING_RUNTIME = "7f" + _PINGED[2:] + "60006000a100"
+_PING_INIT = "6027600c60003960276000f3" + _PING_RUNTIME
+_PING_ABI = [{"type": "event", "name": "Pinged", "inputs": [], "anonymous": False}]
+
+
+def test_metric_new_drafts_saves_follows_and_backfills(env: dict[str, Any], tmp_path: Path) -> None:
+    from aiweb3.chain import TxRequest, artifact, dev_account, encode_call, system_contract
+
+    cli(env, "index", "run", "--rpc-url", env["url"])
+    made = cli(env, "metric", "new", "weekly unique payers of TaskEscrow").stdout
+    name = "weekly_unique_payers_of_taskescrow"
+    assert "SELECT" in made and "COUNT(DISTINCT" in made and f"saved metric {name}" in made
+    saved = env["home"] / "index" / "metrics" / f"{name}.json"
+    assert json.loads(saved.read_text())["plan"]["group_by"] == "week"
+    assert not list(saved.parent.glob("*.tmp"))  # written atomically
+    assert name in cli(env, "metric", "list").stdout
+    again = cli(env, "metric", "new", "weekly unique payers of TaskEscrow", check=False)
+    assert again.returncode == 1 and "exists" in again.stderr
+
+    def payers() -> int:
+        assert "row(s)" in cli(env, "metric", "show", name, "--run").stdout
+        con = duckdb.connect(str(env["home"] / "index" / "index.duckdb"), read_only=True)
+        try:
+            return sum(int(r[1]) for r in con.execute(json.loads(saved.read_text())["sql"]).fetchall())
+        finally:
+            con.close()
+
+    before = payers()
+    # a new payer posts a task; the index follows the chain and the saved metric follows the index
+    chain = Chain(env["url"])
+    payer = dev_account(7)
+    aiusd = system_contract(chain, env["home"] / "node", "AIUSD")
+    escrow = system_contract(chain, env["home"] / "node", "TaskEscrow")
+    chain.send(payer, TxRequest(aiusd.address, encode_call(aiusd.functions.faucet(payer.address, 10**7))))
+    chain.send(payer, TxRequest(aiusd.address, encode_call(aiusd.functions.approve(escrow.address, 10**7))))
+    now = chain.block_time()
+    terms = (
+        10**6,
+        "0x" + "0" * 40,
+        dev_account(0).address,
+        now + 3600,
+        now + 7200,
+        60,
+        60,
+        b"\0" * 32,
+        b"\1" * 32,
+    )
+    chain.send(payer, TxRequest(escrow.address, encode_call(escrow.functions.post(terms)), gas=500_000))
+    # and a contract no ABI covers yet emits three events
+    receipt = chain.send(dev_account(6), TxRequest(None, bytes.fromhex(_PING_INIT), gas=200_000))
+    pinger = str(receipt["contractAddress"])
+    for _ in range(3):
+        chain.send(dev_account(6), TxRequest(pinger, b"", gas=60_000))
+    chain.close()
+    assert artifact("TaskEscrow").name == "TaskEscrow"
+    cli(env, "index", "run", "--rpc-url", env["url"])
+    assert payers() == before + 1
+    missing = cli(env, "metric", "new", "daily events of PingBeacon", check=False)
+    assert missing.returncode == 1 and "'PingBeacon' is not indexed" in missing.stderr
+    abi = tmp_path / "PingBeacon.json"
+    abi.write_text(json.dumps(_PING_ABI))
+    pinged = cli(env, "metric", "new", "daily events of PingBeacon", "--abi", str(abi)).stdout
+    assert "decoded 3 past event(s)" in pinged and "saved metric daily_events_of_pingbeacon" in pinged
+    assert (env["home"] / "index" / "abis" / "PingBeacon.json").exists()  # `index run` decodes new ones
+    rows = cli(env, "ask", "how many Pinged events were emitted?", "--json").stdout
+    assert json.loads(rows)["rows"] == [[3]]
+
+
+def test_index_seed_drives_every_indexed_contract(env: dict[str, Any], tmp_path: Path) -> None:
+    local = {**env, "env": {**env["env"], "AIWEB3_RPC_URL": env["url"], "AIWEB3_HOME": str(tmp_path)}}
+    out = cli(local, "index", "seed", "--days", "1", "--accounts", "8", "--per-day", "5").stdout
+    assert "seeded" in out and "AIUSD" in out
+    db = tmp_path / "seeded.duckdb"
+    cli(local, "index", "run", "--rpc-url", env["url"], "--db", str(db))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        events = {r[0] for r in con.execute("SELECT DISTINCT event_name FROM decoded_events").fetchall()}
+    finally:
+        con.close()
+    wanted = {
+        "TaskPosted",
+        "TaskPaid",
+        "BatchAnchored",
+        "AgentRegistered",
+        "Contributed",
+        "InferenceVerified",
+    }
+    assert wanted <= events

@@ -276,8 +276,11 @@ def test_ask_the_indexed_chain(page: sync_api.Page, server: ServerHandle, shots:
     page.locator("button.suggest", has_text="How many verified inferences per model?").click()
     page.locator("#ask-answer[data-answered=true]").wait_for()
     assert page.input_value("#ask-question") == "How many verified inferences per model?"
-    assert "decoded_events" in page.locator("#ask-sql").inner_text()
-    assert page.locator("#ask-rows tbody tr").count() >= 1
+    assert page.locator("#ask-rows tbody tr").count() >= 1  # the table leads
+    assert "per model" in page.locator("#ask-interpretation").inner_text()
+    assert page.locator("#ask-sql").is_hidden()  # the SQL is folded ...
+    page.click("#ask-answer summary")
+    assert "decoded_events" in page.locator("#ask-sql").inner_text()  # ... one click away
     assert page.locator(f"#ask-rows a[href='/models/{_demo_model(server)}']").count() == 1
     page.screenshot(path=str(shots / "analytics-ask.png"), full_page=True)
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from aiweb3.chain import Chain, LocalNode, NodeConfig, artifact
-from aiweb3.errors import IndexerError, LLMUnavailable, QueryRefused
+from aiweb3.errors import IndexerError, InputError, LLMUnavailable, QueryRefused
 from aiweb3.indexer import METRICS, Indexer, IndexStore, Params
 from aiweb3.indexer.ask import Asker
-from aiweb3.indexer.evaluation import evaluate, results_match
+from aiweb3.indexer.evaluation import evaluate, evaluate_blind, results_match
 from aiweb3.indexer.explain import explain_sql
 from aiweb3.indexer.seed import SeedReport, seed_chain
 from aiweb3.llm import LLMConfig, NoModel, OpenAICompatible, load_model
@@ -95,21 +95,13 @@ class ChatServer:
         self.httpd.server_close()
 
 
-def test_every_metric_view_runs_and_aiweb3_views_are_empty(indexed: Any) -> None:
+def test_every_metric_view_has_rows_because_the_seed_uses_every_contract(indexed: Any) -> None:
     store, _, _ = indexed
     for metric in METRICS:
         if metric.required:
             continue
         rows = store.con.execute(f"SELECT * FROM {metric.name}").fetchall()
-        if metric.name in (
-            "verified_inferences_per_model",
-            "escrow_volume",
-            "content_anchored",
-            "dataset_contributions",
-        ):
-            assert rows == [], metric.name  # their contracts have not landed yet
-        elif metric.name not in ("token_approvals_summary",):
-            assert rows, metric.name
+        assert rows, metric.name
 
 
 def test_metrics_agree_with_the_chain(indexed: Any) -> None:
@@ -152,27 +144,52 @@ def _keccak(text: str) -> str:
     return keccak(text=text).hex()
 
 
-def test_offline_engine_fills_parameters(indexed: Any) -> None:
-    store, _, _ = indexed
+def test_questions_are_answered_as_asked_and_agree_with_the_chain(indexed: Any) -> None:
+    store, seed, chain = indexed
     asker = Asker(store.con)
     answer = asker.ask("top 3 GLD holders")
-    assert answer.metric == "top_token_holders" and len(answer.rows) == 3
-    assert {r[0] for r in answer.rows} == {"GLD"} and answer.sql is not None and "LIMIT 3" in answer.sql
-    answer = asker.ask("how many transactions per day in the last 2 days")
-    assert answer.metric == "daily_transactions" and answer.params is not None and answer.params.days == 2
-    full = asker.ask("how many transactions per day")
-    assert 1 <= len(answer.rows) < len(full.rows)
+    assert answer.plan is not None and answer.plan.subject == "holdings" and len(answer.rows) == 3
+    gld = chain.contract(artifact("TestToken").abi, seed.tokens["GLD"])
+    for address, balance in answer.rows:
+        on_chain = chain.call(gld.functions.balanceOf(chain.w3.to_checksum_address(address)))
+        assert balance == pytest.approx(on_chain / 100)
+    aiusd = chain.contract(artifact("AIUSD").abi, seed.tokens["AIUSD"])
+    supply = asker.ask("what is the total supply of AIUSD?")
+    assert supply.rows[0][0] == pytest.approx(chain.call(aiusd.functions.totalSupply()) / 10**6)
+    volume = asker.ask("total AIUSD transferred")
+    assert volume.rows[0][0] > supply.rows[0][0]  # volume is not supply
     who = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
-    answer = asker.ask(f"What is the AIUSD balance of {who}?")
-    assert answer.metric == "token_balances" and [r[0] for r in answer.rows] == ["AIUSD"]
+    balance = asker.ask(f"What is the AIUSD balance of {who}?")
+    on_chain = chain.call(aiusd.functions.balanceOf(chain.w3.to_checksum_address(who)))
+    assert balance.rows[0][0] == pytest.approx(on_chain / 10**6) and balance.unit.startswith("AIUSD")
+    recent = asker.ask("how many transactions in the last 2 hours")
+    expected = store.con.execute(
+        "SELECT count(*), min(block_number), max(block_number) FROM transactions "
+        "WHERE block_time > (SELECT max(block_time) FROM blocks) - INTERVAL 2 HOUR"
+    ).fetchone()
+    assert expected is not None and recent.rows == [(expected[0],)] and recent.columns == ["count"]
+    assert "rolling 2 hours" in recent.interpretation and "UTC" in recent.interpretation
+    assert recent.unit == "count" and recent.engine == "offline"
+    total = asker.ask("how many transactions are there?")
+    assert len(total.rows) == 1 and total.rows[0][0] > expected[0]  # a count, not a list or a breakdown
 
 
-def test_offline_engine_declines_and_refuses(indexed: Any) -> None:
+def test_unanswerable_and_bad_questions(indexed: Any) -> None:
     store, _, _ = indexed
     asker = Asker(store.con)
-    answer = asker.ask("what is the weather in Paris")
-    assert not answer.answered and answer.sql is None and len(answer.closest) == 3
-    assert "cannot answer" in answer.message
+    for question, reason in (
+        ("what is the weather in Paris", "offchain"),
+        ("What is the price of ETH?", "price"),
+        ("how many transactions will there be tomorrow", "future"),
+        ("show the pending transactions in the mempool", "mempool"),
+    ):
+        answer = asker.ask(question)
+        assert not answer.answered and answer.sql is None and answer.reason == reason, question
+        assert "Nearest answerable" in answer.message
+    with pytest.raises(InputError, match="0x00000000000000000000000000000000deadbeef does not occur"):
+        asker.ask("how many transactions did 0x00000000000000000000000000000000DeadBeef send")
+    with pytest.raises(InputError, match="unknown token 'DOGE'"):
+        asker.ask("how many DOGE transfers yesterday")
     for question in ("delete all transactions", "drop the blocks table", "update balances to zero"):
         with pytest.raises(QueryRefused, match="read-only"):
             asker.ask(question)
@@ -201,11 +218,14 @@ def test_sql_guard_on_the_index(indexed: Any) -> None:
         slow.run_sql("SELECT count(*) FROM logs a, logs b, logs c, logs d")
 
 
-def test_offline_engine_accuracy_on_the_question_set(indexed: Any) -> None:
+def test_parser_on_the_blind_development_half(indexed: Any) -> None:
     store, _, _ = indexed
-    result = evaluate(store.con)
-    assert result.total >= 80
-    assert result.accuracy >= 0.7, result.failures
+    result = evaluate_blind(store.con, half="dev")
+    summary = result.summary()
+    assert summary["questions"] >= 100 and summary["unanswerable_declined"] == 1.0, result.failures
+    assert result.accuracy >= 0.85, result.failures
+    old = evaluate(store.con)  # the older set, kept for comparison (see docs/indexer.md)
+    assert old.total >= 80 and old.correct > 0
 
 
 def test_results_match_is_strict_about_rows_and_lenient_about_extra_columns() -> None:
@@ -217,48 +237,55 @@ def test_results_match_is_strict_about_rows_and_lenient_about_extra_columns() ->
     assert results_match([(1.0000001,)], [(1,)])
 
 
-def test_model_path_over_http_with_one_retry(indexed: Any) -> None:
+def test_model_writes_the_same_plan_over_http_with_one_retry(indexed: Any) -> None:
     store, _, _ = indexed
+    busiest = {
+        "measure": "count",
+        "subject": "transactions",
+        "group_by": "sender",
+        "order": "desc",
+        "limit": 3,
+    }
     server = ChatServer(
         [
-            (
-                "busiest senders",
-                [
-                    "```sql\nSELECT from_address, count(*) AS n FROM transactions GROUP BY 1 "
-                    "ORDER BY n DESC, 1 LIMIT 3\n```"
-                ],
-            ),
+            ("busiest senders", ["```json\n" + json.dumps(busiest) + "\n```"]),
             (
                 "nft owners",
                 [
-                    "SELECT * FROM nft_owners",
-                    "```sql\nSELECT to_address FROM token_transfers "
-                    "WHERE standard = 'erc721' ORDER BY block_number, log_index\n```",
+                    json.dumps({"measure": "count", "subject": "nft_owners"}),
+                    json.dumps(
+                        {"measure": "list", "subject": "transfers", "limit": 5,
+                         "filters": [{"column": "standard", "value": "erc721"}]}
+                    ),
                 ],
             ),
-            ("always wrong", ["DELETE FROM blocks", "SELECT * FROM nowhere"]),
+            ("always wrong", ["DELETE FROM blocks", json.dumps({"measure": "drop", "subject": "blocks"})]),
+            ("chain's pulse", [json.dumps({"measure": "count", "subject": "blocks"})]),
         ]
-    )
+    )  # fmt: skip
     try:
         model = load_model(LLMConfig(url=server.url, model="test-sql", api_key="sk-test"))
         assert isinstance(model, OpenAICompatible)
         asker = Asker(store.con, model)
-        answer = asker.ask("who are the busiest senders?")
+        answer = asker.ask("who are the busiest senders?", engine="model")
         assert answer.engine.startswith("model") and answer.attempts == 1
         gold = store.con.execute(
             "SELECT from_address, count(*) AS n FROM transactions GROUP BY 1 ORDER BY n DESC, 1 LIMIT 3"
         ).fetchall()
-        assert answer.rows == gold
+        assert answer.rows == gold and answer.plan is not None and answer.plan.group_by == "sender"
         req = server.requests[-1]
         assert req["path"] == "/v1/chat/completions" and req["model"] == "test-sql"
         assert req["auth"] == "Bearer sk-test"
-        assert "token_transfers" in req["messages"][0]["content"]  # the schema is in the prompt
-        assert "top_token_holders" in req["messages"][0]["content"]  # and the metric library
-        retried = asker.ask("list the nft owners")
-        assert retried.attempts == 2 and len(retried.rows) > 0
+        system = req["messages"][0]["content"]
+        assert '"measure"' in system and "token_transfers" not in system  # a plan schema, not SQL
+        assert "holdings" in system and "GLD" in system  # subjects and token symbols
+        retried = asker.ask("list the nft owners", engine="model")
+        assert retried.attempts == 2 and len(retried.rows) == 5
         assert "nft_owners" in server.requests[-1]["messages"][-1]["content"]  # the error went back
         with pytest.raises(QueryRefused, match="failed twice"):
-            asker.ask("this is always wrong")
+            asker.ask("this is always wrong", engine="model")
+        fallback = asker.ask("take the chain's pulse")  # the parser does not understand it: the model does
+        assert fallback.engine.startswith("model") and fallback.rows[0][0] > 0
         offline = asker.ask("top 3 GLD holders", engine="offline")
         assert offline.engine == "offline"
         assert explain_sql("SELECT * FROM blocks", model).startswith("Echo:")
@@ -273,7 +300,7 @@ def test_unreachable_model_and_no_model(indexed: Any) -> None:
         NoModel().complete([{"role": "user", "content": "hi"}])
     model = OpenAICompatible(LLMConfig(url="http://127.0.0.1:9/v1", timeout=2))
     with pytest.raises(LLMUnavailable, match="no answer"):
-        Asker(store.con, model).ask("how many blocks per day")
+        Asker(store.con, model).ask("how many blocks per day", engine="model")
     assert "sk-secret" not in repr(LLMConfig(url="http://x", api_key="sk-secret"))
 
 

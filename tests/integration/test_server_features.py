@@ -19,6 +19,8 @@ from eth_account.signers.local import LocalAccount
 from aiweb3.chain import Chain, Deployment
 from aiweb3.datasets import MEDICAL_RECORD, DatasetPool
 from aiweb3.datasets.example import breast_cancer_policy
+from aiweb3.indexer.ask import Asker
+from aiweb3.indexer.metric_library import MetricLibrary, draft_metric
 from aiweb3.server import ServerConfig, ServerHandle, Services, serve
 from aiweb3.server.demo import demo_record, seed_demo
 from aiweb3.server.modeljobs import EXAMPLE_DIR
@@ -201,6 +203,20 @@ def test_analytics_follow_the_chain_and_answer_questions(
     assert answer["answered"] is True and answer["engine"] == "offline"
     assert "decoded_events" in answer["sql"]
     assert any(r[0] == demo_model["model_id"] for r in answer["rows"])
+    assert "per model" in answer["interpretation"] and answer["unit"] == "count"
+    declined = client.post("/api/ask", json={"question": "what is the price of ETH?"}).json()
+    assert declined["answered"] is False and declined["reason"] == "price" and declined["sql"] is None
+    # a metric saved from words (`aiweb3 metric new`) is listed, served and charted by the dashboard
+    with index.reader() as con:
+        saved, _ = draft_metric(Asker(con), "verified inferences per day", "inferences_daily")
+    MetricLibrary.beside(index.path).save(saved, replace=True)
+    listed = client.get("/api/analytics").json()["metrics"]
+    assert {"name": "inferences_daily", "group": "saved"}.items() <= next(
+        m for m in listed if m["name"] == "inferences_daily"
+    ).items()
+    served = client.get("/api/analytics/metrics/inferences_daily").json()
+    assert served["rows"] and served["columns"][-1] == "count"
+    assert "inferences_daily" in client.get("/analytics").text
     refused = client.post("/api/ask", json={"question": "delete all blocks"})
     assert refused.status_code == 422
     assert client.post("/api/ask", json={}).status_code == 422

@@ -1,4 +1,4 @@
-"""Pure parts of the indexer: parameter extraction, write refusal, SQL checks, log decoding."""
+"""Pure parts of the indexer: write refusal, metric parameters, SQL checks, log decoding."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from eth_utils import keccak
 
 from aiweb3.errors import InputError, QueryRefused
 from aiweb3.indexer import EventDecoder, Params, get_metric
-from aiweb3.indexer.ask import extract_sql, known_tables
-from aiweb3.indexer.nlq import MetricMatcher, extract_params, refuse_writes
+from aiweb3.indexer.ask import known_tables
+from aiweb3.indexer.nlq import refuse_writes
 from aiweb3.indexer.sqlguard import checked_sql
 from aiweb3.indexer.transform import to_batch
 from aiweb3.llm import LLMConfig
@@ -16,38 +16,11 @@ from aiweb3.llm import LLMConfig
 ADDR = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 
 
-def test_extract_params() -> None:
-    p = extract_params("top 5 AIUSD holders in the last 2 weeks", ["AIUSD", "TT"])
-    assert (p.token, p.top_n, p.days, p.address) == ("AIUSD", 5, 14, None)
-    p = extract_params(f"what did {ADDR.upper().replace('0X', '0x')} do yesterday? past day", ["AIUSD"])
-    assert p.address == ADDR and p.days == 1
-    p = extract_params("which address sent the most tt", ["TT"])
-    assert p.token == "TT" and p.top_n == 1
-    p = extract_params("which three wallets hold the most gld this month", ["GLD"])
-    assert (p.top_n, p.days, p.token) == (3, 30, "GLD")
-    token = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
-    p = extract_params(f"volume of {token} per day", [], [token])
-    assert p.token == token and p.address is None
-
-
 def test_write_questions_are_refused() -> None:
     for q in ("delete the logs", "Please DROP table blocks", "insert a fake transfer", "truncate receipts"):
         with pytest.raises(QueryRefused):
             refuse_writes(q)
     refuse_writes("who received the most tokens")  # reading is fine
-
-
-def test_matcher_ranks_the_obvious_metric_first() -> None:
-    matcher = MetricMatcher()
-    cases = {
-        "daily active users": "daily_active_addresses",
-        "how much gas was used per day": "daily_gas",
-        "who holds the most AIUSD": "top_token_holders",
-        "verified inferences for each model": "verified_inferences_per_model",
-    }
-    for question, metric in cases.items():
-        params = extract_params(question, ["AIUSD"])
-        assert matcher.rank(question, params)[0].metric.name == metric, question
 
 
 def test_metric_parameters_are_validated_before_they_reach_sql() -> None:
@@ -74,11 +47,6 @@ def test_checked_sql_limits_rows() -> None:
         checked_sql("SELECT (", tables)
     with pytest.raises(QueryRefused, match="empty"):
         checked_sql("  ;", tables)
-
-
-def test_extract_sql_from_replies() -> None:
-    assert extract_sql("Here:\n```sql\nSELECT 1;\n```\nDone") == "SELECT 1"
-    assert extract_sql("SELECT 2") == "SELECT 2"
 
 
 def test_llm_config_from_env() -> None:

@@ -1,4 +1,9 @@
-"""``aiweb3 ask`` — questions about the indexed chain in plain English; the SQL is always shown."""
+"""``aiweb3 ask`` — questions about the indexed chain in plain English.
+
+The answer leads with the number or table, then one line saying what was understood
+(blocks, UTC times, rolling or calendar window) and the unit; the SQL is folded away
+(``--sql`` shows it, ``--explain`` explains it).
+"""
 
 from __future__ import annotations
 
@@ -13,27 +18,49 @@ from aiweb3.cli.index import default_db
 from aiweb3.cli.metric import pretty_sql, render_rows
 from aiweb3.cli.service_link import open_index
 from aiweb3.errors import InputError
-from aiweb3.indexer.ask import Asker
+from aiweb3.indexer.ask import Answer, Asker
 from aiweb3.indexer.explain import explain_sql
 from aiweb3.llm import LLMConfig, load_model
 
-__all__ = ["ask"]
+__all__ = ["ask", "render_answer"]
 
 _SQL_START = re.compile(r"^\s*(select|with|from)\b", re.I)
 
 
+def render_answer(answer: Answer, *, show_sql: bool = False) -> None:
+    """Print an answer: the value or table first, then the interpretation line and unit."""
+    if len(answer.rows) == 1 and len(answer.columns) == 1:
+        value = answer.rows[0][0]
+        text = str(value)
+        if isinstance(value, float):
+            text = f"{value:,.6g}"
+        elif isinstance(value, int):
+            text = f"{value:,}"
+        unit = f" {answer.unit}" if answer.unit and answer.unit != "count" else ""
+        console.print(f"[bold]{text}[/bold]{unit}")
+    else:
+        console.print(render_rows(answer.columns, answer.rows))
+    unit = f"; unit: {answer.unit}" if answer.unit else ""
+    console.print(f"[dim]{answer.interpretation}{unit} ({answer.engine})[/dim]")
+    if show_sql and answer.sql:
+        console.print(pretty_sql(answer.sql))
+    elif answer.sql:
+        console.print("[dim]SQL folded: --sql shows it, --explain explains it[/dim]")
+
+
 def ask(
     question: str = typer.Argument(
-        ..., help="A question, e.g. 'top 5 AIUSD holders' (or SQL with --explain)."
+        ..., help="A question, e.g. 'AIUSD transferred in the last 2 hours' (or SQL with --explain)."
     ),
-    explain: bool = typer.Option(False, "--explain", help="Explain the SQL in plain English."),
-    engine: str | None = typer.Option(None, help="'offline' or 'model' (default: model if configured)."),
+    explain: bool = typer.Option(False, "--explain", help="Show the SQL and explain it in plain English."),
+    sql: bool = typer.Option(False, "--sql", help="Show the SQL that ran."),
+    engine: str | None = typer.Option(None, help="'offline' or 'model' (default: offline, then the model)."),
     db: Path | None = typer.Option(None, "--db", help="DuckDB file."),
     limit: int = typer.Option(1000, help="Most rows returned."),
     timeout: float = typer.Option(10.0, help="Seconds a query may run."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
-    """Ask a question about the indexed chain (set AIWEB3_LLM_URL to use a language model)."""
+    """Ask a question about the indexed chain (set AIWEB3_LLM_URL to let a language model help)."""
     if engine not in (None, "offline", "model"):
         raise InputError("--engine must be 'offline' or 'model'")
     model = load_model(LLMConfig.from_env())
@@ -48,33 +75,13 @@ def ask(
         asker = Asker(store.con, model, row_limit=limit, timeout=timeout)
         answer = asker.ask(question, engine=engine)
     if as_json:
-        console.print_json(
-            json.dumps(
-                {
-                    "question": answer.question,
-                    "engine": answer.engine,
-                    "answered": answer.answered,
-                    "sql": answer.sql,
-                    "metric": answer.metric,
-                    "columns": answer.columns,
-                    "rows": [
-                        [v if isinstance(v, int | float | str | None) else str(v) for v in r]
-                        for r in answer.rows
-                    ],
-                    "message": answer.message,
-                    "closest": answer.closest,
-                }
-            )
-        )
+        console.print_json(json.dumps(answer.to_json()))
         if not answer.answered:
             raise typer.Exit(1)
         return
     if not answer.answered:
         console.print(answer.message)
         raise typer.Exit(1)
-    console.print(f"[dim]{answer.engine}: {answer.message}[/dim]")
-    assert answer.sql is not None
-    console.print(pretty_sql(answer.sql))
-    if explain:
+    render_answer(answer, show_sql=sql or explain)
+    if explain and answer.sql:
         console.print(explain_sql(answer.sql, model))
-    console.print(render_rows(answer.columns, answer.rows))

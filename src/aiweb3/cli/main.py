@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "srs": ("aiweb3.cli.zkml", "srs_app"),
     "content": ("aiweb3.cli.content", "app"),
     "dataset": ("aiweb3.cli.dataset", "app"),
-    "index": ("aiweb3.cli.index", "app"),
+    "index": ("aiweb3.cli.indexseed", "app"),  # the index group, with `index seed` added
     "metric": ("aiweb3.cli.metric", "app"),
     "ask": ("aiweb3.cli.ask", "ask"),
     "agent": ("aiweb3.cli.agents", "agent_app"),

@@ -1,31 +1,41 @@
-"""Answer questions about the index in plain English, always with the SQL shown.
+"""Answer questions about the index in plain English, through a typed query plan.
 
-With a language model (:mod:`aiweb3.llm`), the model writes SQL from the schema, the metric
-library and examples; the SQL is checked (:mod:`aiweb3.indexer.sqlguard`), run, and on an
-error the model gets one retry with the error. Without a model, the offline engine
-(:mod:`aiweb3.indexer.nlq`) picks a metric and fills its parameters, or says it cannot
-answer and names the closest metrics.
+A question is parsed into a :class:`~aiweb3.indexer.plan.Plan` by the deterministic parser
+(:mod:`aiweb3.indexer.nlq`); when it cannot tell what is asked and a language model is
+configured, the model writes the same plan as JSON under :func:`plan_json_schema` (one
+retry with the validation error). The plan compiles to SQL (:mod:`aiweb3.indexer.plan_sql`),
+which the SQL guard checks before it runs. Questions the index cannot answer (prices,
+off-chain facts, the future, the mempool) are declined with the reason and the nearest
+answerable question. Every answer carries one line saying what was understood.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+from pydantic import ValidationError
 
-from aiweb3.errors import AIWeb3Error, IndexerError, QueryRefused
-from aiweb3.indexer.metrics import METRICS, Metric, Params
-from aiweb3.indexer.nlq import MetricMatcher, extract_params, refuse_writes
-from aiweb3.indexer.schema import ALL_TABLES, describe_schema
+from aiweb3.errors import InputError, QueryRefused
+from aiweb3.indexer.answerable import Decline
+from aiweb3.indexer.lexicon import Lexicon
+from aiweb3.indexer.metrics import METRICS
+from aiweb3.indexer.nlq import parse_question, refuse_writes
+from aiweb3.indexer.plan import Plan, plan_json_schema
+from aiweb3.indexer.plan_sql import ambiguities, compile_plan, describe_plan, unit_of, window_sql
+from aiweb3.indexer.schema import ALL_TABLES
 from aiweb3.indexer.sqlguard import QueryResult, run_query
 from aiweb3.llm import ChatMessage, LanguageModel, NoModel
 
 __all__ = ["Answer", "Asker", "known_tables"]
 
-#: Below this similarity the offline engine declines to answer.
-MIN_SCORE = 0.18
+_EXAMPLES = (
+    "'how many transactions in the last 2 hours', 'total AIUSD transferred yesterday, not mints', "
+    "'top 5 GLD holders', 'share of transactions that failed'"
+)
 
 
 def known_tables() -> set[str]:
@@ -35,43 +45,47 @@ def known_tables() -> set[str]:
 
 @dataclass
 class Answer:
-    """An answer: the SQL that ran and its rows, or why there is none."""
+    """An answer: the rows first, what was understood, and the SQL that ran (or why there is none)."""
 
     question: str
     engine: str
     sql: str | None = None
     columns: list[str] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    metric: str | None = None
-    params: Params | None = None
+    plan: Plan | None = None
+    interpretation: str = ""
+    unit: str = ""
     answered: bool = True
+    reason: str = ""
     message: str = ""
-    closest: list[str] = field(default_factory=list)
     attempts: int = 1
     truncated: bool = False
 
-
-_EXAMPLES = [
-    ("How many transactions were there per day?", "SELECT * FROM daily_transactions"),
-    (
-        "Which 3 addresses received the most ether?",
-        "SELECT to_address, CAST(sum(value) AS DOUBLE) / 1e18 AS eth FROM transactions "
-        "WHERE to_address IS NOT NULL GROUP BY to_address ORDER BY eth DESC LIMIT 3",
-    ),
-    (
-        "How many distinct addresses sent AIUSD in the last 7 days?",
-        "SELECT count(DISTINCT t.from_address) FROM token_transfers t JOIN tokens k ON k.address = t.token "
-        "WHERE k.symbol = 'AIUSD' AND t.block_time > (SELECT max(block_time) FROM blocks) - INTERVAL 7 DAY",
-    ),
-]
+    def to_json(self) -> dict[str, Any]:
+        """The answer as JSON data (values that are not JSON types become text)."""
+        plain = [[v if isinstance(v, int | float | str | None) else str(v) for v in r] for r in self.rows]
+        return {
+            "question": self.question,
+            "engine": self.engine,
+            "answered": self.answered,
+            "columns": self.columns,
+            "rows": plain,
+            "interpretation": self.interpretation,
+            "unit": self.unit,
+            "reason": self.reason,
+            "message": self.message,
+            "plan": self.plan.model_dump(exclude_defaults=True) if self.plan else None,
+            "sql": self.sql,
+            "truncated": self.truncated,
+        }
 
 
 class Asker:
-    """Turns questions into checked SQL and runs it on the index.
+    """Turns questions into plans, plans into checked SQL, and runs it on the index.
 
     Args:
         con: a DuckDB connection to the index (read-only is best).
-        model: a language model, or :class:`~aiweb3.llm.NoModel` for the offline engine.
+        model: a language model for questions the parser does not understand (optional).
         row_limit: most rows a query returns.
         timeout: seconds a query may run.
     """
@@ -88,128 +102,139 @@ class Asker:
         self.model: LanguageModel = model or NoModel()
         self.row_limit = row_limit
         self.timeout = timeout
-        self.matcher = MetricMatcher()
+        self._lexicon: Lexicon | None = None
 
-    def _tokens(self) -> tuple[list[str], list[str]]:
-        rows = self.con.execute("SELECT symbol, address FROM tokens").fetchall()
-        return [r[0] for r in rows if r[0]], [r[1] for r in rows]
+    @property
+    def lexicon(self) -> Lexicon:
+        """Token symbols, event and contract names and indexed days (read once)."""
+        if self._lexicon is None:
+            self._lexicon = Lexicon.from_index(self.con)
+        return self._lexicon
 
     def run_sql(self, sql: str) -> QueryResult:
         """Check and run SQL with the row and time limits."""
         return run_query(self.con, sql, known_tables(), row_limit=self.row_limit, timeout=self.timeout)
 
     def ask(self, question: str, *, engine: str | None = None) -> Answer:
-        """Answer ``question`` with the model if one is configured, else offline.
+        """Answer ``question``.
 
         Args:
-            engine: force "offline" or "model" (default: the model when available).
+            engine: "offline" (the deterministic parser only), "model" (the language model
+                writes the plan), or None (the parser, then the model when one is configured).
 
         Raises:
-            QueryRefused: the question asks to change data, or the SQL failed the checks twice.
+            InputError: empty or overlong question, unknown token or address.
+            QueryRefused: the question asks to change data, or the model's plan failed twice.
         """
         refuse_writes(question)
-        use_model = self.model.available if engine is None else engine == "model"
-        if use_model:
-            return self._ask_model(question)
-        return self.ask_offline(question)
-
-    # -- offline ----------------------------------------------------------------
-    def plan_offline(self, question: str) -> tuple[Metric | None, Params, list[str]]:
-        """The metric and parameters the offline engine picks (metric None: cannot answer)."""
-        symbols, addresses = self._tokens()
-        params = extract_params(question, symbols, addresses)
-        ranked = self.matcher.rank(question, params)
-        closest = [m.metric.name for m in ranked[:3]]
-        best = ranked[0]
-        if best.score < MIN_SCORE or any(getattr(params, r) is None for r in best.metric.required):
-            return None, params, closest
-        return best.metric, params, closest
-
-    def ask_offline(self, question: str) -> Answer:
-        """Answer with the metric library only."""
-        refuse_writes(question)
-        metric, params, closest = self.plan_offline(question)
-        if metric is None:
+        parsed = parse_question(question, self.lexicon)
+        if isinstance(parsed, Decline):
+            return Answer(question, "offline", answered=False, reason=parsed.reason, message=parsed.text())
+        if engine == "model" or (parsed is None and engine is None and self.model.available):
+            plan, attempts = self._model_plan(question)
+            return self._run(question, f"model {self.model.name}", plan, attempts)
+        if parsed is None:
             return Answer(
                 question,
                 "offline",
                 answered=False,
-                params=params,
-                closest=closest,
-                message="I cannot answer that from the metric library. Closest metrics: "
-                + ", ".join(closest)
-                + " (see `aiweb3 metric list`), or configure a language model.",
+                reason="not understood",
+                message="I cannot tell what to measure in that question. Try e.g. "
+                + _EXAMPLES
+                + " (or configure a language model: AIWEB3_LLM_URL).",
             )
-        sql = metric.sql(params)
-        result = self.run_sql(sql)
-        used = [f"{k}={getattr(params, k)}" for k in metric.params if getattr(params, k) is not None]
+        return self._run(question, "offline", parsed)
+
+    def answer_plan(self, question: str, plan: Plan) -> Answer:
+        """Compile, check and run ``plan`` as the answer to ``question``."""
+        return self._run(question, "plan", plan)
+
+    def _run(self, question: str, engine: str, plan: Plan, attempts: int = 1) -> Answer:
+        result = self.run_sql(compile_plan(plan))
         return Answer(
             question,
-            "offline",
+            engine,
             sql=result.sql,
             columns=result.columns,
             rows=result.rows,
-            metric=metric.name,
-            params=params,
-            closest=closest,
+            plan=plan,
+            interpretation=self.interpret(plan),
+            unit=unit_of(plan),
+            attempts=attempts,
             truncated=result.truncated,
-            message=f"metric {metric.name}" + (f" ({', '.join(used)})" if used else ""),
         )
 
-    # -- with a model -----------------------------------------------------------
+    def interpret(self, plan: Plan) -> str:
+        """One line: what was measured, over which blocks and UTC times, rolling or calendar."""
+        what = describe_plan(plan)
+        if plan.subject == "tokens":
+            return what
+        cond = window_sql(plan.window) if plan.window else "TRUE"
+        row = self.con.execute(
+            "SELECT min(block_number), max(block_number), min(block_time), max(block_time) "
+            f"FROM blocks WHERE {cond}"
+        ).fetchone()
+        if not row or row[0] is None:
+            return f"{what}; no indexed blocks in that window"
+        lo, hi, t0, t1 = row
+        span = f"blocks {lo}-{hi}, {t0:%Y-%m-%d %H:%M} to {t1:%Y-%m-%d %H:%M} UTC"
+        w = plan.window
+        if w is None:
+            kind = "all indexed blocks"
+        elif w.kind == "rolling":
+            kind = f"rolling {w.n} {w.unit}{'s' if (w.n or 0) > 1 else ''} up to the newest block"
+        elif w.kind in ("today", "yesterday"):
+            kind = f"calendar day (UTC) {w.kind}, relative to the newest block"
+        elif w.kind == "dates":
+            kind = f"calendar days {w.start} to {w.end} inclusive (UTC)"
+        else:
+            kind = "block range"
+        notes = ambiguities(plan)
+        return f"{what}; {span}; {kind}" + (f" (note: {'; '.join(notes)})" if notes else "")
+
+    # -- the language model -----------------------------------------------------------------
     def _prompt(self, question: str) -> list[ChatMessage]:
-        metrics = "\n".join(
-            f"- view {m.name}({', '.join(m.columns)}): {m.description}" for m in METRICS if not m.required
-        )
-        examples = "\n".join(
-            f"Q: {m.examples[0]}\nSQL: SELECT * FROM {m.name}" for m in METRICS[:6] if not m.required
-        )
-        examples += "\n" + "\n".join(f"Q: {q}\nSQL: {s}" for q, s in _EXAMPLES[::2])
+        lex = self.lexicon
         system = (
-            "You translate questions about an Ethereum chain index into one DuckDB SQL query.\n"
-            "Rules: a single read-only SELECT; only the tables and views below; addresses are lowercase "
-            "hex; token amounts are in base units (divide by 10^tokens.decimals); 'last N days' means "
-            "block_time > (SELECT max(block_time) FROM blocks) - INTERVAL N DAY. "
-            "Reply with the SQL only, in a ```sql block.\n\n"
-            f"Schema:\n{describe_schema()}\n\nMetric views:\n{metrics}\n\nExamples:\n{examples}"
+            "You translate questions about an Ethereum chain index into a JSON query plan. "
+            "Reply with one JSON object only, valid under this JSON schema:\n"
+            + json.dumps(plan_json_schema())
+            + "\nToken symbols (filter column 'symbol'): "
+            + ", ".join(sorted(lex.symbols.values()))
+            + ". Decoded events (filter column 'event' on subject 'events'): "
+            + ", ".join(sorted(lex.events.values()))
+            + ". Addresses are lowercase hex. Windows end at the newest indexed block."
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": question}]
 
-    def _ask_model(self, question: str) -> Answer:
+    def _model_plan(self, question: str) -> tuple[Plan, int]:
         messages = self._prompt(question)
-        last_error: AIWeb3Error | None = None
+        last_error: Exception | None = None
         for attempt in (1, 2):
             reply = self.model.complete(messages)
-            sql = extract_sql(reply)
             try:
-                result = self.run_sql(sql)
-            except (QueryRefused, IndexerError) as exc:
+                plan = Plan.model_validate_json(_json_object(reply))
+                compile_plan(plan)
+                return plan, attempt
+            except (ValidationError, InputError, ValueError) as exc:
                 last_error = exc
+                error = str(exc).splitlines()[0]
                 messages = [
                     *messages,
                     {"role": "assistant", "content": reply},
-                    {"role": "user", "content": f"That query failed: {exc}. Reply with a corrected query."},
+                    {
+                        "role": "user",
+                        "content": f"That plan is invalid: {error}. Reply with a corrected one.",
+                    },
                 ]
-                continue
-            return Answer(
-                question,
-                f"model {self.model.name}",
-                sql=result.sql,
-                columns=result.columns,
-                rows=result.rows,
-                attempts=attempt,
-                truncated=result.truncated,
-                message="SQL written by the language model and checked before running",
-            )
-        assert last_error is not None
-        raise type(last_error)(f"the model's SQL failed twice; last error: {last_error}")
+        raise QueryRefused(f"the model's plan failed twice; last error: {str(last_error).splitlines()[0]}")
 
 
-def extract_sql(reply: str) -> str:
-    """The SQL in a model reply (a fenced block if there is one, else the whole text)."""
-    fenced = re.search(r"```(?:sql|duckdb)?\s*(.*?)```", reply, re.S | re.I)
+def _json_object(reply: str) -> str:
+    """The JSON object in a model reply (inside a fenced block or bare)."""
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", reply, re.S | re.I)
     text = fenced.group(1) if fenced else reply
-    return text.strip().rstrip(";").strip()
-
-
-__all__ += ["extract_sql"]
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("the reply holds no JSON object")
+    return text[start : end + 1]

@@ -136,7 +136,11 @@ class EventDecoder:
                 addresses=addrs,
             )
             known = self._by_topic.setdefault(topic, [])
-            duplicate = any(s.signature == sig and len(s.indexed) == len(spec.indexed) for s in known)
+            # an ABI restricted to some addresses does not hide the same event elsewhere
+            duplicate = any(
+                s.signature == sig and len(s.indexed) == len(spec.indexed) and s.addresses is None
+                for s in known
+            )
             if not duplicate or addrs is not None:
                 known.append(spec)
 

@@ -1,119 +1,39 @@
-"""The offline question engine: match a question to a metric and fill its parameters.
+"""The deterministic question parser: plain English to a typed :class:`~aiweb3.indexer.plan.Plan`.
 
-Matching is lexical TF-IDF with cosine similarity over each metric's title, description,
-keywords and example questions, after light normalisation (lowercase, synonyms, suffix
-stripping). It is hand-written (~40 lines) because the only offline sentence-embedding
-models here need torch or an ONNX export plus a tokenizer download, too heavy for a CLI
-answer and for CI; on a vocabulary this small, weighted word overlap separates the
-metrics well (see ``docs/indexer.md`` for the measured accuracy).
+A lexicon built from the index (token symbols and addresses, decoded contract and event
+names, the first and last indexed day) and from the plan catalog, plus regular
+expressions for windows, dates, blocks, thresholds and limits. The parser either returns
+a plan, declines (:class:`~aiweb3.indexer.answerable.Decline`), or returns None when it
+cannot tell what is asked (the language model, when configured, gets the question then).
 """
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from aiweb3.errors import QueryRefused
-from aiweb3.indexer.metrics import METRICS, Metric, Params
+from pydantic import ValidationError
 
-__all__ = ["Match", "MetricMatcher", "extract_params", "refuse_writes"]
+from aiweb3.errors import InputError, QueryRefused
+from aiweb3.indexer.answerable import Decline, check_answerable
+from aiweb3.indexer.lexicon import Lexicon, number_word, symbols_in
+from aiweb3.indexer.nlq_rules import build_plan
+from aiweb3.indexer.plan import Filter, Plan, Window
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = """
-a an the of in on for to by and or is are was were be been what which who whom how many much
-me show give list tell please with from per each at as it its this that there
-their i we you our my can could would should get find over past last
-"""
-_STOP = frozenset(_STOP_WORDS.split())
-_SYNONYMS = {
-    "txs": "transactions",
-    "tx": "transactions",
-    "txns": "transactions",
-    "transaction": "transactions",
-    "wallets": "addresses",
-    "wallet": "addresses",
-    "users": "addresses",
-    "accounts": "addresses",
-    "account": "addresses",
-    "address": "addresses",
-    "user": "addresses",
-    "fees": "gas",
-    "fee": "gas",
-    "biggest": "largest",
-    "whales": "holders",
-    "richest": "holders",
-    "deployed": "contracts",
-    "deployments": "contracts",
-    "deploy": "contracts",
-    "payments": "payment",
-    "daily": "day",
-    "days": "day",
-    "everyday": "day",
-    "recipients": "receivers",
-    "recipient": "receivers",
-    "payees": "receivers",
-    "payers": "senders",
-    "sent": "senders",
-    "received": "receivers",
-    "send": "senders",
-    "receive": "receivers",
-    "sender": "senders",
-    "receiver": "receivers",
-    "mint": "minted",
-    "mints": "minted",
-    "issued": "minted",
-    "balances": "holders",
-    "balance": "holders",
-    "holds": "holders",
-    "hold": "holders",
-    "owns": "holders",
-    "holder": "holders",
-    "allowance": "approvals",
-    "allowances": "approvals",
-    "approved": "approvals",
-    "approval": "approvals",
-    "proofs": "verified",
-    "proven": "verified",
-    "inference": "inferences",
-}
+__all__ = ["MAX_QUESTION", "Lexicon", "parse_question", "refuse_writes"]
+
+#: Longest question accepted, in characters.
+MAX_QUESTION = 500
+
 _WRITES = re.compile(
     r"\b(delete|drop|insert|update|remove|truncate|alter|erase|wipe|overwrite|modify|"
     r"create\s+table|write\s+to|set\s+.*\s+to)\b",
     re.I,
 )
-_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twenty": 20,
-    "fifty": 50,
-    "hundred": 100,
-}
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
-_DAILY = re.compile(r"\b(per|each|every|by)[ -]day\b|\bdaily\b|\bper-day\b|\bday by day\b", re.I)
-
-
-def _stem(word: str) -> str:
-    word = _SYNONYMS.get(word, word)
-    for suffix in ("ing", "ers", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _terms(text: str) -> list[str]:
-    text = _ADDRESS.sub(" ", text.lower())
-    return [_stem(w) for w in _WORD.findall(text) if w not in _STOP and not w.isdigit()]
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_SQL = re.compile(r"^\s*(select|with)\s.+\bfrom\b", re.S)
+_NOT_TOKENS = {"ETH", "NFT", "NFTS", "USD", "UTC", "ERC", "ID", "TX", "TXS", "DAY", "API", "SQL", "EIP", "OK"}
 
 
 def refuse_writes(question: str) -> None:
@@ -126,120 +46,210 @@ def refuse_writes(question: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Match:
-    """A metric and how well it matched."""
-
-    metric: Metric
-    score: float
+# -- windows --------------------------------------------------------------------------------
 
 
-class MetricMatcher:
-    """TF-IDF cosine similarity between a question and every metric's text."""
-
-    def __init__(self, metrics: Sequence[Metric] = METRICS) -> None:
-        self.metrics = list(metrics)
-        docs = [
-            _terms(" ".join([m.name.replace("_", " "), m.title, m.description, m.keywords, *m.examples]))
-            for m in self.metrics
-        ]
-        df = Counter(t for doc in docs for t in set(doc))
-        n = len(docs)
-        self._idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
-        self._vectors = [self._vector(doc) for doc in docs]
-
-    def _vector(self, terms: Iterable[str]) -> dict[str, float]:
-        counts = Counter(terms)
-        vec = {t: (1 + math.log(c)) * self._idf.get(t, 0.0) for t, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {t: v / norm for t, v in vec.items()}
-
-    def rank(self, question: str, params: Params | None = None) -> list[Match]:
-        """Metrics by similarity to ``question`` (best first).
-
-        Metrics that need a parameter the question lacks are ranked last; a metric that takes
-        a parameter the question gives gets a small bonus.
-        """
-        q = self._vector(_terms(question))
-        daily = bool(_DAILY.search(question))
-        out = []
-        for metric, vec in zip(self.metrics, self._vectors, strict=True):
-            score = sum(w * vec.get(t, 0.0) for t, w in q.items())
-            if params is not None:
-                given = {k for k in ("token", "address", "top_n") if getattr(params, k) is not None}
-                if any(getattr(params, r) is None for r in metric.required):
-                    score *= 0.3
-                score += 0.05 * len(given & set(metric.params))
-                if params.address is not None and "address" not in metric.params:
-                    score *= 0.7
-                if params.token is not None and "token" not in metric.params:
-                    score *= 0.7
-                if metric.required and all(getattr(params, r) is not None for r in metric.required):
-                    score += 0.1  # the question names exactly what this metric needs
-            if "day" in metric.columns:  # a time series answers "per day" questions, not "which/how many"
-                score *= 1.15 if daily else 0.8
-            out.append(Match(metric, score))
-        return sorted(out, key=lambda m: -m.score)
-
-
-def extract_params(question: str, symbols: Iterable[str] = (), token_addresses: Iterable[str] = ()) -> Params:
-    """Token (symbol or token address), address, time window and top-N from a question."""
-    text = question.lower()
-    token: str | None = None
-    tokens_lower = {s.lower(): s for s in symbols if s}
-    for word in re.findall(r"[a-z0-9_.\-]+", text):
-        if word in tokens_lower:
-            token = tokens_lower[word]
-            break
-    address: str | None = None
-    known_tokens = {a.lower() for a in token_addresses}
-    for found in _ADDRESS.findall(question):
-        low = found.lower()
-        if low in known_tokens and token is None:
-            token = low
-        elif address is None:
-            address = low
-    days = _days(text)
-    top_n = None
-    for pattern in (
-        r"\b(?:top|first|largest|biggest|best)\s+(\d+|[a-z]+)\b",
-        r"\b(\d+|[a-z]+)\s+(?:largest|biggest|most|top)\b",
-    ):
-        for found in re.finditer(pattern, text):
-            top_n = top_n or _number(found.group(1))
-    m = re.search(
-        r"\b(?:which|what|the)\s+(\d+|[a-z]+)\s+(?:address|account|wallet|sender|receiver|holder|"
-        r"contract|transfer|token)",
-        text,
-    )
-    if top_n is None and m:
-        top_n = _number(m.group(1))
-    if top_n is None and re.search(
-        r"\b(which|what) (address|account|wallet|sender|receiver|holder)\b(?!es)", text
-    ):
-        top_n = 1  # a singular question wants one row
-    return Params(token=token, address=address, days=days, top_n=top_n)
-
-
-def _number(word: str) -> int | None:
-    if word.isdigit():
-        return int(word) or None
-    return _NUMBERS.get(word)
-
-
-def _days(text: str) -> int | None:
-    m = re.search(r"\b(?:last|past|previous|recent)\s+(\d+|[a-z]+)\s+(day|week|month|hour)s?\b", text)
+def _window(text: str, lex: Lexicon) -> Window | Decline | None:
+    dates = [dt.date.fromisoformat(d) for d in _DATE.findall(text)]
+    for d in dates:
+        if lex.last_day and d > lex.last_day:
+            return Decline(
+                "future",
+                f"{d} is after the newest indexed day ({lex.last_day}); the index cannot know the future.",
+                f"the same question up to {lex.last_day}.",
+            )
+        if lex.first_day and d < lex.first_day:
+            return Decline(
+                "genesis",
+                f"{d} is before the first indexed day ({lex.first_day}): there is no data that early.",
+                f"the same question from {lex.first_day} on.",
+            )
+    if len(dates) >= 2 and re.search(r"\bbetween\b|\bfrom\b", text):
+        return Window(kind="dates", start=min(dates[:2]).isoformat(), end=max(dates[:2]).isoformat())
+    if dates and re.search(r"\bsince\b|\bafter\b", text):
+        end = lex.last_day or dates[0]
+        return Window(kind="dates", start=dates[0].isoformat(), end=end.isoformat())
+    if dates:
+        return Window(kind="dates", start=dates[0].isoformat(), end=dates[0].isoformat())
+    m = re.search(r"\bblocks? (\d+) ?(?:to|and|through|-|\u2013|\u2014) ?(\d+)\b", text)
     if m:
-        n = _number(m.group(1))
-        unit = m.group(2)
+        lo, hi = sorted((int(m.group(1)), int(m.group(2))))
+        return Window(kind="blocks", first=lo, last=hi)
+    m = re.search(r"\b(?:since|from|after) block (\d+)\b", text)
+    if m:
+        return Window(kind="blocks", first=int(m.group(1)))
+    m = re.search(r"\b(?:last|past|previous|recent)\s+(\d+|[a-z]+)?\s*(minute|hour|day|week)s?\b", text)
+    if m:
+        n = number_word(m.group(1)) if m.group(1) else 1
         if n is not None:
-            return {"day": n, "week": 7 * n, "month": 30 * n, "hour": max(1, math.ceil(n / 24))}[unit]
-    m = re.search(r"\b(?:last|past|this|previous)\s+(day|week|month|24 hours)\b", text)
-    if m:
-        return {"day": 1, "week": 7, "month": 30, "24 hours": 1}[m.group(1)]
+            return Window(kind="rolling", n=n, unit=m.group(2))  # type: ignore[arg-type]
+    if re.search(r"\bthis week\b", text):
+        return Window(kind="rolling", n=7, unit="day")
     if re.search(r"\btoday\b", text):
-        return 1
-    m = re.search(r"\bin\s+the\s+last\s+(\d+)\b", text)
-    if m:
-        return int(m.group(1)) or None
+        return Window(kind="today")
+    if re.search(r"\byesterday\b", text):
+        return Window(kind="yesterday")
     return None
+
+
+def _strip_window(text: str) -> str:
+    text = _DATE.sub(" ", text)
+    text = re.sub(r"\b(today|yesterday|this week)\b", " ", text)
+    text = re.sub(r"\b(?:last|past|previous|recent)\s+(\d+|[a-z]+)?\s*(minute|hour|day|week)s?\b", " ", text)
+    return re.sub(r"\bblocks? \d+( ?(to|and|through|-|\u2013|\u2014) ?\d+)?\b", " ", text)
+
+
+# -- subjects -------------------------------------------------------------------------------
+
+_SUBJECTS: list[tuple[str, str]] = [
+    ("transfers", r"\bsupply\b"),
+    ("holdings", r"\b(balances?|holds?|holding|holders?)\b"),
+    ("payouts", r"\b(payouts?|paid out|got paid|escrow payments?|recipients of escrow)\b"),
+    ("tasks", r"\b(escrow|tasks?|taskescrow)\b"),
+    ("agents", r"\bagents?\b"),
+    ("models", r"\b(inferences?|models?)\b"),
+    ("content", r"\b(anchored|manifests?|content)\b"),
+    ("acceptances", r"\b(contributions? (?:were |was )?accepted|accept\w*|pay contributors|pools pay)\b"),
+    ("contributions", r"\b(datasets?|contribut\w*)\b"),
+    ("authorizations", r"\b(authori[sz]ations?|authori[sz]e|gasless)\b"),
+    ("approvals", r"\b(approvals?|allowances?)\b"),
+    ("logs", r"\b(log entries|logs)\b"),
+    ("events", r"\b(events?|emitted|emit)\b"),
+    ("contracts", r"\b(contracts? (?:were |have been |was )?(?:deployed|created)|deploy\w*|deployer\w*)\b"),
+    ("failures", r"\b(fail\w*|revert\w*)\b"),
+    (
+        "blocks",
+        r"^(how many|number of|count)( empty)? blocks\b|\bblocks? (per|each|contain|with)\b"
+        r"|\bper block\b|\bbase fee\b|\bblock gas\b|\bblocks of\b|\bminers?\b|\bblock (number|time)\b"
+        r"|\bfirst block\b|\blatest block\b|\bempty\b",
+    ),
+    ("gas", r"\b(gas|fees?|gwei)\b"),
+    (
+        "tokens",
+        r"\b(tokens? (does|do|are there|know|exist)|erc-?20 tokens|tokens does the index)\b"
+        r"|^(how many|list|which|what) tokens\b(?!.*transfer)",
+    ),
+    ("transfers", r"\b(transfers?|transferred|nfts?|minted|mints?|volume|moved)\b"),
+    ("transactions", r"\b(transactions?|txs?|active|addresses|wallets|accounts|ether|eth)\b"),
+    ("blocks", r"\bblocks?\b"),
+    ("transactions", r"\b(senders?|receivers?|recipients?|called)\b"),
+]
+
+
+def _subject(text: str, lex: Lexicon) -> tuple[str, list[Filter]]:
+    for low, name in lex.events.items():
+        if re.search(rf"\b{re.escape(low)}\b", text):
+            return "events", [Filter(column="event", value=name)]
+    for low, name in lex.contracts.items():
+        if re.search(rf"\b{re.escape(low)}\b", text) and re.search(r"\bevents?\b|\bemit", text):
+            return "events", [Filter(column="contract", value=name)]
+    if re.search(r"\btransactions?\b.*\b(went|sent|calls?|to) (to )?the \w+ contract\b", text):
+        return "transactions", []
+    if re.search(r"\bgas limit\b", text):
+        return "transactions", []
+    if re.search(r"\bactive\b", text) and not symbols_in(text, lex):
+        return "active", []
+    if (
+        re.search(r"\b(eth|ether)\b", text)
+        and not symbols_in(text, lex)
+        and not re.search(r"\bgas|fees?\b", text)
+    ):
+        return "transactions", []
+    for subject, pattern in _SUBJECTS:
+        if re.search(pattern, text):
+            if subject == "transfers" and re.search(r"\bsupply\b", text):
+                return subject, []
+            if subject == "transactions" and symbols_in(text, lex):
+                return "transfers", []
+            if subject == "holdings" and not (symbols_in(text, lex) or re.search(r"\btoken", text)):
+                continue
+            return subject, []
+    if symbols_in(text, lex):
+        return "transfers", []
+    return "", []
+
+
+def unknown_contract(question: str, lex: Lexicon) -> str | None:
+    """A CamelCase name (a contract or event, e.g. 'PaymentSplitter') the index has no decoded events of."""
+    known = set(lex.contracts) | set(lex.events)
+    for word in re.findall(r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b", question):
+        if word.lower() not in known:
+            return str(word)
+    return None
+
+
+def unknown_symbol(question: str, lex: Lexicon) -> str | None:
+    """An all-capitals word that looks like a token symbol but is not one the index knows."""
+    known = {s.upper() for s in lex.symbols.values()} | {e.upper() for e in lex.events.values()}
+    for word in re.findall(r"\b[A-Z][A-Z0-9]{1,9}\b", question):
+        if word not in known and word not in _NOT_TOKENS and not word.startswith("0X"):
+            return str(word)
+    return None
+
+
+def parse_question(question: str, lex: Lexicon) -> Plan | Decline | None:
+    """Parse ``question`` into a plan, a decline, or None (not understood).
+
+    Raises:
+        InputError: empty or overlong question, unknown token or address.
+        QueryRefused: the question asks to change data.
+    """
+    text = question.strip()
+    if not text:
+        raise InputError("the question is empty; ask e.g. 'how many transactions in the last 24 hours?'")
+    if len(text) > MAX_QUESTION:
+        raise InputError(f"the question is {len(text)} characters long; keep it under {MAX_QUESTION}")
+    refuse_writes(text)
+    low = text.lower()
+    declined = check_answerable(low)
+    if declined is not None:
+        return declined
+    symbol = unknown_symbol(text, lex)
+    if symbol is not None:
+        known = ", ".join(sorted(lex.symbols.values())) or "none yet"
+        raise InputError(f"unknown token {symbol!r}: the index knows {known}")
+    contract = unknown_contract(text, lex)
+    if contract is not None:
+        raise InputError(
+            f"contract {contract!r} is not indexed (no decoded events); register its ABI first "
+            "(`aiweb3 metric new ... --abi FILE` or `aiweb3 index add-abi FILE`)"
+        )
+    for address in _ADDRESS.findall(text):
+        if not lex.address_known(address.lower()):
+            raise InputError(f"address {address.lower()} does not occur in the index; check it for typos")
+    _check_literals(low)
+    try:
+        window = _window(low, lex)
+        if isinstance(window, Decline):
+            return window
+        rest = _strip_window(low)
+        subject, filters = _subject(rest, lex)
+        if not subject:
+            return None
+        return build_plan(rest, subject, filters, window, lex)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        names = {"n": "the window length", "limit": "top N", "first": "the block", "last": "the block"}
+        where = names.get(str(first["loc"][-1]), ".".join(str(p) for p in first["loc"]))
+        raise InputError(f"{where} {first.get('input')!r} is out of range: {first['msg'].lower()}") from None
+
+
+def _check_literals(low: str) -> None:
+    """One-line errors for SQL text, malformed hex, impossible dates and negative windows."""
+    if _SQL.match(low):
+        raise InputError("that is SQL, not a question; `aiweb3 ask --explain 'SQL'` explains SQL")
+    for word in re.findall(r"\b0x[0-9a-z]*\b", low):
+        if len(word) not in (42, 66) or not re.fullmatch(r"0x[0-9a-f]+", word):
+            raise InputError(
+                f"{word!r} is neither an address (0x + 40 hex digits) nor a 32-byte id (0x + 64)"
+            )
+    for day in _DATE.findall(low):
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            raise InputError(f"{day!r} is not a date (YYYY-MM-DD)") from None
+    if re.search(r"\b(last|past|previous)\s+-\s*\d", low):
+        raise InputError("a time window must be positive, e.g. 'the last 3 hours'")
+
+
+__all__ += ["unknown_contract", "unknown_symbol"]

@@ -2,7 +2,8 @@
 
 Several ERC-20 tokens (AIUSD plus test tokens), an ERC-721, ether payments, approvals,
 EIP-3009 AIUSD payment authorizations, a few reverted transactions and contract
-deployments, spread over several days of chain time between many accounts. Local chain
+deployments, and every aiweb3 application contract (:mod:`aiweb3.indexer.seed_apps`),
+spread over several days of chain time between many accounts. Local chain
 only: it mints freely and moves the node's clock (``evm_increaseTime``).
 """
 
@@ -20,6 +21,7 @@ from eth_utils import keccak
 from web3.contract import Contract
 
 from aiweb3.chain import Chain, TxRequest, artifact, deploy_system, dev_account, encode_call, system_contract
+from aiweb3.indexer.seed_apps import AppSeeder
 
 __all__ = ["SeedReport", "seed_chain"]
 
@@ -116,6 +118,8 @@ def seed_chain(
                 TxRequest(tokens[s].address, encode_call(tokens[s].functions.mint(p.address, amount)))
             )
     report.transactions += len(chain.bulk_send(deployer, mints).receipts)
+    apps = AppSeeder(chain, home, deployer, people, random.Random(seed + 1))
+    apps.setup()
     balances = {(s, p.address): 0 for s in tokens for p in people}
     for s, t in tokens.items():
         for p in people:
@@ -178,4 +182,6 @@ def seed_chain(
             creator = rng.choice(people)
             chain.deploy(creator, tt_art.abi, tt_art.bytecode, f"Day {day} Token", f"D{day}", 18)
             report.transactions += 1
+        apps.day(day)
+    report.transactions += apps.sent
     return report

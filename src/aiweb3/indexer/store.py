@@ -63,9 +63,11 @@ class IndexStore:
         if not read_only:
             for stmt in DDL:
                 self._x(stmt)
+            from aiweb3.indexer.metric_library import MetricLibrary
             from aiweb3.indexer.metrics import install_views
 
             install_views(self.con)
+            MetricLibrary.beside(self.path).install(self.con)
 
     def _x(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Execute and drain the result (DuckDB wants it drained before the next statement)."""

@@ -20,7 +20,8 @@ import duckdb
 
 from aiweb3.chain import Chain
 from aiweb3.errors import AIWeb3Error, IndexerError
-from aiweb3.indexer import METRICS, Asker, Indexer, IndexStore, IngestReport, address_history
+from aiweb3.indexer import Asker, Indexer, IndexStore, IngestReport, Metric, address_history
+from aiweb3.indexer.metric_library import MetricLibrary, all_metrics
 from aiweb3.llm import LLMConfig, load_model
 
 __all__ = ["CHARTS", "IndexFollower", "answer_json", "default_index_path"]
@@ -144,11 +145,16 @@ class IndexFollower:
             "error": self.error,
         }
 
+    def metrics(self) -> list[Metric]:
+        """The built-in metrics and the ones saved in this index's library (`aiweb3 metric new`)."""
+        return all_metrics(MetricLibrary.beside(self.path))
+
     def metric_rows(self, name: str, limit: int = 60) -> dict[str, Any]:
-        """One parameterless metric's view: columns and rows."""
-        metric = next(m for m in METRICS if m.name == name)
+        """One parameterless metric's rows (a saved metric runs its SQL on the live tables)."""
+        metric = next(m for m in self.metrics() if m.name == name)
+        source = metric.name if metric.group != "saved" else f"({metric.sql()})"
         with self.reader() as con:
-            cur = con.execute(f"SELECT * FROM {metric.name} LIMIT {int(limit)}")
+            cur = con.execute(f"SELECT * FROM {source} LIMIT {int(limit)}")
             columns = [d[0] for d in cur.description or []]
             rows = [[_plain(v) for v in r] for r in cur.fetchall()]
         return {
@@ -162,12 +168,17 @@ class IndexFollower:
     def charts(self) -> list[dict[str, Any]]:
         """The page's small charts: labels and values from the metric library."""
         out = []
-        for name, label, value, unit, x in CHARTS:
+        saved = [
+            (m.name, m.columns[0], m.columns[-1], m.columns[-1], m.columns[0])
+            for m in self.metrics()
+            if m.group == "saved"
+        ]
+        for name, label, value, unit, x in [*CHARTS, *(c for c in saved if c[1] != c[2])]:
             data = self.metric_rows(name)
             li, vi = data["columns"].index(label), data["columns"].index(value)
             day = x.startswith("day")
             pairs = [
-                ((str(r[li])[:10] if day else str(r[li])) if r[li] is not None else "—", float(r[vi] or 0))
+                ((str(r[li])[:10] if day else str(r[li])) if r[li] is not None else "—", _number(r[vi]))
                 for r in data["rows"]
             ]
             if day:
@@ -215,11 +226,18 @@ class IndexFollower:
             return address_history(con, address, limit=limit)
 
     def ask(self, question: str) -> dict[str, Any]:
-        """Answer a question (the configured language model, else the offline engine)."""
+        """Answer a question (the query-plan parser, then the configured language model)."""
         model = load_model(LLMConfig.from_env())
         with self.reader() as con:
             answer = Asker(con, model, row_limit=200, timeout=10.0).ask(question)
         return answer_json(answer)
+
+
+def _number(v: Any) -> float:
+    try:
+        return float(v or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _plain(v: Any) -> Any:
@@ -228,15 +246,5 @@ def _plain(v: Any) -> Any:
 
 def answer_json(answer: Any) -> dict[str, Any]:
     """An :class:`~aiweb3.indexer.Answer` as JSON data."""
-    return {
-        "question": answer.question,
-        "engine": answer.engine,
-        "answered": answer.answered,
-        "sql": answer.sql,
-        "metric": answer.metric,
-        "columns": answer.columns,
-        "rows": [[_plain(v) for v in r] for r in answer.rows],
-        "message": answer.message,
-        "closest": answer.closest,
-        "truncated": answer.truncated,
-    }
+    data: dict[str, Any] = answer.to_json()
+    return data

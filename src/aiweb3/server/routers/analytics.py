@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from aiweb3.indexer import METRICS
 from aiweb3.server.analytics import IndexFollower
 from aiweb3.server.features import Feature
 from aiweb3.server.http import ApiError, services_of
@@ -46,7 +45,8 @@ def analytics(request: Request) -> dict[str, Any]:
     """Where the index stands and which metrics exist."""
     index = _index(request)
     metrics = [
-        {"name": m.name, "title": m.title, "group": m.group, "params": list(m.params)} for m in METRICS
+        {"name": m.name, "title": m.title, "group": m.group, "params": list(m.params)}
+        for m in index.metrics()
     ]
     return {"index": index.status(), "metrics": metrics}
 
@@ -55,7 +55,7 @@ def analytics(request: Request) -> dict[str, Any]:
 def metric(request: Request, name: str) -> dict[str, Any]:
     """Columns and rows of the metric's view."""
     index = _index(request)
-    if name not in {m.name for m in METRICS if not m.required}:
+    if name not in {m.name for m in index.metrics() if not m.required}:
         raise ApiError(404, f"no parameterless metric {name!r}; GET /api/analytics lists them", field="name")
     return index.metric_rows(name, limit=1000)
 
@@ -70,9 +70,12 @@ async def snapshot(request: Request) -> dict[str, Any]:
     return await run_in_threadpool(index.snapshot)
 
 
-@api.post("/ask", summary="Ask the indexed chain a question: the SQL that ran and its rows")
+@api.post("/ask", summary="Ask the indexed chain a question: rows, what was understood, the plan and SQL")
 async def ask(request: Request, body: AskBody) -> dict[str, Any]:
-    """Uses the language model at AIWEB3_LLM_URL if configured, else the offline metric matcher."""
+    """The query-plan parser answers (the model at AIWEB3_LLM_URL helps when configured).
+
+    Unanswerable questions come back declined with the reason and the nearest answerable one.
+    """
     index = _index(request)
     return await run_in_threadpool(index.ask, body.question)
 

@@ -320,8 +320,6 @@ function initAsk() {
       const a = await api("POST", "/api/ask", undefined, { question: document.getElementById("ask-question").value });
       out.innerHTML = "";
       out.setAttribute("data-answered", a.answered ? "true" : "false");
-      out.append(withCode(el("p", { class: "muted" }), a.engine + ": " + (a.message || "")));
-      if (a.sql) out.append(el("pre", { id: "ask-sql" }, a.sql));
       if (a.answered) {
         const table = el("table", { id: "ask-rows" });
         const head = el("tr");
@@ -335,8 +333,16 @@ function initAsk() {
         }
         table.append(tbody);
         out.append(table);
-      } else if (a.closest && a.closest.length) {
-        out.append(el("p", {}, "Closest metrics: " + a.closest.join(", ")));
+        out.append(el("p", { class: "muted", id: "ask-interpretation" },
+          a.interpretation + (a.unit ? " — unit: " + a.unit : "") + " (" + a.engine + ")"));
+      } else {
+        out.append(withCode(el("p", { id: "ask-declined" }), a.message || "not answered"));
+      }
+      if (a.sql) {
+        const folded = el("details", {});
+        folded.append(el("summary", {}, "SQL"));
+        folded.append(el("pre", { id: "ask-sql" }, a.sql));
+        out.append(folded);
       }
     } catch (err) { showError(out, err); }
   });

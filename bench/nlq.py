@@ -1,0 +1,67 @@
+"""Question answering on the blind evaluation set: accuracy per kind, declines, latency.
+
+Seeds a fresh local chain (``aiweb3.indexer.seed.seed_chain``, every aiweb3 contract
+exercised), indexes it, and scores the deterministic parser on the *test* half of
+``aiweb3.indexer.eval_set`` (the development half was the only one looked at while
+tuning). With ``AIWEB3_LLM_URL`` set it scores the language-model path too (the model
+writes every plan); without it, the model lines say so and carry no figure.
+
+Prints one JSON line per figure (BENCHMARKS.md format): overall test accuracy (goal 0.9),
+accuracy per kind, the share of unanswerable questions declined (goal 1.0), the share of
+answerable questions wrongly declined (goal <= 0.05), the median answer latency, and the
+development-half and older-set accuracies for context.
+
+Usage: python bench/nlq.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from _common import log, report  # bench/ is on sys.path when run as a script
+
+from aiweb3.indexer.eval_questions import HELDOUT, QUESTIONS
+from aiweb3.indexer.evaluation import BlindResult, evaluate, evaluate_blind, seeded_index
+from aiweb3.llm import LLMConfig, load_model
+
+BENCH = "nlq"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        log("seeding and indexing a local chain ...")
+        node, store = seeded_index(Path(tmp))
+        try:
+            test = evaluate_blind(store.con, half="test")
+            dev = evaluate_blind(store.con, half="dev")
+            model = load_model(LLMConfig.from_env())
+            with_model: BlindResult | None = None
+            if model.available:
+                with_model = evaluate_blind(store.con, half="test", model=model)
+            old_main, old_heldout = (
+                evaluate(store.con, questions=QUESTIONS),
+                evaluate(store.con, questions=HELDOUT),
+            )
+        finally:
+            store.close()
+            node.stop()
+    for q, why in test.failures:
+        log(f"  [test] {q} -> {why}")
+    s = test.summary()
+    peer = f"model {model.name}" if with_model else "language model: not measured (AIWEB3_LLM_URL unset)"
+    peer_value = [with_model.accuracy] if with_model else None
+    report(BENCH, "test_accuracy_offline", [test.accuracy], peer, peer_value, "higher", goal=0.9)
+    for kind, value in s["per_kind"].items():
+        report(BENCH, f"test_accuracy_{kind}", [value], None, None, "higher")
+    report(BENCH, "test_unanswerable_declined", [s["unanswerable_declined"]], None, None, "higher", goal=1.0)
+    report(BENCH, "test_answerable_wrongly_declined", [s["answerable_wrongly_declined"]], None, None, "lower",
+           goal=0.05)  # fmt: skip
+    report(BENCH, "median_answer_latency_ms", [s["median_latency_ms"]], None, None, "lower")
+    report(BENCH, "dev_accuracy_offline", [dev.accuracy], None, None, "higher")
+    report(BENCH, "old_main_set_accuracy_offline", [old_main.accuracy], None, None, "higher")
+    report(BENCH, "old_heldout_set_accuracy_offline", [old_heldout.accuracy], None, None, "higher")
+
+
+if __name__ == "__main__":
+    main()

@@ -54,10 +54,15 @@ class Mempool:
         self.pending.append(tx_hash)
         return tx_hash
 
+    def automine(self, on: bool = True) -> None:
+        """Turn automatic mining back on (or off again) within the test."""
+        self.chain.rpc("evm_setAutomine", [on])
+
     def mine(self) -> list[dict[str, Any]]:
         """Mine one block holding everything queued; returns the receipts in submission order,
         with ``status``, ``blockNumber`` and ``transactionIndex`` as ints."""
         self.chain.rpc("evm_mine", [])
+        self.chain.nonces.reset()  # the client's cached nonces did not see these transactions
         receipts = []
         for tx_hash in self.pending:
             r = dict(self.chain.rpc("eth_getTransactionReceipt", [tx_hash]))

@@ -250,6 +250,7 @@ def review_cmd(dataset: int = typer.Argument(...), account: str | None = ACCOUNT
     console.print(
         f"accepted {len(result.accepted)}, rejected {len(result.rejected)}, "
         f"waiting for k {len(result.waiting)}"
+        + (f", waiting for budget {len(result.unfunded)} (fund the dataset)" if result.unfunded else "")
     )
 
 

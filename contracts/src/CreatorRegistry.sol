@@ -228,6 +228,8 @@ contract CreatorRegistry is EIP712 {
 
     function _callerHandle() private view returns (bytes32 h) {
         h = _keys[msg.sender].handle;
+        // The zero handle hash is the "no handle" sentinel, not an amount (Slither incorrect-equality).
+        // slither-disable-next-line incorrect-equality
         if (h == bytes32(0) || _currentKey[h] != msg.sender) revert NotCurrentKey(msg.sender, _names[h]);
     }
 

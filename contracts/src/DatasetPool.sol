@@ -265,6 +265,9 @@ contract DatasetPool is ReentrancyGuard, EIP712 {
 
     /// @notice One contribution.
     function contribution(uint256 contributionId) external view returns (Contribution memory) {
+        // datasetId 0 is the "never written" sentinel (ids start at 1), not a balance: strict
+        // equality is exact here (Slither incorrect-equality).
+        // slither-disable-next-line incorrect-equality
         if (_contributions[contributionId].datasetId == 0) revert UnknownContribution(contributionId);
         return _contributions[contributionId];
     }

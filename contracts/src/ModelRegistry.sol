@@ -139,8 +139,8 @@ contract ModelRegistry {
         }
         delete commitments[commitment];
         _checkVka(vka, spec.inputInstances);
-        if (verifier.registerVka(vka) != modelId) revert VkaRejected(modelId);
 
+        // Effects first, then the verifier (checks-effects-interactions; Slither reentrancy-no-eth).
         Model storage m = _models[modelId];
         m.owner = msg.sender;
         m.inputInstances = spec.inputInstances;
@@ -154,6 +154,7 @@ contract ModelRegistry {
         m.metadataURI = spec.metadataURI;
         _modelIds.push(modelId);
         emit ModelRegistered(modelId, msg.sender, spec.name, spec.onnxHash);
+        if (verifier.registerVka(vka) != modelId) revert VkaRejected(modelId);
     }
 
     /// @notice Hand a model to a new owner.

@@ -7,7 +7,7 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 B ?=
 
-.PHONY: setup system-packages run test lint bench eval-nlq artifacts clean
+.PHONY: setup system-packages run test lint bench eval-nlq artifacts audit clean
 
 # Debian packages some features need (ffmpeg cuts video at keyframes; the dashboard tests drive
 # Chromium); installed only if missing.
@@ -55,5 +55,23 @@ eval-nlq: setup
 artifacts: setup
 	node contracts/build.mjs
 
+# Static analysis of contracts/src with Slither (not part of `make test`). Slither needs web3<8, so
+# it gets its own venv from its own lockfile; solc is the pinned solc-js behind a `--standard-json`
+# stand-in (no native solc can be downloaded here). The ezkl-generated verifier is left out: it is
+# regenerated, never edited (docs/security.md lists its findings). Fails on medium or high findings.
+AUDIT_VENV := .venv-audit
+AUDIT_STAMP := $(AUDIT_VENV)/.installed
+
+$(AUDIT_STAMP): requirements-audit.lock
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-audit.lock
+	@touch $@
+
+audit: $(AUDIT_STAMP) $(NPM_STAMP)
+	$(AUDIT_VENV)/bin/slither contracts/src --solc $(CURDIR)/contracts/solc-standin.mjs --solc-standard-json \
+	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" \
+	  --filter-paths "node_modules|Halo2VerifierReusable" \
+	  --exclude-informational --exclude-low --exclude-optimization --fail-medium
+
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) $(AUDIT_VENV) node_modules

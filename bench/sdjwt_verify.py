@@ -113,7 +113,7 @@ def gas_per_contribution(contributions: int = 10) -> tuple[float, float]:
                 held = issue_record(MEDICAL_RECORD, record, issuer, copies=1)
                 sender = dev_account(3 + i % 5)
                 c = present_record(held, MEDICAL_RECORD, policy, ref, sender.address)
-                cid, receipt = pool.contribute(sender, ds, c.nullifier, c.content_digest, sender.address)
+                cid, receipt = pool.contribute(sender, ds, c.content_digest, sender.address, c.authorization)
                 contribute_gas.append(int(receipt["gasUsed"]))
                 accept_gas.append(int(pool.accept(curator, cid, issuer.thumbprint)["gasUsed"]))
             chain.close()

@@ -8,8 +8,10 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 /// @notice A handle is bound to one current key. Keys rotate (the old key and the new key both
 /// sign an EIP-712 Rotation, anyone submits), can be revoked from a point in time (content
 /// signed after it no longer verifies), and a handle can revoke one of its manifests.
-/// Anyone can anchor the Merkle root of a batch of manifest ids: the first anchoring of a root
-/// records its block number and time, which proves every included manifest existed by then.
+/// Anyone can anchor the Merkle root of a batch of manifest ids. An anchoring belongs to whoever
+/// made it (it is kept per anchorer), so a front-runner who anchors the same root first blocks
+/// nobody; and the earliest anchoring of each (root, batch size) is kept too, which proves every
+/// included manifest existed by then, whoever paid for it.
 /// The EIP-712 domain of this contract is also the domain creators sign manifests in, so a
 /// manifest signature is bound to this chain and this registry. Holds no funds: nothing is payable.
 contract CreatorRegistry is EIP712 {
@@ -35,7 +37,11 @@ contract CreatorRegistry is EIP712 {
     mapping(bytes32 handle => string name) private _names;
     mapping(bytes32 handle => uint256 nonce) public rotationNonce;
     mapping(bytes32 handle => mapping(bytes32 manifestId => uint64 time)) private _manifestRevoked;
-    mapping(bytes32 root => Anchor) private _anchors;
+    mapping(address by => mapping(bytes32 root => Anchor)) private _anchors;
+    /// The earliest anchoring of each batch, keyed by keccak256(root, count): a root only stands
+    /// for a batch of one size (the tree shape follows from it), so a copied root with another
+    /// count is another batch and cannot shadow the real one.
+    mapping(bytes32 batch => Anchor) private _earliest;
 
     event HandleRegistered(bytes32 indexed handleHash, string handle, address indexed key);
     event KeyRotated(bytes32 indexed handleHash, address indexed oldKey, address indexed newKey);
@@ -130,14 +136,19 @@ contract CreatorRegistry is EIP712 {
 
     // ---------------------------------------------------------------- anchoring
 
-    /// @notice Anchor the Merkle root of `count` manifest ids; the first anchoring of a root
-    /// records the block and time. Anyone may anchor.
+    /// @notice Anchor the Merkle root of `count` manifest ids under the caller's address; records
+    /// the block and time. Anyone may anchor any root: anchorings by others, earlier or later,
+    /// never block this one (each anchorer has its own record; only the same anchorer anchoring
+    /// the same root twice reverts).
     function anchor(bytes32 root, uint32 count) external {
         if (root == bytes32(0)) revert ZeroRoot();
         if (count == 0) revert EmptyBatch();
-        Anchor storage a = _anchors[root];
-        if (a.blockNumber != 0) revert AlreadyAnchored(root, a.blockNumber);
-        _anchors[root] = Anchor(uint64(block.number), uint64(block.timestamp), count, msg.sender);
+        Anchor storage mine = _anchors[msg.sender][root];
+        if (mine.blockNumber != 0) revert AlreadyAnchored(root, mine.blockNumber);
+        Anchor memory a = Anchor(uint64(block.number), uint64(block.timestamp), count, msg.sender);
+        _anchors[msg.sender][root] = a;
+        Anchor storage first = _earliest[_batchKey(root, count)];
+        if (first.blockNumber == 0) _earliest[_batchKey(root, count)] = a;
         emit BatchAnchored(root, msg.sender, count, uint64(block.timestamp));
     }
 
@@ -164,21 +175,28 @@ contract CreatorRegistry is EIP712 {
         return _manifestRevoked[keccak256(bytes(handle))][manifestId];
     }
 
-    /// @notice The anchoring of `root` (all zero when never anchored).
-    function anchorOf(bytes32 root) external view returns (Anchor memory) {
-        return _anchors[root];
+    /// @notice The anchoring of `root` by `by` (all zero when `by` never anchored it).
+    function anchorOf(address by, bytes32 root) external view returns (Anchor memory) {
+        return _anchors[by][root];
+    }
+
+    /// @notice The earliest anchoring of the batch `root` of `count` manifest ids, by anyone
+    /// (all zero when never anchored with that count).
+    function earliestAnchor(bytes32 root, uint32 count) external view returns (Anchor memory) {
+        return _earliest[_batchKey(root, count)];
     }
 
     /// @notice When `manifestId` was anchored, proven by its inclusion in an anchored batch: leaf
     /// `index` of `count`, with `proof` the sibling hashes from the leaf up. The tree is the one
     /// aiweb3 builds off chain: sha256(0x00 || id) leaves, sha256(0x01 || left || right) nodes,
-    /// an odd last node carried up. Reverts NotAnchored when the root was never anchored.
+    /// an odd last node carried up. The answer is the earliest anchoring of that batch, by anyone.
+    /// Reverts NotAnchored when the batch was never anchored.
     function anchoredAt(bytes32 manifestId, uint256 index, uint256 count, bytes32[] calldata proof)
         external
         view
         returns (uint64 blockNumber, uint64 timestamp)
     {
-        if (index >= count) revert BadInclusionProof(index, count);
+        if (index >= count || count > type(uint32).max) revert BadInclusionProof(index, count);
         bytes32 node = sha256(abi.encodePacked(bytes1(0x00), manifestId));
         uint256 used = 0;
         for (uint256 width = count; width > 1; width = (width + 1) / 2) {
@@ -192,8 +210,8 @@ contract CreatorRegistry is EIP712 {
             index /= 2;
         }
         if (used != proof.length) revert BadInclusionProof(index, count);
-        Anchor memory a = _anchors[node];
-        if (a.blockNumber == 0 || a.count != count) revert NotAnchored(node);
+        Anchor memory a = _earliest[_batchKey(node, uint32(count))];
+        if (a.blockNumber == 0) revert NotAnchored(node);
         return (a.blockNumber, a.timestamp);
     }
 
@@ -204,8 +222,14 @@ contract CreatorRegistry is EIP712 {
 
     // ---------------------------------------------------------------- internal
 
+    function _batchKey(bytes32 root, uint32 count) private pure returns (bytes32) {
+        return keccak256(abi.encode(root, count));
+    }
+
     function _callerHandle() private view returns (bytes32 h) {
         h = _keys[msg.sender].handle;
+        // The zero handle hash is the "no handle" sentinel, not an amount (Slither incorrect-equality).
+        // slither-disable-next-line incorrect-equality
         if (h == bytes32(0) || _currentKey[h] != msg.sender) revert NotCurrentKey(msg.sender, _names[h]);
     }
 

@@ -5,6 +5,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 interface IIssuerRegistry {
     function isAuthorized(bytes32 thumbprint, bytes32 schemaId) external view returns (bool);
@@ -12,13 +14,20 @@ interface IIssuerRegistry {
 
 /// @title DatasetPool — pays holders of issuer-signed records for anonymized contributions
 /// @notice A creator opens a dataset (schema, disclosure policy, reward per record in AIUSD,
-/// budget). Holders contribute the content id of an SD-JWT presentation with a nullifier
-/// (one per signed record and dataset); the dataset's curator attests that the presentation
-/// verified and the pool pays the reward. Each pending contribution reserves its reward, so a
-/// contribution is refused once the budget is spent, an accepted one is always paid, and every
-/// reservation is released by acceptance, rejection or, after the review window, by anyone.
-/// The creator withdraws the unreserved budget once the dataset is closed.
-contract DatasetPool is ReentrancyGuard {
+/// budget). Holders contribute the content id of an SD-JWT presentation, authorized by an
+/// EIP-712 signature of a *nullifier key*: a key the holder derives from the record's secret
+/// and the dataset, so only the holder of the record can make it, and the same for every copy
+/// of a record in one dataset. The nullifier is that key's address: one pending or accepted
+/// contribution per record and dataset, and a nullifier copied from the mempool is useless
+/// without the key (the signature also fixes the content digest and the payee). The dataset's
+/// curator checks the presentation (issuer signature, policy, and that the nullifier key
+/// derives from the signed record) and accepts — the reward is taken from the budget and paid
+/// in the same call, so an accepted contribution is always paid — or rejects it.
+/// Contributions reserve nothing: budget is committed only to records the curator found
+/// issuer-backed, so junk contributions cannot block honest ones. The creator withdraws the
+/// remaining budget once the dataset is closed and the contributions made before closing had
+/// their review window.
+contract DatasetPool is ReentrancyGuard, EIP712 {
     using SafeERC20 for IERC20;
 
     enum Status {
@@ -35,9 +44,9 @@ contract DatasetPool is ReentrancyGuard {
         bytes32 schemaId;
         bytes32 policyHash;
         uint256 reward;
-        uint256 budget; // tokens held for this dataset (reserved included)
-        uint256 reserved; // rewards held for pending contributions
+        uint256 budget; // tokens held for this dataset
         uint64 reviewWindow;
+        uint64 closedAt; // 0 while open
         uint32 minK;
         bool closed;
         uint32 accepted;
@@ -66,6 +75,9 @@ contract DatasetPool is ReentrancyGuard {
         uint64 reviewWindow;
     }
 
+    bytes32 public constant CONTRIBUTION_TYPEHASH =
+        keccak256("Contribution(uint256 datasetId,bytes32 contentDigest,address payee)");
+
     IERC20 public immutable token;
     IIssuerRegistry public immutable registry;
     uint256 public datasetCount;
@@ -73,7 +85,10 @@ contract DatasetPool is ReentrancyGuard {
 
     mapping(uint256 datasetId => Dataset) private _datasets;
     mapping(uint256 contributionId => Contribution) private _contributions;
-    mapping(uint256 datasetId => mapping(bytes32 nullifier => bool)) public nullifierUsed;
+    /// @notice The pending or accepted contribution holding a nullifier in a dataset (0: free).
+    mapping(uint256 datasetId => mapping(bytes32 nullifier => uint256 contributionId)) public nullifierHolder;
+    /// @notice Contribution authorizations already spent (EIP-712 digests): each signature counts once.
+    mapping(bytes32 digest => bool) public authorizationUsed;
 
     event DatasetCreated(
         uint256 indexed datasetId, address indexed creator, address indexed curator, bytes32 schemaId,
@@ -96,15 +111,17 @@ contract DatasetPool is ReentrancyGuard {
     error NotCurator(address caller);
     error DatasetIsClosed(uint256 datasetId);
     error DatasetNotClosed(uint256 datasetId);
-    error NullifierAlreadyUsed(uint256 datasetId, bytes32 nullifier);
+    error NullifierAlreadyUsed(uint256 datasetId, bytes32 nullifier, uint256 contributionId);
+    error AuthorizationUsed(bytes32 digest);
     error BudgetExhausted(uint256 datasetId, uint256 available, uint256 reward);
     error NotPending(uint256 contributionId);
     error ReviewWindowOpen(uint256 contributionId, uint256 until);
+    error ContributionsUnderReview(uint256 datasetId, uint256 until);
     error IssuerNotAuthorized(bytes32 issuer, bytes32 schemaId);
     error InvalidParameters();
     error NothingToWithdraw(uint256 datasetId);
 
-    constructor(IERC20 token_, IIssuerRegistry registry_) {
+    constructor(IERC20 token_, IIssuerRegistry registry_) EIP712("aiweb3 DatasetPool", "1") {
         token = token_;
         registry = registry_;
     }
@@ -144,33 +161,41 @@ contract DatasetPool is ReentrancyGuard {
         _pull(datasetId, amount);
     }
 
-    /// @notice Contribute a presentation: its nullifier and the sha2-256 digest of its bytes.
-    /// Reserves one reward; refused when the nullifier was used or the budget is spent.
-    function contribute(uint256 datasetId, bytes32 nullifier, bytes32 contentDigest, address payee)
+    /// @notice Contribute a presentation by the sha2-256 digest of its bytes. `authorization` is
+    /// the nullifier key's EIP-712 signature of Contribution(datasetId, contentDigest, payee);
+    /// the nullifier is that key's address. Reserves nothing. Refused while the nullifier holds
+    /// a pending or accepted contribution, or once the signature was used.
+    function contribute(uint256 datasetId, bytes32 contentDigest, address payee, bytes calldata authorization)
         external
         returns (uint256 contributionId)
     {
         Dataset storage d = _open(datasetId);
-        if (nullifierUsed[datasetId][nullifier]) revert NullifierAlreadyUsed(datasetId, nullifier);
         if (payee == address(0)) revert InvalidParameters();
-        uint256 available = d.budget - d.reserved;
-        if (available < d.reward) revert BudgetExhausted(datasetId, available, d.reward);
-        nullifierUsed[datasetId][nullifier] = true;
-        d.reserved += d.reward;
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(CONTRIBUTION_TYPEHASH, datasetId, contentDigest, payee)));
+        if (authorizationUsed[digest]) revert AuthorizationUsed(digest);
+        // ECDSA.recover refuses malleable (high-s) signatures, so one authorization has one digest.
+        bytes32 nullifier = bytes32(uint256(uint160(ECDSA.recover(digest, authorization))));
+        uint256 holder = nullifierHolder[datasetId][nullifier];
+        if (holder != 0) revert NullifierAlreadyUsed(datasetId, nullifier, holder);
+        if (d.budget < d.reward) revert BudgetExhausted(datasetId, d.budget, d.reward);
+        authorizationUsed[digest] = true;
         d.pending += 1;
         contributionId = ++contributionCount;
+        nullifierHolder[datasetId][nullifier] = contributionId;
         _contributions[contributionId] =
             Contribution(nullifier, contentDigest, payee, uint48(datasetId), uint40(block.timestamp), Status.Pending, 0);
         emit Contributed(datasetId, contributionId, nullifier, contentDigest, payee);
     }
 
-    /// @notice The curator attests the presentation verified (issuer `issuer` signed it); pays the payee.
+    /// @notice The curator attests the presentation verified (issuer `issuer` signed it); pays the
+    /// payee from the budget. Reverts BudgetExhausted when the budget no longer covers a reward.
     function accept(uint256 contributionId, bytes32 issuer) external nonReentrant {
         (Contribution storage c, Dataset storage d) = _pendingForCurator(contributionId);
         if (!registry.isAuthorized(issuer, d.schemaId)) revert IssuerNotAuthorized(issuer, d.schemaId);
+        if (d.budget < d.reward) revert BudgetExhausted(c.datasetId, d.budget, d.reward);
         c.status = Status.Accepted;
         c.issuer = issuer;
-        d.reserved -= d.reward;
         d.budget -= d.reward;
         d.pending -= 1;
         d.accepted += 1;
@@ -178,17 +203,17 @@ contract DatasetPool is ReentrancyGuard {
         token.safeTransfer(c.payee, d.reward);
     }
 
-    /// @notice The curator refuses a contribution; its reward is released and its nullifier freed.
+    /// @notice The curator refuses a contribution; its nullifier is freed.
     function reject(uint256 contributionId, string calldata reason) external {
         (Contribution storage c, Dataset storage d) = _pendingForCurator(contributionId);
         c.status = Status.Rejected;
-        d.reserved -= d.reward;
         d.pending -= 1;
-        nullifierUsed[c.datasetId][c.nullifier] = false;
+        delete nullifierHolder[c.datasetId][c.nullifier];
         emit ContributionRejected(c.datasetId, contributionId, reason);
     }
 
-    /// @notice Anyone may release a contribution the curator left unreviewed past the review window.
+    /// @notice Anyone may release a contribution the curator left unreviewed past the review
+    /// window: its nullifier is freed.
     function expire(uint256 contributionId) external {
         Contribution storage c = _contributions[contributionId];
         if (c.status != Status.Pending) revert NotPending(contributionId);
@@ -196,9 +221,8 @@ contract DatasetPool is ReentrancyGuard {
         uint256 until = uint256(c.submittedAt) + d.reviewWindow;
         if (block.timestamp <= until) revert ReviewWindowOpen(contributionId, until);
         c.status = Status.Expired;
-        d.reserved -= d.reward;
         d.pending -= 1;
-        nullifierUsed[c.datasetId][c.nullifier] = false;
+        delete nullifierHolder[c.datasetId][c.nullifier];
         emit ContributionExpired(c.datasetId, contributionId);
     }
 
@@ -207,16 +231,21 @@ contract DatasetPool is ReentrancyGuard {
         Dataset storage d = _open(datasetId);
         if (msg.sender != d.creator) revert NotCreator(msg.sender);
         d.closed = true;
+        d.closedAt = uint64(block.timestamp);
         emit DatasetClosed(datasetId);
     }
 
-    /// @notice After closing, the creator takes back the budget no pending contribution reserves.
+    /// @notice After closing, the creator takes back the remaining budget, once no contribution is
+    /// pending or the review window after closing has passed (every contribution made before
+    /// closing had its full window to be accepted).
     function withdraw(uint256 datasetId) external nonReentrant returns (uint256 amount) {
         Dataset storage d = _datasets[datasetId];
         if (d.creator == address(0)) revert UnknownDataset(datasetId);
         if (msg.sender != d.creator) revert NotCreator(msg.sender);
         if (!d.closed) revert DatasetNotClosed(datasetId);
-        amount = d.budget - d.reserved;
+        uint256 until = uint256(d.closedAt) + d.reviewWindow;
+        if (d.pending != 0 && block.timestamp <= until) revert ContributionsUnderReview(datasetId, until);
+        amount = d.budget;
         if (amount == 0) revert NothingToWithdraw(datasetId);
         d.budget -= amount;
         emit BudgetWithdrawn(datasetId, msg.sender, amount);
@@ -229,8 +258,16 @@ contract DatasetPool is ReentrancyGuard {
         return _datasets[datasetId];
     }
 
+    /// @notice The EIP-712 domain separator (name "aiweb3 DatasetPool", version "1").
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
     /// @notice One contribution.
     function contribution(uint256 contributionId) external view returns (Contribution memory) {
+        // datasetId 0 is the "never written" sentinel (ids start at 1), not a balance: strict
+        // equality is exact here (Slither incorrect-equality).
+        // slither-disable-next-line incorrect-equality
         if (_contributions[contributionId].datasetId == 0) revert UnknownContribution(contributionId);
         return _contributions[contributionId];
     }

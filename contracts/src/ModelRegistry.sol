@@ -12,6 +12,14 @@ interface IHalo2VerifierReusable {
 /// keccak256 digest *is* the model commitment and serves as the model id. `verifyInference`
 /// checks a proof against that model's own VKA with the shared reusable verifier, so a proof
 /// made for one model never verifies as another.
+///
+/// Registration is commit-reveal, so nobody can take a model id away from its publisher by
+/// copying the VKA out of a pending registration: the publisher first commits to
+/// keccak256(abi.encode(owner, vkaDigest, salt)), which reveals nothing, and registers in a
+/// later block. A squatter who sees the registration in the mempool has no matured commitment
+/// and cannot get one before it lands. The VKA digest stays the model id and the model
+/// commitment. A VKA is refused unless it has the shape the reusable verifier reads, and
+/// `inputInstances` may not exceed the circuit's public instances the VKA declares.
 /// @dev The registry holds no funds: the price is a published figure that payment rails read.
 contract ModelRegistry {
     /// @notice Everything recorded about one model.
@@ -32,9 +40,19 @@ contract ModelRegistry {
     /// @notice The shared reusable verifier.
     IHalo2VerifierReusable public immutable verifier;
 
+    /// @notice Blocks a registration commitment must wait before it can be revealed.
+    uint256 public constant MIN_COMMITMENT_AGE = 1;
+    /// @notice The fewest words a VKA can have: the reusable verifier reads a header of 34 words.
+    uint256 public constant MIN_VKA_WORDS = 34;
+    /// BN254 scalar field modulus: the VKA's transcript seed (word 0) is a field element.
+    uint256 private constant _R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
+
     mapping(bytes32 => Model) private _models;
     bytes32[] private _modelIds;
+    /// @notice The block a registration commitment was first made in (0: never).
+    mapping(bytes32 commitment => uint256 blockNumber) public commitments;
 
+    event RegistrationCommitted(bytes32 indexed commitment, address indexed by);
     event ModelRegistered(bytes32 indexed modelId, address indexed owner, string name, bytes32 onnxHash);
     event ModelOwnershipTransferred(bytes32 indexed modelId, address indexed from, address indexed to);
     event ModelDeprecated(bytes32 indexed modelId);
@@ -52,6 +70,10 @@ contract ModelRegistry {
     error VkaRejected(bytes32 modelId);
     error InvalidProof(bytes32 modelId);
     error TooFewInstances(bytes32 modelId, uint256 given);
+    error NoCommitment(bytes32 commitment);
+    error CommitmentTooFresh(bytes32 commitment, uint256 committedAt, uint256 revealableAt);
+    error VkaMalformed(uint256 word);
+    error InputInstancesExceedCircuit(uint256 inputInstances, uint256 circuitInstances);
     error ZeroAddress();
     error EmptyName();
 
@@ -80,8 +102,27 @@ contract ModelRegistry {
         uint256 price;
     }
 
-    /// @notice Register a model; the caller becomes its owner. Returns the model id (the VKA digest).
-    function register(ModelSpec calldata spec, bytes32[] calldata vka, bytes32 vkaDigest)
+    /// @notice The commitment `owner` makes before registering the VKA `vkaDigest`.
+    function registrationCommitment(address owner, bytes32 vkaDigest, bytes32 salt)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(owner, vkaDigest, salt));
+    }
+
+    /// @notice Step 1 of registering: commit to (owner, VKA digest, secret salt). A commitment
+    /// keeps the block it was first made in (a copy sent again changes nothing).
+    function commitRegistration(bytes32 commitment) external {
+        if (commitments[commitment] != 0) return;
+        commitments[commitment] = block.number;
+        emit RegistrationCommitted(commitment, msg.sender);
+    }
+
+    /// @notice Step 2: register a model committed at least MIN_COMMITMENT_AGE blocks ago with
+    /// registrationCommitment(msg.sender, vkaDigest, salt); the caller becomes its owner.
+    /// Returns the model id (the VKA digest).
+    function register(ModelSpec calldata spec, bytes32[] calldata vka, bytes32 vkaDigest, bytes32 salt)
         external
         returns (bytes32 modelId)
     {
@@ -90,8 +131,16 @@ contract ModelRegistry {
         if (actual != vkaDigest) revert VkaDigestMismatch(vkaDigest, actual);
         modelId = vkaDigest;
         if (_models[modelId].owner != address(0)) revert ModelAlreadyRegistered(modelId);
-        if (verifier.registerVka(vka) != modelId) revert VkaRejected(modelId);
+        bytes32 commitment = registrationCommitment(msg.sender, vkaDigest, salt);
+        uint256 committedAt = commitments[commitment];
+        if (committedAt == 0) revert NoCommitment(commitment);
+        if (block.number < committedAt + MIN_COMMITMENT_AGE) {
+            revert CommitmentTooFresh(commitment, committedAt, committedAt + MIN_COMMITMENT_AGE);
+        }
+        delete commitments[commitment];
+        _checkVka(vka, spec.inputInstances);
 
+        // Effects first, then the verifier (checks-effects-interactions; Slither reentrancy-no-eth).
         Model storage m = _models[modelId];
         m.owner = msg.sender;
         m.inputInstances = spec.inputInstances;
@@ -105,6 +154,7 @@ contract ModelRegistry {
         m.metadataURI = spec.metadataURI;
         _modelIds.push(modelId);
         emit ModelRegistered(modelId, msg.sender, spec.name, spec.onnxHash);
+        if (verifier.registerVka(vka) != modelId) revert VkaRejected(modelId);
     }
 
     /// @notice Hand a model to a new owner.
@@ -180,6 +230,29 @@ contract ModelRegistry {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// The reusable verifier copies the VKA to memory 0xa0 on and reads a fixed header from it:
+    /// word 0 the transcript seed (a field element), word 2 the number of public instances (a
+    /// proof must carry exactly that many), words 26-29 memory pointers into the VKA's body,
+    /// word 30 the offset of the rescaling data (the VKA's own tail), word 33 the challenge
+    /// layout. A VKA that lacks them, or whose pointers leave it, makes the verifier read memory
+    /// or calldata it was never given; refuse it here.
+    function _checkVka(bytes32[] calldata vka, uint8 inputInstances) private pure {
+        uint256 words = vka.length;
+        if (words < MIN_VKA_WORDS) revert VkaMalformed(words);
+        uint256 seed = uint256(vka[0]);
+        if (seed == 0 || seed >= _R) revert VkaMalformed(0);
+        uint256 circuitInstances = uint256(vka[2]);
+        if (circuitInstances == 0 || circuitInstances > type(uint16).max) revert VkaMalformed(2);
+        if (inputInstances > circuitInstances) revert InputInstancesExceedCircuit(inputInstances, circuitInstances);
+        uint256 end = 0xa0 + words * 32;
+        for (uint256 w = 26; w <= 29; ++w) {
+            uint256 ptr = uint256(vka[w]);
+            if (ptr < 0xa0 + MIN_VKA_WORDS * 32 || ptr >= end) revert VkaMalformed(w);
+        }
+        uint256 rescaling = uint256(vka[30]);
+        if (rescaling < 0x20 || rescaling > words * 32) revert VkaMalformed(30);
+    }
 
     function _liveModel(bytes32 modelId) private view returns (Model storage m) {
         m = _models[modelId];

@@ -35,6 +35,8 @@ contract TestInferenceOracle {
         returns (bytes32 outputsHash)
     {
         bytes32 digest = MessageHashUtils.toEthSignedMessageHash(attestationDigest(modelId, instances));
+        // The third value only details the error, which `err` already reports (Slither unused-return).
+        // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, proof);
         if (err != ECDSA.RecoverError.NoError || signer != attester) revert InvalidProof(modelId);
         bytes32 inputCommitment = instances.length > 0 ? bytes32(instances[0]) : bytes32(0);

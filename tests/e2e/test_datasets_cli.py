@@ -70,7 +70,7 @@ def test_dataset_cli_end_to_end(home: Path, tmp_path: Path) -> None:
         "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     )
     assert "dataset 1 created" in out
-    for i in (0, 1, 2):
+    for i in (0, 1, 2, 3):
         run(home, "dataset", "record", "example", str(i), "--out", str(tmp_path / f"r{i}.json"))
         run(
             home,
@@ -102,22 +102,14 @@ def test_dataset_cli_end_to_end(home: Path, tmp_path: Path) -> None:
         ok=False,
     )
     assert "NullifierAlreadyUsed" in err
-    # budget (10) covers two rewards of 5: the third record is refused
-    err = run(
-        home,
-        "dataset",
-        "record",
-        "contribute",
-        str(tmp_path / "held2.json"),
-        "-d",
-        "1",
-        "-a",
-        "dev:5",
-        ok=False,
-    )
-    assert "BudgetExhausted" in err
+    # budget (10) covers two rewards of 5: a third record may wait, but only two are paid
+    run(home, "dataset", "record", "contribute", str(tmp_path / "held2.json"), "-d", "1", "-a", "dev:5")
     out = run(home, "dataset", "review", "1", "-a", "dev:1")
-    assert "accepted 2" in out
+    assert "accepted 2" in out and "waiting for budget 1" in out
+    # the budget is spent: no more contributions
+    err = run(home, "dataset", "record", "contribute", str(tmp_path / "held3.json"), "-d", "1", "-a", "dev:6",
+              ok=False)  # fmt: skip
+    assert "BudgetExhausted" in err
     assert "2 presentations verified" in run(home, "dataset", "verify", "1")
     out = run(home, "dataset", "export", "1", "--out", str(tmp_path / "table.csv"))
     assert "dataset content id" in out

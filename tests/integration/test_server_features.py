@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from aiweb3.chain import Chain, Deployment
-from aiweb3.datasets import MEDICAL_RECORD, DatasetPool
+from aiweb3.datasets import MEDICAL_RECORD, DatasetPool, DatasetRef, authorize_contribution
 from aiweb3.datasets.example import breast_cancer_policy
 from aiweb3.indexer.ask import Asker
 from aiweb3.indexer.metric_library import MetricLibrary, draft_metric
@@ -236,7 +237,10 @@ def test_datasets_list_the_pool(
         reward=2 * 10**6,
         budget=10 * 10**6,
     )
-    pool.contribute(accounts[8], dataset_id, b"\x01" * 32, b"\x02" * 32, accounts[8].address)
+    ref = DatasetRef(chain.chain_id, pool.address, dataset_id)
+    junk_key = Account.create()  # any key can sign; only the curator's check ties it to a record
+    signature = authorize_contribution(junk_key, ref, b"\x02" * 32, accounts[8].address)
+    pool.contribute(accounts[8], dataset_id, b"\x02" * 32, accounts[8].address, signature)
     listed = client.get("/api/datasets").json()["datasets"]
     mine = next(d for d in listed if d["dataset_id"] == dataset_id)
     assert (

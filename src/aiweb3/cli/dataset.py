@@ -160,7 +160,7 @@ def record_contribute(
     signer = ctx.signer(account)
     pool, local, c = _contribution(ctx, held, dataset, checksum(payee or signer.address))
     cid = local.publish(c)
-    contribution_id, _ = pool.contribute(signer, dataset, c.nullifier, c.content_digest, c.payee)
+    contribution_id, _ = pool.contribute(signer, dataset, c.content_digest, c.payee, c.authorization)
     local.deliver(c, contribution_id)
     console.print(f"contribution {contribution_id} to dataset {dataset}: presentation {cid}")
 
@@ -205,7 +205,7 @@ def show(dataset: int = typer.Argument(..., help="Dataset id.")) -> None:
         ("schema", schema.id if schema else "0x" + d.schema_id.hex()),
         ("policy", d.policy_cid), ("creator", d.creator), ("curator", d.curator),
         ("reward", f"{fmt_amount(d.reward)} AIUSD"), ("budget", f"{fmt_amount(d.budget)} AIUSD"),
-        ("reserved", f"{fmt_amount(d.reserved)} AIUSD"), ("accepted", str(d.accepted)),
+        ("accepted", str(d.accepted)),
         ("pending", str(d.pending)), ("min k", str(d.min_k)), ("closed", str(d.closed)),
     ]:  # fmt: skip
         table.add_row(key, value)
@@ -250,6 +250,7 @@ def review_cmd(dataset: int = typer.Argument(...), account: str | None = ACCOUNT
     console.print(
         f"accepted {len(result.accepted)}, rejected {len(result.rejected)}, "
         f"waiting for k {len(result.waiting)}"
+        + (f", waiting for budget {len(result.unfunded)} (fund the dataset)" if result.unfunded else "")
     )
 
 
@@ -302,7 +303,7 @@ def close(dataset: int = typer.Argument(...), account: str | None = ACCOUNT) -> 
 
 @app.command()
 def withdraw(dataset: int = typer.Argument(...), account: str | None = ACCOUNT) -> None:
-    """(Creator) take back the unreserved budget of a closed dataset."""
+    """(Creator) take back the budget of a closed dataset (after its review window)."""
     ctx = Context()
     pool, _ = _env(ctx)
     amount = pool.withdraw(ctx.signer(account), dataset)

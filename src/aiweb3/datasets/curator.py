@@ -144,11 +144,13 @@ class Submission:
 
 @dataclass
 class ReviewResult:
-    """What a review did: accepted ids, rejected ids with reasons, ids left waiting for k."""
+    """What a review did: accepted ids, rejected ids with reasons, ids left waiting for k, and
+    verified ids left pending because the budget no longer covers a reward (``unfunded``)."""
 
     accepted: list[int] = field(default_factory=list)
     rejected: dict[int, str] = field(default_factory=dict)
     waiting: list[int] = field(default_factory=list)
+    unfunded: list[int] = field(default_factory=list)
 
 
 def review(
@@ -161,8 +163,9 @@ def review(
     accepted_rows: list[dict[str, Any]],
 ) -> ReviewResult:
     """Verify pending submissions, reject the bad ones on chain, accept the good ones whose
-    quasi-identifier class reaches ``policy.min_k`` (counting already accepted rows); the rest wait.
-    ``accepted_rows`` is extended with the rows accepted."""
+    quasi-identifier class reaches ``policy.min_k`` (counting already accepted rows) while the
+    budget covers a reward; the rest wait (for k, or for funding: the pool reserves nothing for
+    pending contributions). ``accepted_rows`` is extended with the rows accepted."""
     ref = DatasetRef(pool.chain.chain_id, pool.address, dataset_id)
     result = ReviewResult()
     good: list[tuple[ContributionInfo, CheckedContribution]] = []
@@ -191,13 +194,18 @@ def review(
         result.rejected[info.contribution_id] = reason
     counts = Counter(_qi(r, policy) for r in accepted_rows)
     counts.update(_qi(c.row, policy) for _, c in good)
+    dataset = pool.dataset(dataset_id)
+    budget = dataset.budget
     for info, checked in good:
-        if counts[_qi(checked.row, policy)] >= policy.min_k:
+        if counts[_qi(checked.row, policy)] < policy.min_k:
+            result.waiting.append(info.contribution_id)
+        elif budget < dataset.reward:
+            result.unfunded.append(info.contribution_id)
+        else:
             pool.accept(curator, info.contribution_id, checked.issuer)
+            budget -= dataset.reward
             accepted_rows.append(checked.row)
             result.accepted.append(info.contribution_id)
-        else:
-            result.waiting.append(info.contribution_id)
     return result
 
 

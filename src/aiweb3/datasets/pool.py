@@ -59,8 +59,8 @@ class DatasetInfo:
     policy_hash: bytes
     reward: int
     budget: int
-    reserved: int
     review_window: int
+    closed_at: int
     min_k: int
     closed: bool
     accepted: int
@@ -175,10 +175,11 @@ class DatasetPool:
         return self.chain.transact(funder, self.contract.functions.fund(dataset_id, amount))
 
     def contribute(
-        self, sender: LocalAccount, dataset_id: int, nullifier: bytes, content_digest: bytes, payee: str
+        self, sender: LocalAccount, dataset_id: int, content_digest: bytes, payee: str, authorization: bytes
     ) -> tuple[int, Receipt]:
-        """Submit a contribution; returns its id and receipt."""
-        fn = self.contract.functions.contribute(dataset_id, nullifier, content_digest, checksum(payee))
+        """Submit a contribution authorized by its nullifier key's signature (see
+        ``records.authorize_contribution``); returns its id and receipt. Anyone may send it."""
+        fn = self.contract.functions.contribute(dataset_id, content_digest, checksum(payee), authorization)
         receipt = self.chain.transact(sender, fn)
         (event,) = self.chain.events(self.contract, "Contributed", receipt)
         return int(event["contributionId"]), receipt
@@ -188,7 +189,7 @@ class DatasetPool:
         return self.chain.transact(curator, self.contract.functions.accept(contribution_id, issuer))
 
     def reject(self, curator: LocalAccount, contribution_id: int, reason: str) -> Receipt:
-        """Refuse a contribution (curator only); releases its reward and nullifier."""
+        """Refuse a contribution (curator only); frees its nullifier."""
         return self.chain.transact(curator, self.contract.functions.reject(contribution_id, reason[:200]))
 
     def expire(self, sender: LocalAccount, contribution_id: int) -> Receipt:
@@ -200,7 +201,8 @@ class DatasetPool:
         return self.chain.transact(creator, self.contract.functions.close(dataset_id))
 
     def withdraw(self, creator: LocalAccount, dataset_id: int) -> int:
-        """Take back the unreserved budget of a closed dataset; returns the amount."""
+        """Take back the budget of a closed dataset (once its pending contributions were reviewed
+        or the review window after closing passed); returns the amount."""
         receipt = self.chain.transact(creator, self.contract.functions.withdraw(dataset_id))
         (event,) = self.chain.events(self.contract, "BudgetWithdrawn", receipt)
         return int(event["amount"])
@@ -227,6 +229,10 @@ class DatasetPool:
             if int(c[3]) == dataset_id:
                 out.append(_info(i, c))
         return out
+
+    def nullifier_holder(self, dataset_id: int, nullifier: bytes) -> int:
+        """The pending or accepted contribution holding ``nullifier`` in a dataset (0: none)."""
+        return int(self.chain.call(self.contract.functions.nullifierHolder(dataset_id, nullifier)))
 
     def dataset_ids(self) -> list[int]:
         """Every dataset id in the pool."""

@@ -5,10 +5,14 @@ quasi-identifiers as separate claims, and a random ``record_secret`` the holder 
 discloses publicly). It issues several *copies* of the same record with fresh salts and fresh
 holder keys, so presentations to different datasets share no digest, signature or key.
 
-A contribution to a dataset carries the nullifier ``H(record_secret, chain, pool, dataset)``:
-the same for every copy of one record in one dataset (so a record is paid once), unrelated
-across datasets (so datasets cannot link a contributor). The KB-JWT binds the presentation to
-the dataset (``aud``) and to the nullifier and payee (``nonce``), so nobody can replay it.
+A contribution to a dataset is authorized by a *nullifier key*, the secp256k1 key
+``H(record_secret, chain, pool, dataset)``, and its nullifier is that key's address: the same
+for every copy of one record in one dataset (so a record is paid once), unrelated across
+datasets (so datasets cannot link a contributor), and only the holder of the record can sign
+with it, so a nullifier copied from the mempool blocks nothing. The key signs the EIP-712
+``Contribution(datasetId, contentDigest, payee)`` the pool checks. The KB-JWT binds the
+presentation to the dataset (``aud``) and to the nullifier and payee (``nonce``), so nobody
+can replay it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from aiweb3.chain import checksum
@@ -35,23 +41,38 @@ from aiweb3.crypto.sdjwt import (
     present,
     verify,
 )
+from aiweb3.crypto.typed_data import Domain, sign_typed
 from aiweb3.datasets.schemas import SECRET_CLAIM, DisclosurePolicy, FieldKind, RecordSchema, coarsen
 from aiweb3.errors import CredentialError, DisclosurePolicyError, InputError
 
 __all__ = [
+    "CONTRIBUTION_TYPES",
     "SECRET_CLAIM",
     "Contribution",
     "DatasetRef",
     "HeldRecord",
     "RecordIssuer",
+    "address_nullifier",
+    "authorize_contribution",
     "check_disclosure",
     "issue_record",
     "kb_nonce",
     "nullifier_for",
+    "nullifier_key",
     "present_record",
 ]
 
-_NULLIFIER_TAG = b"aiweb3/dataset-nullifier/v1"
+_NULLIFIER_TAG = b"aiweb3/dataset-nullifier/v2"
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+#: The EIP-712 type a nullifier key signs to authorize one contribution (see DatasetPool.sol).
+CONTRIBUTION_TYPES = {
+    "Contribution": [
+        {"name": "datasetId", "type": "uint256"},
+        {"name": "contentDigest", "type": "bytes32"},
+        {"name": "payee", "type": "address"},
+    ]
+}
 Path = tuple[str | int, ...]
 
 
@@ -90,14 +111,42 @@ class DatasetRef:
         """The KB-JWT audience: a presentation is valid for this dataset only."""
         return f"aiweb3:dataset:{self.chain_id}:{self.pool.lower()}:{self.dataset_id}"
 
+    @property
+    def domain(self) -> Domain:
+        """The pool's EIP-712 domain (name "aiweb3 DatasetPool", version "1")."""
+        return Domain("aiweb3 DatasetPool", "1", self.chain_id, self.pool)
 
-def nullifier_for(secret: bytes, ref: DatasetRef) -> bytes:
-    """``keccak(tag, record_secret, chain_id, pool, dataset_id)``: one per record and dataset."""
+
+def nullifier_key(secret: bytes, ref: DatasetRef) -> LocalAccount:
+    """The nullifier key ``keccak(tag, record_secret, chain_id, pool, dataset_id)``: one per
+    record and dataset, held only by whoever holds the record secret."""
     pool = bytes.fromhex(checksum(ref.pool)[2:])
     data = (
         _NULLIFIER_TAG + secret + ref.chain_id.to_bytes(32, "big") + pool + ref.dataset_id.to_bytes(32, "big")
     )
-    return bytes(keccak(data))
+    key = int.from_bytes(keccak(data), "big")
+    if not 0 < key < _SECP256K1_N:  # probability ~2^-128; a new record secret fixes it
+        raise CredentialError(
+            "this record secret gives no valid nullifier key; ask the issuer for a new record"
+        )
+    account: LocalAccount = Account.from_key(key.to_bytes(32, "big"))
+    return account
+
+
+def nullifier_for(secret: bytes, ref: DatasetRef) -> bytes:
+    """The nullifier: the nullifier key's address, left-padded to 32 bytes (as the pool stores it)."""
+    return address_nullifier(nullifier_key(secret, ref).address)
+
+
+def address_nullifier(address: str) -> bytes:
+    """The 32-byte nullifier of a nullifier key's address."""
+    return bytes.fromhex(checksum(address)[2:]).rjust(32, b"\0")
+
+
+def authorize_contribution(key: LocalAccount, ref: DatasetRef, content_digest: bytes, payee: str) -> bytes:
+    """The nullifier key's EIP-712 signature letting the pool record this contribution."""
+    message = {"datasetId": ref.dataset_id, "contentDigest": content_digest, "payee": checksum(payee)}
+    return sign_typed(key, ref.domain, CONTRIBUTION_TYPES, "Contribution", message)
 
 
 def kb_nonce(nullifier: bytes, payee: str) -> str:
@@ -239,6 +288,7 @@ class Contribution:
     payee: str
     ref: DatasetRef
     secret_disclosure: str
+    authorization: bytes  # the nullifier key's signature for the pool (see authorize_contribution)
 
     @property
     def content_digest(self) -> bytes:
@@ -274,7 +324,8 @@ def present_record(
     bad = sorted({str(p[0]) for p in wanted if p[0] in forbidden})
     if bad:
         raise DisclosurePolicyError(f"refusing to disclose identifying or withheld field(s) {bad}")
-    nullifier = nullifier_for(held.secret, ref)
+    key = nullifier_key(held.secret, ref)
+    nullifier = address_nullifier(key.address)
     holder = SigningKey.from_jwk(copy["holder_jwk"])
     pres = present(copy["sd_jwt"], wanted, holder_key=holder, aud=ref.aud, nonce=kb_nonce(nullifier, payee))
     text = pres.serialize()
@@ -289,7 +340,9 @@ def present_record(
     copy.setdefault("used_for", [])
     if ref.aud not in copy["used_for"]:
         copy["used_for"].append(ref.aud)
-    return Contribution(text, nullifier, checksum(payee), ref, secret[0])
+    digest = hashlib.sha256(text.encode("ascii")).digest()
+    authorization = authorize_contribution(key, ref, digest, payee)
+    return Contribution(text, nullifier, checksum(payee), ref, secret[0], authorization)
 
 
 def _b64json_header(sd_jwt: str) -> bytes:

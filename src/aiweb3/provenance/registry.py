@@ -49,7 +49,7 @@ class KeyStatus:
 
 @dataclass(frozen=True)
 class AnchorRecord:
-    """The first anchoring of a batch root (``block`` 0: never anchored)."""
+    """One anchoring of a batch root (``block`` 0: never anchored)."""
 
     root: bytes
     block: int
@@ -115,7 +115,12 @@ class CreatorRegistry:
         return self.chain.transact(signer, self.contract.functions.revokeManifest(manifest_id))
 
     def anchor(self, signer: LocalAccount, manifests: list[SignedManifest]) -> list[SignedManifest]:
-        """Anchor many manifests in one transaction; returns them with their anchoring proofs."""
+        """Anchor many manifests in one transaction; returns them with their anchoring proofs.
+
+        The anchoring is kept under the signer's address, so nobody anchoring the same root
+        first (a front-runner copying it from the mempool) can block it; the block and time
+        recorded are of the earliest anchoring of this batch, which is what ``anchoredAt`` proves.
+        """
         if not manifests:
             raise InputError("nothing to anchor")
         ids = [m.manifest_id for m in manifests]
@@ -123,7 +128,7 @@ class CreatorRegistry:
             raise InputError("the batch holds the same manifest twice")
         tree = MerkleTree([leaf_hash(i) for i in ids])
         receipt = self.chain.transact(signer, self.contract.functions.anchor(tree.root, len(ids)))
-        record = self.anchor_of(tree.root)
+        record = self.earliest_anchor(tree.root, len(ids))
         out = []
         for index, signed in enumerate(manifests):
             anchoring = Anchoring(
@@ -153,10 +158,16 @@ class CreatorRegistry:
         """When ``handle`` revoked the manifest (0: not revoked)."""
         return int(self.chain.call(self.contract.functions.manifestRevokedAt(handle, manifest_id)))
 
-    def anchor_of(self, root: bytes) -> AnchorRecord:
-        """The anchoring of a batch root."""
-        block, timestamp, count, by = self.chain.call(self.contract.functions.anchorOf(root))
-        return AnchorRecord(root, int(block), int(timestamp), int(count), to_checksum_address(by))
+    def anchor_of(self, by: str, root: bytes) -> AnchorRecord:
+        """The anchoring of a batch root by one address."""
+        raw = self.chain.call(self.contract.functions.anchorOf(to_checksum_address(by), root))
+        return _record(root, raw)
+
+    def earliest_anchor(self, root: bytes, count: int) -> AnchorRecord:
+        """The earliest anchoring of the batch ``root`` of ``count`` manifests, by anyone."""
+        if not 0 < count < 2**32:
+            raise InputError(f"a batch holds 1 to 2**32-1 manifests, not {count}")
+        return _record(root, self.chain.call(self.contract.functions.earliestAnchor(root, count)))
 
     def anchored_at(self, signed: SignedManifest) -> tuple[int, int]:
         """``(block, timestamp)`` as the contract itself proves it from the sidecar's inclusion proof.
@@ -173,6 +184,11 @@ class CreatorRegistry:
         )
         block, timestamp = self.chain.call(fn)
         return int(block), int(timestamp)
+
+
+def _record(root: bytes, raw: Any) -> AnchorRecord:
+    block, timestamp, count, by = raw
+    return AnchorRecord(root, int(block), int(timestamp), int(count), to_checksum_address(by))
 
 
 def _handle_hash(handle: str) -> bytes:

@@ -1,12 +1,20 @@
 """Client of the on-chain ModelRegistry (contracts/src/ModelRegistry.sol).
 
 The registry keeps each model's verifying-key artifact and checks proofs against it with
-the shared ezkl reusable verifier. Reverts come back as :class:`TransactionReverted` with
-the custom error decoded (``UnknownModel``, ``ModelIsDeprecated``, ``InvalidProof``, ...).
+the shared ezkl reusable verifier. Registration is commit-reveal (a hiding commitment to
+owner, VKA digest and a random salt first, the VKA in a later block), so nobody who sees a
+registration in the mempool can take the model id first. Reverts come back as
+:class:`TransactionReverted` with the custom error decoded (``UnknownModel``,
+``ModelIsDeprecated``, ``InvalidProof``, ...).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,13 +24,14 @@ from web3.contract import Contract
 
 from aiweb3.chain import Chain, Deployments, artifact, checksum
 from aiweb3.chain.client import Receipt
+from aiweb3.errors import InputError
 from aiweb3.zkml.model import CompiledModel
 
 if TYPE_CHECKING:
     from aiweb3.zkml.audit import VerifiedInference
     from aiweb3.zkml.proof import InferenceProof
 
-__all__ = ["InferenceCheck", "ModelRegistryClient", "RegisteredModel"]
+__all__ = ["InferenceCheck", "ModelRegistryClient", "RegisteredModel", "settings_input_instances"]
 
 REGISTRY = "ModelRegistry"
 VERIFIER = "Halo2VerifierReusable"
@@ -69,6 +78,36 @@ def _hex(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
 
+def settings_input_instances(settings: Mapping[str, Any], input_sizes: list[int]) -> int:
+    """How many leading public instances commit to the input, by the circuit's ezkl settings:
+    none for a private input, one Poseidon hash per input tensor when hashed, every element
+    when public. Raises InputError for a visibility it does not know."""
+    visibility = settings.get("run_args", {}).get("input_visibility")
+    name = (visibility if isinstance(visibility, str) else next(iter(visibility or {"?": 0}))).lower()
+    if name == "private":
+        return 0
+    if name.startswith("hash"):
+        return len(input_sizes)
+    if name == "public":
+        return sum(input_sizes)
+    raise InputError(f"the circuit settings have an input visibility aiweb3 does not know: {visibility!r}")
+
+
+def _committed_input_instances(model: CompiledModel) -> int:
+    """``model.input_instances`` checked against the settings file its settingsHash commits to."""
+    raw = model.artifact_path("settings").read_bytes()
+    if "0x" + hashlib.sha256(raw).hexdigest() != model.settings_sha256:
+        raise InputError(f"the settings of {model.model_id} changed since compiling; compile the model again")
+    sizes = [math.prod(int(d) for d in shape) for _name, shape in model.inputs]
+    expected = settings_input_instances(json.loads(raw), sizes)
+    if expected != model.input_instances:
+        raise InputError(
+            f"the model declares {model.input_instances} input instance(s) but its circuit settings "
+            f"give {expected}; compile the model again"
+        )
+    return expected
+
+
 class ModelRegistryClient:
     """Talk to one ModelRegistry.
 
@@ -101,16 +140,26 @@ class ModelRegistryClient:
         metadata_uri: str = "",
         price: int = 0,
     ) -> str:
-        """Register ``model``; returns its id. Reverts ModelAlreadyRegistered if it is known."""
+        """Register ``model`` (commit, then reveal in a later block); returns its id.
+
+        Reverts ModelAlreadyRegistered if it is known, VkaMalformed / InputInstancesExceedCircuit
+        when the artifact or the input instance count does not fit the verifier.
+        """
+        input_instances = _committed_input_instances(model)
+        owner = checksum(signer.address)
+        digest = bytes.fromhex(model.model_id[2:])
+        salt = os.urandom(32)
+        commitment = self.chain.call(self.contract.functions.registrationCommitment(owner, digest, salt))
+        self.chain.transact(signer, self.contract.functions.commitRegistration(commitment))
         spec = (
             name,
             bytes.fromhex(model.onnx_sha256[2:]),
             bytes.fromhex(model.settings_sha256[2:]),
-            model.input_instances,
+            input_instances,
             metadata_uri,
             int(price),
         )
-        fn = self.contract.functions.register(spec, model.vka_words(), bytes.fromhex(model.model_id[2:]))
+        fn = self.contract.functions.register(spec, model.vka_words(), digest, salt)
         self.chain.transact(signer, fn)
         return model.model_id
 

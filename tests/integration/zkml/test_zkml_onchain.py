@@ -164,7 +164,9 @@ def test_register_refuses_wrong_digest(
     registry: ModelRegistryClient, mlp_model: CompiledModel, accounts: list[LocalAccount]
 ) -> None:
     words = mlp_model.vka_words()
-    fn = registry.contract.functions.register(("x", b"\0" * 32, b"\0" * 32, 0, "", 0), words, b"\x01" * 32)
+    fn = registry.contract.functions.register(
+        ("x", b"\0" * 32, b"\0" * 32, 0, "", 0), words, b"\x01" * 32, b"\0" * 32
+    )
     with pytest.raises(TransactionReverted) as exc:
         registry.chain.transact(accounts[0], fn)
     _reverted(exc, "VkaDigestMismatch")

@@ -41,10 +41,10 @@ def _dataset(d: DatasetInfo) -> dict[str, Any]:
         "reward_aiusd": d.reward / 1e6,
         "budget": d.budget,
         "budget_aiusd": d.budget / 1e6,
-        "reserved": d.reserved,
         "review_window": d.review_window,
         "min_k": d.min_k,
         "closed": d.closed,
+        "closed_at": d.closed_at,
         "accepted": d.accepted,
         "pending": d.pending,
     }

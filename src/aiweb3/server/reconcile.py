@@ -43,7 +43,7 @@ def _content(services: Services) -> list[str]:
     for entry in anchored:
         a = entry.signed.anchoring
         assert a is not None
-        record = registry.anchor_of(bytes.fromhex(a.root[2:]))
+        record = registry.earliest_anchor(bytes.fromhex(a.root[2:]), a.proof.n)
         if record.block == 0:
             services.library.save(entry, replace(entry.signed, anchoring=None))
             notes.append(

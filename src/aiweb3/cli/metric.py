@@ -16,7 +16,7 @@ from rich.table import Table
 
 from aiweb3.cli.context import Context, console
 from aiweb3.cli.index import default_db
-from aiweb3.cli.service_link import open_index
+from aiweb3.cli.service_link import holds_index, open_index, service_of
 from aiweb3.errors import InputError
 from aiweb3.indexer import IndexStore, Metric, Params, get_metric
 from aiweb3.indexer.ask import Asker
@@ -135,9 +135,17 @@ def new(
     ctx = Context()
     path = db or default_db(ctx)
     if abi is not None:
+        service = service_of(ctx)
+        if holds_index(service, path):
+            assert service is not None
+            raise InputError(
+                f"--abi decodes past logs into the index, which `aiweb3 up` (pid {service.pid}) holds "
+                "for writing: stop the service, run this again, then start it (`aiweb3 index add-abi` "
+                "registers an ABI for the next start without stopping it)"
+            )
         added = _register_abi(ctx, path, abi, contract or abi.stem)
         console.print(f"registered the ABI of {contract or abi.stem}; decoded {added} past event(s)")
-    with IndexStore(path, read_only=True) as store:
+    with open_index(ctx, path) as store:
         asker = Asker(store.con, load_model(LLMConfig.from_env()), row_limit=10)
         metric, sample = draft_metric(asker, description, name)
     console.print(f"[bold]{metric.name}[/bold] — {metric.interpretation}")

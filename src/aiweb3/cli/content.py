@@ -46,6 +46,14 @@ def _registry(ctx: Context) -> CreatorRegistry:
     return CreatorRegistry(chain, address)
 
 
+def _model_registry(ctx: Context) -> str | None:
+    """The ModelRegistry address ai-generated claims are checked against (None: not deployed)."""
+    try:
+        return Deployments(ctx.settings.home, ctx.chain.chain_id).address("ModelRegistry")
+    except DeploymentError:
+        return None
+
+
 def _manifest_id(text: str) -> bytes:
     if text.startswith("0x") and len(text) == 66:
         return bytes.fromhex(text[2:])
@@ -206,6 +214,7 @@ def verify(
     """Verify signed files or clips; exits 1 if any is not authentic."""
     ctx = Context()
     reg = None if offline else _registry(ctx)
+    models = None if reg is None else _model_registry(ctx)
     trust = None
     if offline and (chain_id is None) != (registry is None):
         raise InputError("give both --chain-id and --registry to pin the signing domain offline")
@@ -217,7 +226,7 @@ def verify(
         trust = registry_domain(chain_id, registry)
     all_ok = True
     for path in files:
-        report = verify_file(path, registry=reg, trust=trust)
+        report = verify_file(path, registry=reg, trust=trust, model_registry=models)
         all_ok &= report.ok
         if as_json:
             console.print_json(json.dumps(report.to_json()))

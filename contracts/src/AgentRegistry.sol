@@ -215,8 +215,8 @@ contract AgentRegistry is EIP712, Nonces {
         Agent storage a = _owned(agentId);
         ITaskSettlement.Settlement memory s = escrow.settlement(taskId);
         if (s.paid == 0) revert TaskNotPaid(taskId);
-        if (s.verifiedBlock == 0) revert NoVerifiedInference(taskId);
         if (s.provider != a.wallet) revert NotTaskProvider(agentId, taskId);
+        if (s.verifiedBlock == 0) revert NoVerifiedInference(taskId);
         if (validated[taskId]) revert AlreadyValidated(taskId);
         validated[taskId] = true;
         _validations[agentId].push(

@@ -177,3 +177,17 @@ def test_validation_references_a_verified_inference(
     forged = type(record)(record.task_id, b"\x44" * 32, record.input_commitment, record.outputs_hash,
                           record.verified_block, record.recorded_by)  # fmt: skip
     assert not reg.check_validation(forged)
+
+
+def test_wallet_consent_digest_matches_the_contract(
+    registry: AgentRegistry, accounts: list[LocalAccount]
+) -> None:
+    from aiweb3.agents.registry import WALLET_CONSENT_TYPES
+    from aiweb3.crypto.typed_data import typed_digest
+
+    wallet, owner = accounts[6], accounts[7]
+    fn = registry.contract.functions.walletConsentDigest(0, owner.address, wallet.address, 12345)
+    message = {"agentId": 0, "owner": owner.address, "wallet": wallet.address, "nonce": 0, "deadline": 12345}
+    assert bytes(registry.chain.call(fn)) == typed_digest(
+        registry.domain, WALLET_CONSENT_TYPES, "AgentWallet", message
+    )

@@ -21,7 +21,9 @@ interface IInferenceVerifier {
 /// Every state has a way out after its deadline, so funds never stay locked: an unaccepted or
 /// undelivered task is refunded, an unreviewed delivery is paid, an unresolved dispute is
 /// refunded. A task may name a model: then only a delivery with an inference proof the verifier
-/// accepts counts, and it releases payment without the requester.
+/// accepts counts, and it releases payment without the requester. Such a task may also fix the
+/// input it wants answered (the leading public instances' commitment), so a proof about another
+/// input cannot pay it; and every proof pays at most one task. Requester and provider differ.
 contract TaskEscrow is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -53,6 +55,9 @@ contract TaskEscrow is ReentrancyGuard {
         bytes32 outputsHash; // the verifier's hash of the verified outputs
         uint96 paidToProvider;
         string resultCid;
+        bytes32 inputCommitment; // the input the proof must answer (see Terms)
+        uint8 inputInstances; // leading instances that commit to the input (0: not bound)
+        uint64 verifiedBlock; // block of the verifyInference call that settled the task (0: none)
     }
 
     /// @notice What a requester fixes when posting (``provider`` 0: anyone may accept).
@@ -66,6 +71,23 @@ contract TaskEscrow is ReentrancyGuard {
         uint32 disputeWindow;
         bytes32 modelId;
         bytes32 specHash;
+        // Proof-gated tasks only: the first ``inputInstances`` public instances of the proof must
+        // commit to ``inputCommitment`` (one instance: itself; several: keccak256 of them packed,
+        // as ModelRegistry's InferenceVerified reports it). 0 and 0: any input (a private-input
+        // model has no commitment to check).
+        bytes32 inputCommitment;
+        uint8 inputInstances;
+    }
+
+    /// @notice What the registry and clients read about how a task ended.
+    struct Settlement {
+        address requester;
+        address provider;
+        uint256 paid; // what the provider actually received
+        bytes32 modelId;
+        bytes32 inputCommitment;
+        bytes32 outputsHash;
+        uint64 verifiedBlock; // non-zero: settled by a proof the verifier accepted in this block
     }
 
     IERC20 public immutable token;
@@ -73,6 +95,8 @@ contract TaskEscrow is ReentrancyGuard {
     uint256 public taskCount;
     uint256 public totalEscrowed;
     mapping(uint256 taskId => Task) private _tasks;
+    /// @notice The task a proof paid, by ``proofKey`` (0: the proof is unused).
+    mapping(bytes32 proofKey => uint256 taskId) public proofUsedBy;
 
     event TaskPosted(
         uint256 indexed taskId,
@@ -109,6 +133,10 @@ contract TaskEscrow is ReentrancyGuard {
     error ShareTooLarge(uint256 share, uint256 budget);
     error EmptyResult();
     error NotAContract(address account);
+    error SelfDealing(address account);
+    error BadInputTerms(uint8 inputInstances, bytes32 inputCommitment);
+    error WrongInput(uint256 taskId, bytes32 expected, bytes32 given);
+    error ProofAlreadyUsed(uint256 paidTaskId);
 
     /// @param token_ the escrow token (AIUSD)
     /// @param verifier_ inference verifier for proof-gated tasks (address(0): none available)
@@ -148,6 +176,11 @@ contract TaskEscrow is ReentrancyGuard {
             revert BadDeadlines(terms.acceptBy, terms.deliverBy, block.timestamp);
         }
         if (terms.modelId != bytes32(0) && verifier == address(0)) revert NoVerifier();
+        if (terms.provider == msg.sender) revert SelfDealing(msg.sender);
+        if (
+            (terms.inputInstances == 0) != (terms.inputCommitment == bytes32(0))
+                || (terms.inputInstances != 0 && terms.modelId == bytes32(0))
+        ) revert BadInputTerms(terms.inputInstances, terms.inputCommitment);
         taskId = ++taskCount;
         Task storage t = _tasks[taskId];
         t.requester = msg.sender;
@@ -161,6 +194,8 @@ contract TaskEscrow is ReentrancyGuard {
         t.disputeWindow = terms.disputeWindow;
         t.modelId = terms.modelId;
         t.specHash = terms.specHash;
+        t.inputCommitment = terms.inputCommitment;
+        t.inputInstances = terms.inputInstances;
         totalEscrowed += budget;
         token.safeTransferFrom(msg.sender, address(this), budget);
         emit TaskPosted(taskId, msg.sender, terms.provider, terms.arbiter, budget, terms.modelId, terms.specHash);
@@ -174,6 +209,7 @@ contract TaskEscrow is ReentrancyGuard {
         _expect(taskId, t, Status.Open);
         if (t.provider != address(0) && t.provider != msg.sender) revert NotProvider(msg.sender);
         if (block.timestamp > t.acceptBy) revert DeadlinePassed(t.acceptBy, block.timestamp);
+        if (msg.sender == t.requester) revert SelfDealing(msg.sender);
         t.provider = msg.sender;
         t.status = Status.Accepted;
         emit TaskAccepted(taskId, msg.sender);
@@ -191,6 +227,8 @@ contract TaskEscrow is ReentrancyGuard {
     }
 
     /// @notice Deliver with an inference proof of the task's model; a verified proof pays at once.
+    /// @dev A proof pays one task only: it is remembered under ``proofKey``. A task that fixed its
+    /// input accepts only a proof whose leading instances commit to that input.
     function deliverWithProof(
         uint256 taskId,
         string calldata resultCid,
@@ -200,6 +238,14 @@ contract TaskEscrow is ReentrancyGuard {
         Task storage t = _accepted(taskId);
         if (t.modelId == bytes32(0)) revert NoProofRequired();
         if (bytes(resultCid).length == 0) revert EmptyResult();
+        bytes32 key = proofKey(t.modelId, proof);
+        uint256 usedBy = proofUsedBy[key];
+        if (usedBy != 0) revert ProofAlreadyUsed(usedBy);
+        if (t.inputInstances != 0) {
+            bytes32 given = _inputCommitment(t.inputInstances, instances);
+            if (given != t.inputCommitment) revert WrongInput(taskId, t.inputCommitment, given);
+        }
+        proofUsedBy[key] = taskId;
         (bool ok, bytes memory ret) =
             verifier.call(abi.encodeCall(IInferenceVerifier.verifyInference, (t.modelId, proof, instances)));
         // A verifier that reverts refuses; one that returns its 32-byte outputs hash accepts.
@@ -208,9 +254,20 @@ contract TaskEscrow is ReentrancyGuard {
         t.resultCid = resultCid;
         t.deliveredAt = uint40(block.timestamp);
         t.outputsHash = abi.decode(ret, (bytes32));
+        t.verifiedBlock = uint64(block.number);
         emit TaskDelivered(taskId, msg.sender, resultCid);
         emit InferenceReleased(taskId, t.modelId, t.outputsHash);
         _pay(taskId, t);
+    }
+
+    /// @notice The name under which a proof is remembered: its model and its first 64 bytes.
+    /// @dev Not the hash of the whole proof: ezkl's reusable verifier ignores bytes after the
+    /// proof it reads, so appending bytes to a valid proof gives another valid byte string. The
+    /// leading bytes are what a verifier reads first and binds into its transcript (an ezkl proof
+    /// opens with a blinded commitment, fresh in every proving run; the test oracle's "proof" with
+    /// a signature's r and s), so they cannot change while the proof stays valid.
+    function proofKey(bytes32 modelId, bytes calldata proof) public pure returns (bytes32) {
+        return keccak256(abi.encode(modelId, proof[:proof.length < 64 ? proof.length : 64]));
     }
 
     // -- the requester -------------------------------------------------------------------------
@@ -291,14 +348,13 @@ contract TaskEscrow is ReentrancyGuard {
         return _task(taskId);
     }
 
-    /// @notice The parties of a task and whether its provider was paid (for reputation).
-    function settlement(uint256 taskId)
-        external
-        view
-        returns (address requester, address provider, bool paid, bytes32 modelId, bytes32 outputsHash)
-    {
+    /// @notice How a task settled: its parties, what the provider received and, for a task paid
+    /// on a proof, the verified inference (model, input commitment, outputs hash, block).
+    function settlement(uint256 taskId) external view returns (Settlement memory) {
         Task storage t = _task(taskId);
-        return (t.requester, t.provider, t.paidToProvider > 0, t.modelId, t.outputsHash);
+        return Settlement(
+            t.requester, t.provider, t.paidToProvider, t.modelId, t.inputCommitment, t.outputsHash, t.verifiedBlock
+        );
     }
 
     // -- internals ------------------------------------------------------------------------------
@@ -317,6 +373,13 @@ contract TaskEscrow is ReentrancyGuard {
         _expect(taskId, t, Status.Accepted);
         if (msg.sender != t.provider) revert NotProvider(msg.sender);
         if (block.timestamp > t.deliverBy) revert DeadlinePassed(t.deliverBy, block.timestamp);
+    }
+
+    /// The input commitment of ``instances`` as ModelRegistry's InferenceVerified reports it.
+    function _inputCommitment(uint8 inputs, uint256[] calldata instances) private pure returns (bytes32) {
+        if (instances.length < inputs) return bytes32(0);
+        if (inputs == 1) return bytes32(instances[0]);
+        return keccak256(abi.encodePacked(instances[:inputs]));
     }
 
     function _pay(uint256 taskId, Task storage t) private {

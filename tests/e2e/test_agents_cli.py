@@ -67,6 +67,12 @@ def test_agent_wallet_policy_and_tasks(home: Path) -> None:
     assert shown.count("refused") >= 2 and "signed" in shown
     assert "8.5" in run(home, "agent", "list").stdout
     assert "no agent 'bob'" in run(home, "agent", "show", "bob", ok=False).stderr
+    # a proof-gated task fixing the input its proof must answer
+    gated = [*post, "--budget", "1", "--model", "0x" + "11" * 32, "--input-commitment"]
+    bad = run(home, *gated, "0x12", ok=False)
+    assert "--input-commitment must be 0x followed by 64 hex digits" in bad.stderr
+    assert "posted task 2" in run(home, *gated, "0x" + "22" * 32).stdout
+    assert "input: 0x" + "22" * 32 in run(home, "task", "show", "2").stdout
 
 
 def test_agents_demo_prints_a_readable_trace(home: Path) -> None:
@@ -78,7 +84,7 @@ def test_agents_demo_prints_a_readable_trace(home: Path) -> None:
         "registered in ModelRegistry",
         '"status": "completed"',
         "payment refused 25 AIUSD",
-        "prover reputation 92/100",
+        "prover reputation 76/100",  # a rating of 92 for 2 AIUSD, weighted (docs/agents.md)
     ]
     for line in [*steps, "6. feedback", "7. tip", *facts, "1 payment refused by policy"]:
         assert line in out, out

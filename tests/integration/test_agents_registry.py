@@ -1,5 +1,6 @@
-"""AgentRegistry on the real node: cards, owner updates, reputation only from paid counterparties,
-validations backed by a verified inference, search ranked by reputation."""
+"""AgentRegistry on the real node: cards, owner updates, reputation only from paid counterparties
+(weighted by what they paid), validations backed by a verified inference, search ranked by
+reputation. The attacks on it are in tests/adversarial/test_agent_registry_attacks.py."""
 
 from __future__ import annotations
 
@@ -34,10 +35,10 @@ def _card(name: str, caps: list[str], price: int) -> dict[str, object]:
 
 
 def _paid_task(escrow: TaskEscrow, token: TokenInfo, requester: LocalAccount, provider: LocalAccount,
-               arbiter: LocalAccount) -> int:  # fmt: skip
+               arbiter: LocalAccount, budget: int = 1_000) -> int:  # fmt: skip
     wallet = AgentWallet(requester, SpendPolicy(10**9, 10**10).allowing(
         tokens=[token.address], contracts=[escrow.address], counterparties=[provider.address]))  # fmt: skip
-    task_id = escrow.post(wallet, TaskTerms(1_000, arbiter.address, provider=provider.address))
+    task_id = escrow.post(wallet, TaskTerms(budget, arbiter.address, provider=provider.address))
     escrow.accept(provider, task_id)
     escrow.deliver(provider, task_id, "bafkreiresult")
     escrow.approve(requester, task_id)
@@ -91,14 +92,17 @@ def test_register_update_and_search_ranked_by_reputation(
     registry.update_card(cheap, ids["cheap"], _card("cheap", ["inference", "storage"], 10))
     assert registry.get(ids["cheap"]).card.capabilities == ["inference", "storage"]
 
-    good_task = _paid_task(escrow, token, client, good, arbiter)
-    cheap_task = _paid_task(escrow, token, client, cheap, arbiter)
+    good_task = _paid_task(escrow, token, client, good, arbiter, budget=3_000_000)
+    cheap_task = _paid_task(escrow, token, client, cheap, arbiter, budget=3_000_000)
     registry.give_feedback(client, good_task, 95)
     registry.give_feedback(client, cheap_task, 40)
     found = registry.search("inference", max_price=100)
     assert [r.card.name for r in found] == ["good", "cheap"]
-    assert found[0].reputation == 95.0
-    assert [r.card.name for r in registry.search("inference")] == ["good", "cheap", "pricey"]
+    # 3 AIUSD from one counterparty weighs log2(1 + 3) = 2 against the prior's 1 at 50
+    assert found[0].mean_score == 95.0 and found[0].reputation == (2 * 95 + 50) / 3
+    assert found[0].paid_volume == 3_000_000 and found[0].counterparties == 1
+    # an unrated agent sits at the prior (50): above one whose paying client rated it 40
+    assert [r.card.name for r in registry.search("inference")] == ["good", "pricey", "cheap"]
     assert [r.card.name for r in registry.search("storage")] == ["cheap"]
     assert registry.search("translation") == []
 
@@ -158,17 +162,32 @@ def test_validation_references_a_verified_inference(
     digest = bytes(chain.call(oracle.functions.attestationDigest(model, instances)))
     proof = bytes(attester.sign_message(encode_defunct(primitive=digest)).signature)
     receipt = gated.deliver_with_proof(prover, task_id, "bafkreiscore", proof, instances)
-    tx = str(receipt["transactionHash"])
+    assert gated.task(task_id).verified_block == int(receipt["blockNumber"])
 
     with pytest.raises(TransactionReverted) as not_owner:
-        reg.record_validation(client, agent_id, task_id, tx)
+        reg.record_validation(client, agent_id, task_id)
     assert not_owner.value.error_name == "NotOwner"
-    reg.record_validation(prover, agent_id, task_id, tx)
+    reg.record_validation(prover, agent_id, task_id)
+    with pytest.raises(TransactionReverted) as again:
+        reg.record_validation(prover, agent_id, task_id)
+    assert again.value.error_name == "AlreadyValidated"
     (record,) = reg.validations(agent_id)
-    assert record.model_id == model and reg.check_validation(record, oracle_addr)
-    forged = type(record)(
-        record.task_id, b"\x44" * 32, record.outputs_hash, record.inference_tx, record.recorded_by
+    assert record.model_id == model and record.verified_block == int(receipt["blockNumber"])
+    assert reg.inference_tx(record) == str(receipt["transactionHash"])
+    forged = type(record)(record.task_id, b"\x44" * 32, record.input_commitment, record.outputs_hash,
+                          record.verified_block, record.recorded_by)  # fmt: skip
+    assert not reg.check_validation(forged)
+
+
+def test_wallet_consent_digest_matches_the_contract(
+    registry: AgentRegistry, accounts: list[LocalAccount]
+) -> None:
+    from aiweb3.agents.registry import WALLET_CONSENT_TYPES
+    from aiweb3.crypto.typed_data import typed_digest
+
+    wallet, owner = accounts[6], accounts[7]
+    fn = registry.contract.functions.walletConsentDigest(0, owner.address, wallet.address, 12345)
+    message = {"agentId": 0, "owner": owner.address, "wallet": wallet.address, "nonce": 0, "deadline": 12345}
+    assert bytes(registry.chain.call(fn)) == typed_digest(
+        registry.domain, WALLET_CONSENT_TYPES, "AgentWallet", message
     )
-    assert not reg.check_validation(forged, oracle_addr)
-    wrong = type(record)(record.task_id, model, record.outputs_hash, b"\x55" * 32, record.recorded_by)
-    assert not reg.check_validation(wrong, oracle_addr)

@@ -197,21 +197,23 @@ def test_register_guards(registry: CreatorRegistry, alice: LocalAccount, handle:
 
 
 def test_ai_generated_claim_must_name_a_real_inference_tx(
-    registry: CreatorRegistry, alice: LocalAccount, tmp_path: Path
+    registry: CreatorRegistry, alice: LocalAccount, tmp_path: Path, deployments: dict[str, Deployment]
 ) -> None:
     from aiweb3.provenance import Claim
 
-    # any successful transaction stands in for the inference here; the check is that it exists
+    # a successful transaction that is not an inference (a real one: tests/adversarial/)
     receipt = registry.chain.transact(alice, registry.contract.functions.anchor(b"\x07" * 32, 1))
-    real = Claim("ai-generated", model_id="0x" + "01" * 32, inference_tx=str(receipt["transactionHash"]))
+    other = Claim("ai-generated", model_id="0x" + "01" * 32, inference_tx=str(receipt["transactionHash"]))
     made_up = Claim("ai-generated", inference_tx="0x" + "ee" * 32)
     good, bad = _file(tmp_path, "good.bin", 1), _file(tmp_path, "bad.bin", 2)
-    sign_file(good, alice, registry.domain, claims=(real,))
+    sign_file(good, alice, registry.domain, claims=(other,))
     sign_file(bad, alice, registry.domain, claims=(made_up,))
-    report = verify_file(good, registry=registry)
-    assert report.ok, report.reason
-    assert any(c.name == "claim" and c.ok for c in report.checks)
-    rejected = verify_file(bad, registry=registry)
+    unchecked = verify_file(good, registry=registry)  # no ModelRegistry to check against: unchecked
+    assert unchecked.ok and any(c.name == "claim" and c.ok is None for c in unchecked.checks)
+    models = deployments["ModelRegistry"].address
+    refused = verify_file(good, registry=registry, model_registry=models)
+    assert not refused.ok and "holds no InferenceVerified" in (refused.reason or "")
+    rejected = verify_file(bad, registry=registry, model_registry=models)
     assert not rejected.ok
     assert "is not on this chain" in (rejected.reason or "")
 

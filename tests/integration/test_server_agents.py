@@ -68,7 +68,7 @@ def test_register_an_agent_card_through_the_api(
     listed = client.get("/api/agents").json()
     assert listed["registry"] == server.services.agent_registry.address
     mine = [a for a in listed["agents"] if a["agent_id"] == agent["agent_id"]]
-    assert len(mine) == 1 and mine[0]["name"] == "storage keeper" and mine[0]["reputation"] == 0.0
+    assert len(mine) == 1 and mine[0]["name"] == "storage keeper" and mine[0]["reputation"] == 50.0
     detail = client.get(f"/api/agents/{agent['agent_id']}").json()
     assert detail["card"]["endpoint"] == CARD["endpoint"]
     assert detail["feedback"] == [] and detail["validations"] == []

@@ -5,7 +5,17 @@ from aiweb3.agents.escrow import EscrowTask, TaskEscrow, TaskStatus, TaskTerms, 
 from aiweb3.agents.facilitator import Facilitator, FacilitatorLike, facilitator_app
 from aiweb3.agents.http402 import PaidResponse, PayingClient, PaymentGate
 from aiweb3.agents.policy import Payment, PaymentLog, PaymentRecord, SpendPolicy
-from aiweb3.agents.registry import AgentCard, AgentRecord, AgentRegistry, Feedback, PriceItem, Validation
+from aiweb3.agents.registry import (
+    AgentCard,
+    AgentRecord,
+    AgentRegistry,
+    Feedback,
+    PriceItem,
+    Reputation,
+    Validation,
+    WalletConsent,
+    sign_wallet_consent,
+)
 from aiweb3.agents.wallet import AgentWallet
 
 __all__ = [
@@ -25,14 +35,17 @@ __all__ = [
     "PaymentLog",
     "PaymentRecord",
     "PriceItem",
+    "Reputation",
     "SpendPolicy",
     "TaskEscrow",
     "TaskStatus",
     "TaskTerms",
     "TokenInfo",
     "Validation",
+    "WalletConsent",
     "facilitator_app",
     "sign_authorization",
     "sign_permit",
+    "sign_wallet_consent",
     "spec_hash",
 ]

@@ -137,7 +137,7 @@ def demo_world(
     facilitator = Facilitator(chain, token, deployer)
     prover = ZkmlProver(model)
     store = LocalStore(home / "agents-demo" / "storage")
-    work = EscrowWork(escrow, prover_key, min_budget=AIUSD)
+    work = EscrowWork(escrow, prover_key, min_budget=AIUSD, registry=registry)
     papp = proving_app(prover, PaymentGate(facilitator, token, prover_key.address), AIUSD // 2, work=work)
     sapp = storage_app(
         store,
@@ -264,17 +264,22 @@ def research_tools(world: DemoWorld) -> list[Tool]:
         reply = payer.http.post(f"{agent.card.endpoint}/tasks/{task_id}", json={"inputs": inputs})
         task = world.escrow.task(task_id)
         result = InferenceProof.from_json(reply.json()) if reply.status_code == 200 else None
+        proven = [v for v in world.registry.validations(agent_id) if v.task_id == task_id]
         return {
             "task_id": task_id,
             "status": task.status.name.lower(),
             "result_cid": task.result_cid,
+            "validated": any(world.registry.check_validation(v) for v in proven),
             **(_diagnosis(result.outputs, classes) if result else {"diagnosis": None, "score": None}),
         }
 
     def feedback(task_id: int, score: int) -> dict[str, Any]:
         world.registry.give_feedback(world.research.unsafe_signer(), task_id, score)
         agent = world.registry.by_wallet(world.escrow.task(task_id).provider or "")
-        return {"agent": agent.card.name if agent else "?", "reputation": agent.reputation if agent else 0}
+        if agent is None:
+            return {"agent": "?", "reputation": 0}
+        # the shown reputation weighs each rating by what its task paid (docs/agents.md)
+        return {"agent": agent.card.name, "reputation": round(agent.reputation, 1), "paid": agent.paid_volume}
 
     def tip(to: str, amount: int) -> dict[str, Any]:
         auth = world.research.authorize_transfer(world.token, to, amount, purpose="tip")

@@ -59,6 +59,10 @@ class TaskTerms:
         dispute_window: seconds the arbiter has to resolve (else the requester is refunded).
         model_id: a registered model; delivery then needs a verified inference and pays at once.
         spec: the task description or its content id.
+        input_commitment: with ``model_id``, the input the proof must answer: the commitment its
+            first ``input_instances`` public instances make (``CompiledModel.input_commitment``
+            for a ``hashed`` input). Empty: any input (a private-input model commits to none).
+        input_instances: how many leading instances commit to the input (``CompiledModel.input_instances``).
     """
 
     budget: int
@@ -70,6 +74,8 @@ class TaskTerms:
     dispute_window: int = 7 * 86400
     model_id: bytes = ZERO32
     spec: str = ""
+    input_commitment: bytes = ZERO32
+    input_instances: int = 0
 
     def __post_init__(self) -> None:
         if self.budget <= 0:
@@ -78,6 +84,12 @@ class TaskTerms:
             raise InputError("deadlines: accept_within > 0 and deliver_within >= accept_within")
         if len(self.model_id) != 32:
             raise InputError("model_id must be 32 bytes")
+        if len(self.input_commitment) != 32 or not 0 <= self.input_instances <= 255:
+            raise InputError("input_commitment must be 32 bytes and input_instances 0..255")
+        if (self.input_instances == 0) != (self.input_commitment == ZERO32):
+            raise InputError("give both input_commitment and input_instances (> 0), or neither")
+        if self.input_instances and self.model_id == ZERO32:
+            raise InputError("an input commitment needs a model_id (a proof-gated task)")
 
     def encode(self, now: int) -> tuple[Any, ...]:
         """The contract's ``Terms`` tuple, with deadlines counted from ``now``."""
@@ -91,6 +103,8 @@ class TaskTerms:
             self.dispute_window,
             self.model_id,
             spec_hash(self.spec),
+            self.input_commitment,
+            self.input_instances,
         )
 
 
@@ -115,11 +129,19 @@ class EscrowTask:
     outputs_hash: bytes
     paid_to_provider: int
     result_cid: str
+    input_commitment: bytes = ZERO32
+    input_instances: int = 0
+    verified_block: int = 0
 
     @property
     def proof_gated(self) -> bool:
         """True when delivery needs a verified inference."""
         return self.model_id != ZERO32
+
+    @property
+    def settled_by_proof(self) -> bool:
+        """True when a proof the verifier accepted paid the task (in ``verified_block``)."""
+        return self.verified_block != 0
 
 
 class TaskEscrow:
@@ -227,7 +249,15 @@ class TaskEscrow:
             outputs_hash=bytes(t[13]),
             paid_to_provider=int(t[14]),
             result_cid=str(t[15]),
+            input_commitment=bytes(t[16]),
+            input_instances=int(t[17]),
+            verified_block=int(t[18]),
         )
+
+    def proof_used_by(self, model_id: bytes, proof: bytes) -> int:
+        """The task ``proof`` already paid (0: unused); a proof pays at most one task."""
+        key = self.chain.call(self.contract.functions.proofKey(model_id, proof))
+        return int(self.chain.call(self.contract.functions.proofUsedBy(key)))
 
     def count(self) -> int:
         """How many tasks were ever posted."""

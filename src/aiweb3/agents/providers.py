@@ -29,6 +29,7 @@ from x402.schemas import SettleResponse
 
 from aiweb3.agents.escrow import TaskEscrow, TaskStatus
 from aiweb3.agents.http402 import PayingClient, PaymentGate
+from aiweb3.agents.registry import AgentRegistry
 from aiweb3.errors import InputError, PaymentError, StoreError, TransactionReverted
 from aiweb3.files import atomic_write_json
 from aiweb3.store import LocalStore, cid_of
@@ -227,11 +228,21 @@ class _InferRequest(BaseModel):
 
 @dataclass(frozen=True)
 class EscrowWork:
-    """What the proving agent needs to take proof-gated escrow tasks: the escrow and its own key."""
+    """What the proving agent needs to take proof-gated escrow tasks: the escrow and its own key;
+    with ``registry``, it records each paid task as a validation of its agent (if it has one)."""
 
     escrow: TaskEscrow
     signer: LocalAccount
     min_budget: int
+    registry: AgentRegistry | None = None
+
+    def record_validation(self, task_id: int) -> bool:
+        """Record the proof-settled ``task_id`` for the signer's own agent; True when recorded."""
+        agent = self.registry.by_wallet(self.signer.address) if self.registry else None
+        if self.registry is None or agent is None or agent.owner != self.signer.address:
+            return False
+        self.registry.record_validation(self.signer, agent.agent_id, task_id)
+        return True
 
 
 def proving_app(
@@ -265,9 +276,11 @@ def proving_app(
             receipt = work.escrow.deliver_with_proof(
                 work.signer, task_id, result_cid, result.proof, result.instances
             )
+            validated = work.record_validation(task_id)
         except TransactionReverted as exc:
             raise HTTPException(409, exc.reason) from None
-        return {**result.to_json(), "result_cid": result_cid, "tx": str(receipt["transactionHash"])}
+        tx = str(receipt["transactionHash"])
+        return {**result.to_json(), "result_cid": result_cid, "tx": tx, "validated": validated}
 
     @app.get("/")
     def info() -> dict[str, Any]:

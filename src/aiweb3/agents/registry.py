@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from web3.contract import Contract
 
 from aiweb3.agents.wallet import AgentWallet
 from aiweb3.chain import Chain, Deployments, artifact
+from aiweb3.crypto.typed_data import Domain, sign_typed
 from aiweb3.errors import InputError, TransactionReverted
 
-__all__ = ["AgentCard", "AgentRecord", "AgentRegistry", "Feedback", "PriceItem", "Validation"]
+__all__ = [
+    "PRIOR_PAID",
+    "PRIOR_SCORE",
+    "AgentCard",
+    "AgentRecord",
+    "AgentRegistry",
+    "Feedback",
+    "PriceItem",
+    "Reputation",
+    "Validation",
+    "WalletConsent",
+    "sign_wallet_consent",
+]
 
 _CAPABILITY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,47}$")
 
@@ -93,47 +107,142 @@ class AgentCard(BaseModel):
         return next((p.amount for p in self.prices if p.capability == capability), None)
 
 
+#: The prior every reputation starts from: as if one counterparty had paid ``PRIOR_PAID`` and
+#: given ``PRIOR_SCORE``. Thin reputations (few, small or self-made payments) stay near it.
+PRIOR_SCORE = 50.0
+PRIOR_PAID = 10**6  # 1 AIUSD (6 decimals)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One feedback entry: who rated which task, the score and what that task paid."""
+
+    task_id: int
+    author: str
+    score: int
+    amount: int
+    comment_cid: str
+
+
+@dataclass(frozen=True)
+class Reputation:
+    """What users are shown: a score weighted by money actually paid and by distinct counterparties.
+
+    Each counterparty's feedback is averaged by the amount of its tasks; that counterparty weighs
+    ``log2(1 + paid / PRIOR_PAID)`` (more volume from the same account counts less and less), and
+    the weighted mean is shrunk toward ``PRIOR_SCORE`` with weight 1, so a handful of tiny or
+    self-made payments barely moves it. ``score`` is 0..100.
+    """
+
+    score: float
+    feedback_count: int
+    counterparties: int
+    paid_volume: int
+
+    @classmethod
+    def of(cls, feedback: list[Feedback]) -> Reputation:
+        """The reputation an agent's feedback list earns."""
+        paid: dict[str, int] = {}
+        scored: dict[str, int] = {}
+        for f in feedback:
+            paid[f.author] = paid.get(f.author, 0) + f.amount
+            scored[f.author] = scored.get(f.author, 0) + f.score * f.amount
+        total, weights = PRIOR_SCORE, 1.0
+        for author, amount in paid.items():
+            if amount == 0:
+                continue
+            weight = math.log2(1 + amount / PRIOR_PAID)
+            total += weight * scored[author] / amount
+            weights += weight
+        return cls(total / weights, len(feedback), len(paid), sum(paid.values()))
+
+
 @dataclass(frozen=True)
 class AgentRecord:
-    """A registered agent: identity, card and reputation."""
+    """A registered agent: identity, card and reputation (``wallet`` None: no wallet consented)."""
 
     agent_id: int
     owner: str
-    wallet: str
+    wallet: str | None
     card: AgentCard
     feedback_count: int
     score_sum: int
     registered_at: int
     updated_at: int
+    counterparties: int = 0
+    paid_volume: int = 0
+    weighted: Reputation | None = None
 
     @property
     def reputation(self) -> float:
-        """Mean feedback score (0-100); 0 without feedback."""
+        """The paid-weighted, counterparty-dampened score (0-100; ``PRIOR_SCORE`` without feedback)."""
+        return self.weighted.score if self.weighted else PRIOR_SCORE
+
+    @property
+    def mean_score(self) -> float:
+        """The plain mean of the scores (unweighted; 0 without feedback)."""
         return self.score_sum / self.feedback_count if self.feedback_count else 0.0
 
 
 @dataclass(frozen=True)
-class Feedback:
-    """One feedback entry."""
-
-    task_id: int
-    author: str
-    score: int
-    comment_cid: str
-
-
-@dataclass(frozen=True)
 class Validation:
-    """A validation record: a paid task's result backed by a verified inference."""
+    """A paid task of the agent settled by a proof the escrow's verifier accepted.
+
+    Everything here was copied from the escrow on chain; ``verified_block`` is the block of the
+    escrow's ``verifyInference`` call, whose ``InferenceVerified`` event
+    :meth:`AgentRegistry.inference_tx` finds.
+    """
 
     task_id: int
     model_id: bytes
+    input_commitment: bytes
     outputs_hash: bytes
-    inference_tx: bytes
+    verified_block: int
     recorded_by: str
 
 
+@dataclass(frozen=True)
+class WalletConsent:
+    """A wallet's EIP-712 ``AgentWallet`` consent to be the wallet of ``owner``'s agent
+    ``agent_id`` (0: the next agent ``owner`` registers), valid until ``deadline``."""
+
+    wallet: str
+    owner: str
+    agent_id: int
+    nonce: int
+    deadline: int
+    signature: bytes
+
+
+WALLET_CONSENT_TYPES = {
+    "AgentWallet": [
+        {"name": "agentId", "type": "uint256"},
+        {"name": "owner", "type": "address"},
+        {"name": "wallet", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+
+
+def sign_wallet_consent(
+    wallet: LocalAccount, domain: Domain, owner: str, *, agent_id: int, nonce: int, deadline: int
+) -> WalletConsent:
+    """Sign, with the wallet's own key, its consent to join ``owner``'s agent."""
+    owner = to_checksum_address(owner)
+    message: dict[str, Any] = {
+        "agentId": agent_id,
+        "owner": owner,
+        "wallet": wallet.address,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    signature = sign_typed(wallet, domain, WALLET_CONSENT_TYPES, "AgentWallet", message)
+    return WalletConsent(wallet.address, owner, agent_id, nonce, deadline, signature)
+
+
 Signer = AgentWallet | LocalAccount
+_INFERENCE_VERIFIED = "0x" + keccak(text="InferenceVerified(bytes32,bytes32,bytes32,address)").hex()
 
 
 class AgentRegistry:
@@ -154,13 +263,40 @@ class AgentRegistry:
             return signer.transact(self.chain, fn)
         return self.chain.transact(signer, fn)
 
+    @property
+    def domain(self) -> Domain:
+        """The registry's EIP-712 domain (wallet consents are signed in it)."""
+        return Domain("AgentRegistry", "1", self.chain.chain_id, self.address)
+
     # -- writes --------------------------------------------------------------------------------
-    def register(self, signer: Signer, card: AgentCard | dict[str, Any], wallet: str | None = None) -> int:
-        """Register an agent paid at ``wallet`` (default: the signer); returns its id."""
+    def wallet_consent(
+        self, wallet: LocalAccount, owner: str, *, agent_id: int = 0, valid_for: int = 600
+    ) -> WalletConsent:
+        """Sign ``wallet``'s consent to be the wallet of ``owner``'s agent ``agent_id`` (0: the
+        next one ``owner`` registers), with its current nonce, valid ``valid_for`` seconds."""
+        nonce = int(self.chain.call(self.contract.functions.nonces(wallet.address)))
+        deadline = self.chain.block_time() + valid_for
+        return sign_wallet_consent(
+            wallet, self.domain, owner, agent_id=agent_id, nonce=nonce, deadline=deadline
+        )
+
+    def register(
+        self, signer: Signer, card: AgentCard | dict[str, Any], consent: WalletConsent | None = None
+    ) -> int:
+        """Register an agent owned by ``signer``, paid at the signer's own address or at the wallet
+        whose ``consent`` (see :meth:`wallet_consent`) names the signer; returns its id."""
         parsed = card if isinstance(card, AgentCard) else AgentCard.parse(card)
-        pay_to = to_checksum_address(wallet or signer.address)
-        receipt = self._send(signer, self.contract.functions.register(pay_to, parsed.to_json()))
+        if consent is not None and consent.agent_id != 0:
+            raise InputError("a consent to register names agent 0 (the next agent); this one names another")
+        wallet, deadline, sig = self._consent_args(signer, consent)
+        fn = self.contract.functions.register(wallet, parsed.to_json(), deadline, sig)
+        receipt = self._send(signer, fn)
         return int(self.chain.events(self.contract, "AgentRegistered", receipt)[0]["agentId"])
+
+    def set_wallet(self, signer: Signer, agent_id: int, consent: WalletConsent | None = None) -> None:
+        """Point the agent at the consenting wallet (or at the owner itself without ``consent``)."""
+        wallet, deadline, sig = self._consent_args(signer, consent)
+        self._send(signer, self.contract.functions.setAgentWallet(agent_id, wallet, deadline, sig))
 
     def update_card(self, signer: Signer, agent_id: int, card: AgentCard | dict[str, Any]) -> None:
         """Replace the card (owner only)."""
@@ -168,29 +304,33 @@ class AgentRegistry:
         self._send(signer, self.contract.functions.updateCard(agent_id, parsed.to_json()))
 
     def give_feedback(self, signer: Signer, task_id: int, score: int, comment_cid: str = "") -> None:
-        """Rate the other side of a completed, paid escrow task (0-100, once per task)."""
+        """Rate the other side of a paid escrow task (0-100, once per task; not your own agents)."""
         if not 0 <= score <= 100:
             raise InputError(f"score must be 0..100, not {score}")
         self._send(signer, self.contract.functions.giveFeedback(task_id, score, comment_cid))
 
-    def record_validation(self, signer: Signer, agent_id: int, task_id: int, inference_tx: str) -> None:
-        """Record that a paid task's result is backed by the verified inference in ``inference_tx``."""
-        tx = bytes.fromhex(inference_tx.removeprefix("0x"))
-        self._send(signer, self.contract.functions.recordValidation(agent_id, task_id, tx))
+    def record_validation(self, signer: Signer, agent_id: int, task_id: int) -> None:
+        """Record that the agent's paid task was settled by a proof the escrow verified (owner
+        only, once per task; the contract copies the inference from the escrow)."""
+        self._send(signer, self.contract.functions.recordValidation(agent_id, task_id))
 
     # -- reads ------------------------------------------------------------------------------------
     def get(self, agent_id: int) -> AgentRecord:
-        """One agent (UnknownAgent revert for an unknown id)."""
+        """One agent with its weighted reputation (UnknownAgent revert for an unknown id)."""
         a = self.chain.call(self.contract.functions.getAgent(agent_id))
+        wallet = to_checksum_address(a[1])
         return AgentRecord(
             agent_id=agent_id,
             owner=to_checksum_address(a[0]),
-            wallet=to_checksum_address(a[1]),
+            wallet=None if int(wallet, 16) == 0 else wallet,
             registered_at=int(a[2]),
             updated_at=int(a[3]),
             feedback_count=int(a[4]),
-            score_sum=int(a[5]),
-            card=AgentCard.parse(a[6]),
+            counterparties=int(a[5]),
+            score_sum=int(a[6]),
+            paid_volume=int(a[7]),
+            card=AgentCard.parse(a[8]),
+            weighted=Reputation.of(self.feedback(agent_id)) if int(a[4]) else None,
         )
 
     def by_wallet(self, wallet: str) -> AgentRecord | None:
@@ -220,38 +360,66 @@ class AgentRegistry:
             found.append(rec)
 
         def rank(r: AgentRecord) -> tuple[float, int, int, int]:
-            return (-r.reputation, -r.feedback_count, r.card.price_of(capability) or 0, r.agent_id)
+            return (-r.reputation, -r.counterparties, r.card.price_of(capability) or 0, r.agent_id)
 
         return sorted(found, key=rank)
 
     def feedback(self, agent_id: int) -> list[Feedback]:
         """Feedback an agent received."""
         rows = self.chain.call(self.contract.functions.feedbackOf(agent_id))
-        return [Feedback(int(r[0]), to_checksum_address(r[1]), int(r[2]), str(r[3])) for r in rows]
+        return [Feedback(int(r[0]), to_checksum_address(r[1]), int(r[2]), int(r[3]), str(r[4])) for r in rows]
 
     def validations(self, agent_id: int) -> list[Validation]:
         """Validation records of an agent."""
         rows = self.chain.call(self.contract.functions.validationsOf(agent_id))
         return [
-            Validation(int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3]), to_checksum_address(r[4]))
+            Validation(int(r[0]), bytes(r[1]), bytes(r[2]), bytes(r[3]), int(r[4]), to_checksum_address(r[5]))
             for r in rows
         ]
 
-    def check_validation(self, validation: Validation, verifier: str) -> bool:
-        """True when ``validation.inference_tx`` succeeded and emitted ``InferenceVerified`` for its
-        model from ``verifier`` (the ModelRegistry, or the test oracle) with the recorded outputs."""
-        from eth_utils import keccak
+    def inference_tx(self, validation: Validation) -> str | None:
+        """The transaction whose ``InferenceVerified`` event backs ``validation``, or None.
 
-        receipt = self.chain.rpc("eth_getTransactionReceipt", ["0x" + validation.inference_tx.hex()])
-        if not receipt or int(receipt["status"], 16) != 1:
-            return False
-        topic = "0x" + keccak(text="InferenceVerified(bytes32,bytes32,bytes32,address)").hex()
-        for log in receipt["logs"]:
-            if (
-                to_checksum_address(log["address"]) == to_checksum_address(verifier)
-                and log["topics"][0] == topic
-                and bytes.fromhex(log["topics"][1][2:]) == validation.model_id
-                and bytes.fromhex(log["data"][2 + 64 : 2 + 128]) == validation.outputs_hash
-            ):
-                return True
-        return False
+        Looks in the validation's block for a log of the escrow's verifier (the ModelRegistry)
+        for its model, emitted on the escrow's call, with its outputs hash (and input
+        commitment, when the task fixed one).
+        """
+        escrow_addr = to_checksum_address(self.chain.call(self.contract.functions.escrow()))
+        escrow = self.chain.contract(artifact("TaskEscrow").abi, escrow_addr)
+        verifier = to_checksum_address(self.chain.call(escrow.functions.verifier()))
+        logs = self.chain.rpc(
+            "eth_getLogs",
+            [
+                {
+                    "address": verifier,
+                    "fromBlock": hex(validation.verified_block),
+                    "toBlock": hex(validation.verified_block),
+                    "topics": [
+                        _INFERENCE_VERIFIED,
+                        "0x" + validation.model_id.hex(),
+                        "0x" + bytes(12).hex() + escrow_addr[2:].lower(),
+                    ],
+                }
+            ],
+        )
+        for log in logs or []:
+            data = bytes.fromhex(str(log["data"])[2:])
+            # a task that fixed no input recorded no commitment: then only the outputs must match
+            bound = validation.input_commitment == bytes(32) or data[:32] == validation.input_commitment
+            if bound and data[32:64] == validation.outputs_hash and not log.get("removed"):
+                return str(log["transactionHash"])
+        return None
+
+    def check_validation(self, validation: Validation) -> bool:
+        """True when a real ``InferenceVerified`` event of the verifier backs ``validation``."""
+        return self.inference_tx(validation) is not None
+
+    # -- internals -------------------------------------------------------------------------------
+    def _consent_args(self, signer: Signer, consent: WalletConsent | None) -> tuple[str, int, bytes]:
+        if consent is None:
+            return to_checksum_address(signer.address), 0, b""
+        if to_checksum_address(consent.owner) != to_checksum_address(signer.address):
+            raise InputError(
+                f"the wallet consent names owner {consent.owner}, not the signer {signer.address}"
+            )
+        return to_checksum_address(consent.wallet), consent.deadline, consent.signature

@@ -208,10 +208,17 @@ def post(
     provider: str | None = typer.Option(None, help="Only this address may accept (default: anyone)."),
     accept_within: int = typer.Option(3600, help="Seconds until the accept deadline."),
     deliver_within: int = typer.Option(86400, help="Seconds until the delivery deadline."),
+    model: str | None = typer.Option(None, help="Proof-gated: the model id a verified inference must be of."),
+    input_commitment: str | None = typer.Option(
+        None, help="Proof-gated: the input commitment the proof must answer (0x + 64 hex)."
+    ),
+    input_instances: int = typer.Option(1, help="Leading public instances that commit to the input."),
 ) -> None:
     """Post a task: the budget is pulled into escrow with a permit the agent signs."""
     ctx = Context()
     escrow = _escrow(ctx)
+    if input_commitment is not None and model is None:
+        raise InputError("--input-commitment needs --model (a proof-gated task)")
     terms = TaskTerms(
         parse_amount(budget),
         checksum(arbiter),
@@ -219,9 +226,22 @@ def post(
         accept_within=accept_within,
         deliver_within=deliver_within,
         spec=spec,
+        model_id=_bytes32(model, "--model") if model else b"\0" * 32,
+        input_commitment=_bytes32(input_commitment, "--input-commitment") if input_commitment else b"\0" * 32,
+        input_instances=input_instances if input_commitment else 0,
     )
     task_id = escrow.post(_wallet(ctx, agent), terms)
     console.print(f"posted task {task_id}: {budget} AIUSD in escrow {escrow.address}")
+
+
+def _bytes32(text: str, option: str) -> bytes:
+    try:
+        value = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        value = b""
+    if len(value) != 32:
+        raise InputError(f"{option} must be 0x followed by 64 hex digits, not {text!r}")
+    return value
 
 
 @task_app.command("list")
@@ -248,7 +268,9 @@ def task_show(task_id: int = typer.Argument(...)) -> None:
         "status": t.status.name.lower(), "budget": f"{fmt_amount(t.budget)} AIUSD", "requester": t.requester,
         "provider": t.provider or "(anyone may accept)", "arbiter": t.arbiter, "accept by": str(t.accept_by),
         "deliver by": str(t.deliver_by), "proof-gated": "0x" + t.model_id.hex() if t.proof_gated else "no",
+        "input": "0x" + t.input_commitment.hex() if t.input_instances else "any",
         "result": t.result_cid or "-", "paid to provider": f"{fmt_amount(t.paid_to_provider)} AIUSD",
+        "verified inference": f"block {t.verified_block}" if t.settled_by_proof else "-",
     }  # fmt: skip
     for key, value in rows.items():
         console.print(f"{key:>17}: {value}")

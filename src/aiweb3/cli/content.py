@@ -46,6 +46,14 @@ def _registry(ctx: Context) -> CreatorRegistry:
     return CreatorRegistry(chain, address)
 
 
+def _model_registry(ctx: Context) -> str | None:
+    """The ModelRegistry address ai-generated claims are checked against (None: not deployed)."""
+    try:
+        return Deployments(ctx.settings.home, ctx.chain.chain_id).address("ModelRegistry")
+    except DeploymentError:
+        return None
+
+
 def _manifest_id(text: str) -> bytes:
     if text.startswith("0x") and len(text) == 66:
         return bytes.fromhex(text[2:])
@@ -239,7 +247,8 @@ def verify(
     reg = None if offline else _RegistryOnDemand(ctx)
     all_ok = True
     for path in files:
-        report = verify_file(path, registry=reg, trust=trust)
+        models = None if offline else (lambda: _model_registry(ctx))
+        report = verify_file(path, registry=reg, trust=trust, model_registry=models)
         all_ok &= report.ok
         if as_json:
             console.print_json(json.dumps(report.to_json()))

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eth_utils import keccak, to_checksum_address
+
 from aiweb3.crypto.merkle import leaf_hash, merkle_root, root_from_range
 from aiweb3.crypto.typed_data import Domain
 from aiweb3.errors import AIWeb3Error, ChainError, ContentError, InputError
@@ -116,6 +118,7 @@ def verify_file(
     *,
     trust: Domain | None = None,
     registry: CreatorRegistry | Callable[[], CreatorRegistry] | None = None,
+    model_registry: str | Callable[[], str | None] | None = None,
 ) -> Report:
     """Verify ``path`` against its sidecar ``path.aiw.json`` (an original or a clip).
 
@@ -126,6 +129,10 @@ def verify_file(
             or a function that returns it: called only when the verdict needs the chain (the
             file has an aiweb3 manifest that parses), never for a file with only C2PA
             credentials or no manifest at all.
+        model_registry: the chain's ModelRegistry address (or a function that returns it, called
+            only when a claim needs it): an ai-generated claim's inference transaction must carry
+            its ``InferenceVerified`` log for the claimed model (None: such claims are reported
+            unchecked).
     """
     path = Path(path)
     report = Report(path)
@@ -181,6 +188,11 @@ def verify_file(
         return report
     try:
         _check_registry(signed, registry, report)
+        if callable(model_registry) and any(c.inference_tx for c in signed.manifest.claims):
+            model_registry = model_registry()
+        _check_inference_claims(
+            signed, registry, model_registry if isinstance(model_registry, str) else None, report
+        )
     except ChainError as exc:
         report.add("registry", False, f"could not read the registry: {exc}")
     return report
@@ -333,11 +345,17 @@ def _check_registry(signed: SignedManifest, registry: CreatorRegistry, report: R
         report.add("revocation", False, f"@{status.handle} revoked this manifest at {_when(revoked)}")
     else:
         report.add("revocation", True, "manifest not revoked")
-    _check_inference_claims(signed, registry, report)
 
 
-def _check_inference_claims(signed: SignedManifest, registry: CreatorRegistry, report: Report) -> None:
-    """An ai-generated claim that names an inference transaction must point to a successful one."""
+_INFERENCE_VERIFIED = "0x" + keccak(text="InferenceVerified(bytes32,bytes32,bytes32,address)").hex()
+
+
+def _check_inference_claims(
+    signed: SignedManifest, registry: CreatorRegistry, model_registry: str | None, report: Report
+) -> None:
+    """An ai-generated claim naming an inference transaction counts only when that transaction's
+    receipt holds an ``InferenceVerified`` log emitted by the ModelRegistry for the claimed model
+    (checked here, in the client, against the receipt's logs)."""
     for claim in signed.manifest.claims:
         if claim.inference_tx is None:
             continue
@@ -345,12 +363,37 @@ def _check_inference_claims(signed: SignedManifest, registry: CreatorRegistry, r
         model = f" of model {claim.model_id}" if claim.model_id else ""
         if receipt is None:
             report.add("claim", False, f"the inference transaction {claim.inference_tx} is not on this chain")
-        elif int(receipt.get("status", "0x0"), 16) != 1:
+            continue
+        if int(receipt.get("status", "0x0"), 16) != 1:
             report.add("claim", False, f"the inference transaction {claim.inference_tx} reverted")
-        else:
-            block = int(receipt["blockNumber"], 16)
+            continue
+        block = int(receipt["blockNumber"], 16)
+        if model_registry is None:
+            report.add("claim", None, f"tx {claim.inference_tx} exists; no ModelRegistry given to check it")
+            continue
+        where = to_checksum_address(model_registry)
+        models = [
+            str(log["topics"][1])
+            for log in receipt.get("logs", [])
+            if to_checksum_address(log["address"]) == where
+            and len(log["topics"]) == 3
+            and log["topics"][0] == _INFERENCE_VERIFIED
+        ]
+        if claim.model_id is None and models:
             report.add(
-                "claim", True, f"ai-generated: inference{model} in tx {claim.inference_tx}, block {block}"
+                "claim", True, f"ai-generated: inference of model {models[0]} in tx {claim.inference_tx}"
+            )
+        elif claim.model_id is not None and claim.model_id in models:
+            report.add(
+                "claim",
+                True,
+                f"ai-generated: verified inference{model} in tx {claim.inference_tx}, block {block}",
+            )
+        else:
+            report.add(
+                "claim",
+                False,
+                f"tx {claim.inference_tx} holds no InferenceVerified{model} from the ModelRegistry {where}",
             )
 
 

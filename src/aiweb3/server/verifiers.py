@@ -54,7 +54,9 @@ class ContentVerifier:
         if "sidecar" in uploads:
             target = path.parent / (path.name + ".aiw.json")
             shutil.move(str(uploads["sidecar"]), str(target))
-        report = verify_file(path, registry=lambda: services.registry)
+        report = verify_file(
+            path, registry=lambda: services.registry, model_registry=lambda: services.model_registry.address
+        )
         out = report.to_json()
         out["path"] = names.get("file", path.name)
         out["verifier"] = self.name

@@ -40,6 +40,8 @@ def _agent(rec: AgentRecord) -> dict[str, Any]:
         ],
         "reputation": rec.reputation,
         "feedback_count": rec.feedback_count,
+        "counterparties": rec.counterparties,
+        "paid_volume": rec.paid_volume,
         "registered_at": rec.registered_at,
         "updated_at": rec.updated_at,
         "card": card.model_dump(),
@@ -111,7 +113,7 @@ def _agent_detail(services: Services, agent_id: int) -> dict[str, Any]:
             {
                 "task_id": v.task_id,
                 "model_id": "0x" + v.model_id.hex(),
-                "inference_tx": "0x" + v.inference_tx.hex(),
+                "verified_block": v.verified_block,
                 "recorded_by": v.recorded_by,
             }
             for v in reg.validations(agent_id)

@@ -91,7 +91,7 @@ def _agents_of(services: Services, address: str) -> list[dict[str, Any]]:
                 "role": "owner" if r.owner.lower() == address else "wallet",
             }
             for r in services.agent_registry.all()
-            if address in (r.owner.lower(), r.wallet.lower())
+            if address in (r.owner.lower(), (r.wallet or "").lower())
         ]
     return []
 

@@ -159,7 +159,7 @@ class Asker:
     # -- with a model -----------------------------------------------------------
     def _prompt(self, question: str) -> list[ChatMessage]:
         metrics = "\n".join(
-            f"- view {m.name}({', '.join(m.columns)}): {m.description}" for m in METRICS if not m.required
+            f"- view {m.name}({', '.join(m.columns)}): {m.documentation}" for m in METRICS if not m.required
         )
         examples = "\n".join(
             f"Q: {m.examples[0]}\nSQL: SELECT * FROM {m.name}" for m in METRICS[:6] if not m.required

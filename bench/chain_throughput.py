@@ -61,6 +61,7 @@ def plain_web3(url: str, token: str, abi: list, sender: str, recipients: list[st
     for i in range(N):
         tx = contract.functions.transfer(recipients[i % len(recipients)], 1).transact({"from": sender})
         waited_since = time.perf_counter()
+        flushes = 0
         while True:
             # a transfer mines within milliseconds; after 50 ms the peer assumes anvil missed its
             # automine wake-up (foundry issue #10122) and mines a block, so the bug costs it little
@@ -69,6 +70,14 @@ def plain_web3(url: str, token: str, abi: list, sender: str, recipients: list[st
                 break
             except TimeExhausted:
                 missed += 1
+                flushes += 1
+                if flushes % 20 == 0:
+                    # a flush that raced a block anvil was still mining can strand the transfer
+                    # in the pool for good: take it out and send it again (it gets the same nonce)
+                    w3.provider.make_request(RPCEndpoint("anvil_removePoolTransactions"), [sender])
+                    tx = contract.functions.transfer(recipients[i % len(recipients)], 1).transact(
+                        {"from": sender}
+                    )
                 w3.provider.make_request(RPCEndpoint("evm_mine"), [])
             if time.perf_counter() - waited_since > RECEIPT_DEADLINE:
                 fail(BENCH, f"web3.py peer: transfer {i} ({tx.hex()}) not mined in {RECEIPT_DEADLINE:.0f} s")
@@ -120,10 +129,12 @@ def ceiling(chain: Chain, usd, recipients: list[str], sender_index: int) -> floa
         errors = [r["error"] for r in reply.json() if r.get("error")]
         if errors:  # a refused transaction would leave a nonce gap and the wait below would never end
             fail(BENCH, f"ceiling: the node refused a raw transaction in batch {start // 100}: {errors[0]}")
+    raw_of = {h: raw for raw, h in raws}
     pending = [h for _, h in raws]
-    last_progress = time.perf_counter()
+    last_progress = progressed = time.perf_counter()
+    flushed_without_progress = False
     while pending:
-        if time.perf_counter() - last_progress > RECEIPT_DEADLINE:
+        if time.perf_counter() - progressed > RECEIPT_DEADLINE:
             fail(BENCH, f"ceiling: {len(pending)} transactions not mined in {RECEIPT_DEADLINE:.0f} s")
         missing = []
         for start in range(0, len(pending), 200):
@@ -135,10 +146,27 @@ def ceiling(chain: Chain, usd, recipients: list[str], sender_index: int) -> floa
             replies = {r["id"]: r for r in client.post(chain.url, json=payload).json()}
             missing += [h for i, h in enumerate(chunk) if not replies[i].get("result")]
         if len(missing) < len(pending):
-            last_progress = time.perf_counter()
+            last_progress = progressed = time.perf_counter()
+            flushed_without_progress = False
         elif time.perf_counter() - last_progress > 0.25:
-            # the same flush aiweb3 does for anvil's missed automine wake-ups (docs/chain.md)
+            # the same flush, and the same recovery from a flush that raced the miner and stranded
+            # transactions in the pool, that aiweb3 does (docs/chain.md)
+            if flushed_without_progress:
+                rpc = [
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 0,
+                        "method": "anvil_removePoolTransactions",
+                        "params": [acct.address],
+                    }
+                ]
+                client.post(chain.url, json=rpc)
+                client.post(chain.url, json=[
+                    {"jsonrpc": "2.0", "id": i, "method": "eth_sendRawTransaction", "params": [raw_of[h]]}
+                    for i, h in enumerate(missing)
+                ])  # fmt: skip
             client.post(chain.url, json={"jsonrpc": "2.0", "id": 0, "method": "evm_mine", "params": []})
+            flushed_without_progress = True
             last_progress = time.perf_counter()
         pending = missing
         time.sleep(0.005)

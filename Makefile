@@ -44,7 +44,20 @@ lint: setup
 test: lint
 	$(BIN)/pytest
 
-bench: setup
+# Benchmark peers whose dependencies clash with ours get their own virtual environment, installed
+# from a pinned lockfile in bench/peers/; `make bench` installs the ones the chosen benchmark needs.
+CRYO_VENV := .venv-cryo
+CRYO_STAMP := $(CRYO_VENV)/.installed
+BENCH_PEERS_index_ingest := $(CRYO_STAMP)
+BENCH_PEERS := $(if $(B),$(BENCH_PEERS_$(B)),$(CRYO_STAMP))
+
+$(CRYO_STAMP): bench/peers/cryo.lock
+	@echo "installing the cryo peer from bench/peers/cryo.lock into $(CRYO_VENV)" >&2
+	@test -x $(CRYO_VENV)/bin/python || $(PYTHON) -m venv $(CRYO_VENV)
+	@$(CRYO_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/peers/cryo.lock >&2
+	@touch $@
+
+bench: setup $(BENCH_PEERS)
 	@if [ -n "$(B)" ]; then $(BIN)/python bench/$(B).py; \
 	else for f in bench/[!_]*.py; do $(BIN)/python $$f || exit 1; done; fi
 
@@ -74,4 +87,4 @@ audit: $(AUDIT_STAMP) $(NPM_STAMP)
 	  --exclude-informational --exclude-low --exclude-optimization --fail-medium
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) node_modules
+	rm -rf $(VENV) $(AUDIT_VENV) $(CRYO_VENV) node_modules

@@ -7,8 +7,10 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn, TextIO, TypeVar
+
+R = TypeVar("R")
 
 
 def report(
@@ -20,8 +22,12 @@ def report(
     better: str,
     goal: float | None = None,
     out: TextIO | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Print one comparison as a JSON line (medians of the runs) to ``out`` (stdout) and return it."""
+    """Print one comparison as a JSON line (medians of the runs) to ``out`` (stdout) and return it.
+
+    ``extra`` adds fields after the standard ones (figures reported beside the headline, notes).
+    """
     ours_med = statistics.median(ours)
     peer_med = statistics.median(peer_values) if peer_values else None
     line: dict[str, Any] = {
@@ -36,6 +42,7 @@ def report(
     }
     if goal is not None:
         line["goal"] = goal
+    line.update(extra or {})
     print(json.dumps(line), file=out or sys.stdout, flush=True)
     return line
 
@@ -50,21 +57,49 @@ def json_only_stdout() -> TextIO:
     return out
 
 
+def turns(names: Sequence[str], rounds: int) -> Iterator[tuple[int, list[str]]]:
+    """Each round's running order: ``names`` rotated one place per round, so no side always goes
+    first (two sides: A B, B A, A B ...; three: A B C, B C A, C A B ...)."""
+    for r in range(rounds):
+        k = r % len(names)
+        yield r, [*names[k:], *names[:k]]
+
+
+def interleave(ours: Callable[[], R], peer: Callable[[], R], runs: int) -> tuple[list[R], list[R]]:
+    """What each call returns, ``runs`` times each, the side going first alternating every round.
+
+    For figures a call measures itself (a rate, or a time that leaves out a subprocess's start-up).
+    """
+    sides = {"ours": ours, "peer": peer}
+    out: dict[str, list[R]] = {"ours": [], "peer": []}
+    for _, order in turns(list(sides), runs):
+        for name in order:
+            out[name].append(sides[name]())
+    return out["ours"], out["peer"]
+
+
 def alternate(
     ours: Callable[[], object], peer: Callable[[], object], runs: int
 ) -> tuple[list[float], list[float]]:
     """Seconds per run of each, alternated A B B A A B ... (no side always goes first) after a warm-up."""
     ours()
     peer()
-    a: list[float] = []
-    b: list[float] = []
-    for i in range(runs):
-        pair = ((ours, a), (peer, b)) if i % 2 == 0 else ((peer, b), (ours, a))
-        for fn, into in pair:
+
+    def timed(fn: Callable[[], object]) -> Callable[[], float]:
+        def run() -> float:
             start = time.perf_counter()
             fn()
-            into.append(time.perf_counter() - start)
-    return a, b
+            return time.perf_counter() - start
+
+        return run
+
+    return interleave(timed(ours), timed(peer), runs)
+
+
+def fail(bench: str, reason: str) -> NoReturn:
+    """Stop the benchmark with a non-zero exit and the reason (a peer that cannot run is loud)."""
+    print(f"{bench}: {reason}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
 
 
 def log(message: str) -> None:

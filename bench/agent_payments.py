@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import json_only_stdout, log, report  # bench/ is on sys.path when run as a script
+from _common import interleave, json_only_stdout, log, report  # bench/ is on sys.path when run as a script
 from eth_account import Account
 from fastapi import Depends, FastAPI
 from x402.schemas import SettleResponse
@@ -121,11 +121,14 @@ def main() -> None:
                 policy = SpendPolicy(PRICE, 10**12).allowing(tokens=[token.address], counterparties=[seller])
                 client = PayingClient(AgentWallet(buyer, policy), token)
                 http = httpx.Client()
-                paid_runs, free_runs = [], []
-                for i in range(ROUNDS):
-                    paid_runs.append(paid_round(client, f"{srv.url}/paid"))
-                    free_runs.append(unpaid_round(http, f"{srv.url}/free"))
-                    log(f"round {i + 1}: paid {paid_runs[-1]:.1f}/s, unpaid {free_runs[-1]:.1f}/s")
+                # the side going first alternates every round (paid, unpaid; unpaid, paid; ...)
+                paid_runs, free_runs = interleave(
+                    lambda: paid_round(client, f"{srv.url}/paid"),
+                    lambda: unpaid_round(http, f"{srv.url}/free"),
+                    ROUNDS,
+                )
+                for i, (paid_rate, free_rate) in enumerate(zip(paid_runs, free_runs, strict=True)):
+                    log(f"round {i + 1}: paid {paid_rate:.1f}/s, unpaid {free_rate:.1f}/s")
                 http.close()
                 client.close()
             report("agent_payments", "x402_paid_requests_per_s", paid_runs, "same route unpaid (req/s)",

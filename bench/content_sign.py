@@ -7,7 +7,8 @@
    ratio <= 0.01). Both verify offline (signature + content); an on-chain lookup would add
    the same constant to both.
 
-Runs alternate ours / peer and report medians. Prints one JSON line per comparison.
+Runs alternate ours / peer, the side going first changing every round, and report medians.
+Prints one JSON line per comparison.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
+
+from _common import interleave  # bench/ is on sys.path when run as a script
 
 from aiweb3.chain import dev_account
 from aiweb3.provenance import clip_file, registry_domain, sign_file, verify_file
@@ -86,9 +89,12 @@ def bench_sign(tmp: Path) -> None:
     ours: list[float] = []
     theirs: list[float] = []
     mib = GIB / (1 << 20)
-    for run in range(RUNS):
-        t_ours = timed(lambda: sign_file(path, signer, DOMAIN))
-        t_peer = timed(lambda: subprocess.run(["sha256sum", str(path)], check=True, capture_output=True))
+    t_ours_all, t_peer_all = interleave(
+        lambda: timed(lambda: sign_file(path, signer, DOMAIN)),
+        lambda: timed(lambda: subprocess.run(["sha256sum", str(path)], check=True, capture_output=True)),
+        RUNS,
+    )
+    for run, (t_ours, t_peer) in enumerate(zip(t_ours_all, t_peer_all, strict=True)):
         ours.append(mib / t_ours)
         theirs.append(mib / t_peer)
         log(f"sign run {run}: aiweb3 {mib / t_ours:.0f} MiB/s, sha256sum {mib / t_peer:.0f} MiB/s")
@@ -103,13 +109,12 @@ def bench_clip(tmp: Path) -> None:
     sign_file(path, dev_account(1), DOMAIN, segment_seconds=1.0)
     clip = tmp / "clip.wav"
     clip_file(path, 1800, 1810, clip)
-    ours: list[float] = []
-    theirs: list[float] = []
-    for run in range(RUNS):
-        t_clip = timed(lambda: _must(verify_file(clip, trust=DOMAIN).ok))
-        t_full = timed(lambda: _must(verify_file(path, trust=DOMAIN).ok))
-        ours.append(t_clip)
-        theirs.append(t_full)
+    ours, theirs = interleave(
+        lambda: timed(lambda: _must(verify_file(clip, trust=DOMAIN).ok)),
+        lambda: timed(lambda: _must(verify_file(path, trust=DOMAIN).ok)),
+        RUNS,
+    )
+    for run, (t_clip, t_full) in enumerate(zip(ours, theirs, strict=True)):
         log(f"verify run {run}: 10 s clip {t_clip * 1000:.1f} ms, whole hour {t_full * 1000:.0f} ms")
     emit("verify_10s_clip_of_1h_wav_seconds", ours, "verify the whole 1-hour WAV", theirs, "lower", 0.01)
 

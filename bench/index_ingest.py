@@ -1,12 +1,18 @@
-"""Ingest throughput: aiweb3's indexer vs cryo (and a plain web3.py loop) on the same local chain.
+"""Ingest throughput: aiweb3's indexer vs cryo on the same local chain (and a labelled extra line
+against a plain web3.py loop).
 
 Seeds a local anvil node with ERC-20 transfers packed into blocks (default 50,000 transfers
-over 2,000 blocks), then alternates runs (ours, peer, ours, peer, ...) that extract blocks,
-transactions, receipts, logs and decoded transfers of the whole range, and prints one JSON
-line per comparison (BENCHMARKS.md format). cryo is run through its Python package in a
-separate interpreter given by ``CRYO_PYTHON`` (default ``/tmp/cryo-venv/bin/python``);
-without it the web3.py loop is the only peer. (The question engine's figures are in
-``bench/nlq.py``.)
+over 2,000 blocks), then runs ours and cryo in turns, the side going first alternating every
+round, each extracting blocks, transactions, receipts, logs and decoded transfers of the whole
+range, and prints one JSON line per comparison (BENCHMARKS.md format). cryo runs through its
+Python package in its own virtual environment, which ``make bench`` installs from
+``bench/peers/cryo.lock`` into ``.venv-cryo`` (``CRYO_PYTHON`` overrides the interpreter). A cryo
+that cannot run stops the benchmark with a non-zero exit and the reason; if it fails part-way,
+the lines report only the rounds both sides completed and the exit is still non-zero.
+
+The web3.py loop (sequential, one request per receipt, against our batched and concurrent
+fetcher) is not a like-for-like peer: its line is marked ``"headline": false``. (The question
+engine's figures are in ``bench/nlq.py``.)
 
 Usage: python bench/index_ingest.py [--transfers N] [--blocks N] [--runs N]
 """
@@ -17,14 +23,12 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
+from _common import fail, interleave, log, report, turns  # bench/ is on sys.path when run as a script
 from coincurve import PrivateKey
 from eth_account import Account
 from eth_utils import keccak
@@ -33,11 +37,10 @@ from aiweb3.chain import Chain, LocalNode, NodeConfig, TxRequest, artifact, dev_
 from aiweb3.chain.txsign import sign_eip1559
 from aiweb3.indexer import FetchConfig, Indexer, IndexStore
 
-CRYO_PYTHON = os.environ.get("CRYO_PYTHON", "/tmp/cryo-venv/bin/python")
-
-
-def log(*args: Any) -> None:
-    print(*args, file=sys.stderr, flush=True)
+BENCH = "index_ingest"
+LOOP_NOTE = "a labelled extra, not a headline: the sequential loop is not a like-for-like peer (cryo is)"
+ROOT = Path(__file__).resolve().parents[1]
+CRYO_PYTHON = os.environ.get("CRYO_PYTHON") or str(ROOT / ".venv-cryo" / "bin" / "python")
 
 
 def seed(chain: Chain, transfers: int, blocks: int) -> tuple[str, int]:
@@ -117,7 +120,29 @@ print(json.dumps({"seconds": seconds, "files": len(glob.glob(out + "/*.parquet")
 """
 
 
-def run_cryo(url: str, first: int, last: int, workdir: Path) -> tuple[float, int] | None:
+class PeerFailed(Exception):
+    """The peer could not complete a run."""
+
+
+def cryo_version() -> str:
+    """The installed cryo's version; stops the benchmark loudly when the peer cannot run."""
+    how = "run `make bench B=index_ingest`, which installs bench/peers/cryo.lock into .venv-cryo"
+    if not Path(CRYO_PYTHON).exists():
+        fail(BENCH, f"the cryo peer is not installed ({CRYO_PYTHON} does not exist); {how}")
+    proc = subprocess.run(
+        [CRYO_PYTHON, "-c", "import cryo; print(cryo.__version__)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        fail(BENCH, f"the cryo peer cannot run ({last}); {how}")
+    return proc.stdout.strip()
+
+
+def run_cryo(url: str, first: int, last: int, workdir: Path) -> tuple[float, int]:
+    """Seconds (measured inside the cryo process, so without its start-up) and rows written."""
     out = workdir / "cryo"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
@@ -128,8 +153,9 @@ def run_cryo(url: str, first: int, last: int, workdir: Path) -> tuple[float, int
         timeout=1800,
     )
     if proc.returncode != 0:
-        log("cryo failed:", proc.stderr[-800:])
-        return None
+        log(proc.stderr[-2000:])
+        lines = proc.stderr.strip().splitlines()
+        raise PeerFailed(f"exit status {proc.returncode}: {lines[-1] if lines else 'no output'}")
     seconds = json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]
     import duckdb
 
@@ -192,24 +218,6 @@ def run_web3_loop(url: str, first: int, last: int, workdir: Path) -> tuple[float
     return seconds, rows
 
 
-def line(
-    figure: str, ours: float, peer: str, peer_value: float | None, runs: int, goal: float | None
-) -> None:
-    out: dict[str, Any] = {
-        "bench": "index_ingest",
-        "figure": figure,
-        "ours": round(ours, 1),
-        "peer": peer,
-        "peer_value": None if peer_value is None else round(peer_value, 1),
-        "ratio": None if not peer_value else round(ours / peer_value, 2),
-        "better": "higher",
-    }
-    if goal is not None:
-        out["goal"] = goal
-    out["runs"] = runs
-    print(json.dumps(out), flush=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--transfers", type=int, default=50_000)
@@ -217,6 +225,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--loop-blocks", type=int, default=100, help="blocks for the slow web3.py loop")
     args = parser.parse_args()
+    cryo_label = f"cryo {cryo_version()} (freeze to parquet)"
+    failure: str | None = None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         node = LocalNode(NodeConfig(home=work / "node"))
@@ -226,59 +236,46 @@ def main() -> None:
             _, head = seed(chain, args.transfers, args.blocks)
             first, last = head - args.blocks + 1, head
             nblocks = last - first + 1
-            ours_bps, ours_rps, cryo_bps, cryo_rps = [], [], [], []
-            cryo_ok = Path(CRYO_PYTHON).exists()
-            for run in range(args.runs):
-                s, rows = run_ours(node.url, first, last, work)
-                ours_bps.append(nblocks / s)
-                ours_rps.append(rows / s)
-                log(f"run {run}: aiweb3 {nblocks / s:,.0f} blocks/s {rows / s:,.0f} rows/s ({rows} rows)")
-                if cryo_ok:
-                    got = run_cryo(node.url, first, last, work)
-                    if got is None:
-                        cryo_ok = False
+            # (blocks/s, rows/s) per completed round, kept only for rounds both sides finished
+            pairs: list[tuple[tuple[float, float], tuple[float, float]]] = []
+            for run, order in turns(["ours", "cryo"], args.runs):
+                got: dict[str, tuple[float, float]] = {}
+                for side in order:
+                    if side == "ours":
+                        s, rows = run_ours(node.url, first, last, work)
                     else:
-                        cryo_bps.append(nblocks / got[0])
-                        cryo_rps.append(got[1] / got[0])
-                        log(f"run {run}: cryo {nblocks / got[0]:,.0f} blocks/s {got[1] / got[0]:,.0f} rows/s")
-            runs = args.runs
-            if cryo_bps:
-                line(
-                    "blocks_per_s",
-                    statistics.median(ours_bps),
-                    "cryo 0.3.2 (freeze to parquet)",
-                    statistics.median(cryo_bps),
-                    runs,
-                    1,
-                )
-                line(
-                    "rows_per_s",
-                    statistics.median(ours_rps),
-                    "cryo 0.3.2 (freeze to parquet)",
-                    statistics.median(cryo_rps),
-                    runs,
-                    1,
-                )
+                        try:
+                            s, rows = run_cryo(node.url, first, last, work)
+                        except (PeerFailed, subprocess.TimeoutExpired) as exc:
+                            failure = f"cryo failed in round {run + 1}: {exc}"
+                            break
+                    got[side] = (nblocks / s, rows / s)
+                    log(f"run {run}: {side} {nblocks / s:,.0f} blocks/s {rows / s:,.0f} rows/s ({rows} rows)")
+                if failure is not None:
+                    log(f"{failure}; reporting the {len(pairs)} round(s) both sides completed")
+                    break
+                pairs.append((got["ours"], got["cryo"]))
+            if pairs:
+                ours_runs, cryo_runs = [p[0] for p in pairs], [p[1] for p in pairs]
+                for i, figure in enumerate(("blocks_per_s", "rows_per_s")):
+                    report(BENCH, figure, [r[i] for r in ours_runs], cryo_label,
+                           [r[i] for r in cryo_runs], "higher", goal=1)  # fmt: skip
             # The plain web3.py loop is slow: compare on the first --loop-blocks blocks only.
             small_last = first + min(args.loop_blocks, nblocks) - 1
             small = small_last - first + 1
-            ours_small, loop_small = [], []
-            for _ in range(args.runs):
-                s, _ = run_ours(node.url, first, small_last, work)
-                ours_small.append(small / s)
-                s, _ = run_web3_loop(node.url, first, small_last, work)
-                loop_small.append(small / s)
-            line(
-                "blocks_per_s_vs_web3py_loop",
-                statistics.median(ours_small),
-                "web3.py get_block+receipts loop",
-                statistics.median(loop_small),
-                runs,
-                None,
+            ours_small, loop_small = interleave(
+                lambda: small / run_ours(node.url, first, small_last, work)[0],
+                lambda: small / run_web3_loop(node.url, first, small_last, work)[0],
+                args.runs,
             )
+            report(BENCH, "blocks_per_s_vs_web3py_loop", ours_small,
+                   "web3.py get_block+receipts loop (sequential, one request per receipt)", loop_small,
+                   "higher", extra={"headline": False, "note": LOOP_NOTE})  # fmt: skip
             chain.close()
         finally:
             node.stop()
+    if failure is not None:
+        fail(BENCH, failure)
 
 
 if __name__ == "__main__":

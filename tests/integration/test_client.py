@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -54,6 +56,34 @@ def test_bulk_send_reports_each_failure(chain: Chain, aiusd: Contract, accounts:
     assert chain.call(aiusd.functions.balanceOf(to)) == 149
     with pytest.raises(TransactionReverted, match="request #99"):
         result.raise_on_failure()
+
+
+def test_bulk_send_survives_flushes_racing_the_miner(chain: Chain, accounts: list[LocalAccount]) -> None:
+    """An ``evm_mine`` that races a block anvil is still automining can drop a transaction from
+    its pool (every later nonce then waits for good): what a loaded machine does to the flush of
+    missed automine wake-ups. Here another client flushes non-stop during bulk sends, which
+    strands one within a few thousand transactions (before the fix: "N transactions were not
+    mined in time"); bulk_send takes its stranded transactions out of the pool, sends them again,
+    and every transfer lands."""
+    sender, to = accounts[5], Account.create().address
+    stop = threading.Event()
+
+    def flush_non_stop() -> None:
+        with httpx.Client(timeout=30) as http:
+            while not stop.is_set():
+                http.post(chain.url, json={"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []})
+
+    flusher = threading.Thread(target=flush_non_stop)
+    flusher.start()
+    try:
+        for _ in range(3):
+            result = chain.bulk_send(sender, [TxRequest(to, b"", 1, 21_000) for _ in range(3000)])
+            result.raise_on_failure()
+            assert len(result.receipts) == 3000
+    finally:
+        stop.set()
+        flusher.join()
+    assert chain.w3.eth.get_balance(to) == 9000  # type: ignore[arg-type]
 
 
 def test_bulk_send_sends_nothing_when_an_estimate_reverts(

@@ -68,7 +68,7 @@ def test_hundred_patients_contribute_and_the_table_trains_a_model(
     for i, record in enumerate(breast_cancer_records(PATIENTS)):
         held = issue_record(MEDICAL_RECORD, record, hospital, copies=1)
         payee = Account.create().address  # a fresh address per contribution: nothing links them
-        c = present_record(held, MEDICAL_RECORD, policy, ref, payee)
+        c = present_record(held, MEDICAL_RECORD, policy, ref, payee, iat=chain.block_time())
         local.publish(c)
         cid, _ = pool.contribute(accounts[2 + i % 7], ds, c.content_digest, payee, c.authorization)
         subs.append(Submission(cid, c.presentation, c.secret_disclosure))

@@ -21,9 +21,12 @@ from aiweb3.datasets import (
     nullifier_key,
     present_record,
     review,
+    verify_dataset,
 )
 from aiweb3.datasets.example import breast_cancer_policy, breast_cancer_records
+from aiweb3.datasets.local import DatasetHome
 from aiweb3.errors import TransactionReverted
+from aiweb3.store import LocalStore
 
 pytestmark = pytest.mark.usefixtures("chain_isolation")
 REWARD = 5 * 10**6
@@ -68,8 +71,9 @@ def _contribute(
     sender: LocalAccount,
     record_index: int = 0,
     min_k: int = 1,
+    iat: int | None = None,
 ) -> tuple[int, Submission]:
-    c, _ = _present(pool, dataset_id, hospital, sender, record_index, min_k)
+    c, _ = _present(pool, dataset_id, hospital, sender, record_index, min_k, iat)
     cid, _ = pool.contribute(sender, dataset_id, c.content_digest, sender.address, c.authorization)
     return cid, Submission(cid, c.presentation, c.secret_disclosure)
 
@@ -81,12 +85,14 @@ def _present(
     holder: LocalAccount,
     record_index: int = 0,
     min_k: int = 1,
+    iat: int | None = None,
 ) -> tuple[Contribution, LocalAccount]:
     """A presentation of one record to the dataset, and the holder's nullifier key for it."""
     record = breast_cancer_records(record_index + 1)[record_index]
     held = issue_record(MEDICAL_RECORD, record, hospital, copies=1)
     ref = DatasetRef(pool.chain.chain_id, pool.address, dataset_id)
-    c = present_record(held, MEDICAL_RECORD, breast_cancer_policy(min_k), ref, holder.address)
+    iat = pool.chain.block_time() if iat is None else iat  # the clock the pool stamps submissions with
+    c = present_record(held, MEDICAL_RECORD, breast_cancer_policy(min_k), ref, holder.address, iat=iat)
     return c, nullifier_key(held.secret, ref)
 
 
@@ -252,7 +258,7 @@ def test_create_with_approval_fund_and_resubmit_after_reject(
     record = breast_cancer_records(1)[0]
     held = issue_record(MEDICAL_RECORD, record, hospital, copies=1)
     ref = DatasetRef(pool.chain.chain_id, pool.address, ds)
-    c = present_record(held, MEDICAL_RECORD, policy, ref, holder.address)
+    c = present_record(held, MEDICAL_RECORD, policy, ref, holder.address, iat=pool.chain.block_time())
     key = nullifier_key(held.secret, ref)
     # first submitted with a wrong content id (e.g. a broken upload): the curator rejects it...
     wrong = authorize_contribution(key, ref, b"\x09" * 32, holder.address)
@@ -282,3 +288,52 @@ def test_create_with_approval_fund_and_resubmit_after_reject(
         pool.close(holder, ds)
     with pytest.raises(TransactionReverted, match="DatasetNotClosed"):
         pool.withdraw(creator, ds)
+
+
+def test_stale_or_future_key_binding_is_rejected_and_datasets_stay_verifiable(
+    chain: Chain,
+    pool: DatasetPool,
+    deployer: LocalAccount,
+    accounts: list[LocalAccount],
+    hospital: RecordIssuer,
+    tmp_path: Path,
+) -> None:
+    """A presentation whose KB-JWT was made in 2001 (or an hour ahead of the chain) is rejected by
+    the curator, and flagged by anyone re-verifying if a curator accepted it anyway; a fresh one
+    still verifies a day after it was accepted (freshness is judged at the submission's block time)."""
+    creator, curator = accounts[0], accounts[1]
+    local = DatasetHome(tmp_path, LocalStore(tmp_path / "store"))
+    policy = breast_cancer_policy(1)
+    pool.registry.register(deployer, hospital.thumbprint, hospital.name, [MEDICAL_RECORD])
+    ds = pool.create_dataset(
+        creator, MEDICAL_RECORD, policy, local.publish_policy(policy),
+        curator=curator.address, reward=REWARD, budget=3 * REWARD,
+    )  # fmt: skip
+    stale_cid, stale = _contribute(pool, ds, hospital, accounts[2], 0, iat=978_307_200)  # 2001-01-01
+    future_cid, future = _contribute(pool, ds, hospital, accounts[3], 1, iat=chain.block_time() + 3600)
+    result = review(pool, curator, ds, policy, MEDICAL_RECORD, [stale, future], [])
+    assert "stale or replayed" in result.rejected[stale_cid]
+    assert "in the future" in result.rejected[future_cid]
+    assert pool.contribution(stale_cid).status == pool.contribution(future_cid).status == "rejected"
+
+    # a curator that skips the check: the public re-verification still catches the stale one
+    old = present_record(
+        issue_record(MEDICAL_RECORD, breast_cancer_records(3)[2], hospital, copies=1),
+        MEDICAL_RECORD, policy, DatasetRef(chain.chain_id, pool.address, ds), accounts[4].address,
+        iat=978_307_200,
+    )  # fmt: skip
+    local.publish(old)
+    old_cid, _ = pool.contribute(accounts[4], ds, old.content_digest, accounts[4].address, old.authorization)
+    pool.accept(curator, old_cid, hospital.thumbprint)
+    fresh_cid, fresh = _contribute(pool, ds, hospital, accounts[5], 3)
+    local.store.put_bytes(fresh.presentation.encode("ascii"))
+    assert review(pool, curator, ds, policy, MEDICAL_RECORD, [fresh], []).accepted == [fresh_cid]
+    chain.rpc("evm_increaseTime", [86_400])
+    chain.rpc("evm_mine", [])
+    report = verify_dataset(
+        pool, ds, local.fetch, local.load_policy, {MEDICAL_RECORD.schema_id: MEDICAL_RECORD}
+    )
+    assert report.checked == 2
+    assert [p for p in report.problems if "stale or replayed" in p] == [report.problems[0]]
+    assert report.problems[0].startswith(f"contribution {old_cid}:")
+    assert len(report.rows) == 1  # the fresh contribution re-verified a day later

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from eth_utils import keccak
 
 from aiweb3.errors import InputError, QueryRefused
-from aiweb3.indexer import EventDecoder, Params, get_metric
+from aiweb3.indexer import EventDecoder, IndexStore, Params, get_metric
 from aiweb3.indexer.ask import known_tables
 from aiweb3.indexer.nlq import refuse_writes
 from aiweb3.indexer.sqlguard import checked_sql
@@ -125,3 +128,33 @@ def test_to_batch_decodes_token_events() -> None:
     assert approvals["value"][0] is None and approvals["value_raw"][0] == str(2**256 - 1)  # unlimited
     assert len(batch["logs"]["address"]) == 4 and batch["transactions"]["selector"][0] == "0xa9059cbb"
     assert tokens == {token: "erc20", nft: "erc721"}
+
+
+def test_pre_byzantium_receipts_have_unknown_status_and_failure_metrics_say_so(tmp_path: Path) -> None:
+    """Receipts with a state root and no status (before Byzantium) are stored with status NULL,
+    never as successes; the metrics counting failures give NULL where they cannot count."""
+    fixture = json.loads((Path(__file__).parent / "data" / "receipts_byzantium_boundary.json").read_text())
+    raw = [(b["block"], b["receipts"]) for b in fixture["blocks"]]
+    assert all("status" not in r and "root" in r for r in raw[0][1])  # the pre-Byzantium shape
+    batch, _ = to_batch(raw, EventDecoder({}))
+    assert list(batch["receipts"]["status"]) == [None, None, 1, 0]
+    with IndexStore(tmp_path / "index.duckdb") as store:
+        store.bind_chain(1, 46_147)
+        store.write(batch, 4_370_000, raw[-1][0]["hash"])
+        con = store.con
+        assert con.execute("SELECT block_number, status FROM receipts ORDER BY 1, tx_index").fetchall() == [
+            (46_147, None), (46_147, None), (4_370_000, 1), (4_370_000, 0),
+        ]  # fmt: skip
+        daily = con.execute(get_metric("daily_transactions").sql()).fetchall()
+        assert [row[1:] for row in daily] == [(2, None, 2), (2, 1, 0)]
+        summary = con.execute(get_metric("chain_summary").sql()).fetchone()
+        names = get_metric("chain_summary").columns
+        assert summary is not None
+        row = dict(zip(names, summary, strict=True))
+        assert row["transactions"] == 4 and row["failed_transactions"] is None
+        assert row["status_unknown_transactions"] == 2
+        # the window of the last day holds only post-Byzantium receipts: failures are counted
+        recent = dict(
+            zip(names, con.execute(get_metric("chain_summary").sql(Params(days=1))).fetchone(), strict=True)
+        )
+        assert recent["failed_transactions"] == 1 and recent["status_unknown_transactions"] == 0

@@ -117,6 +117,7 @@ def test_signature_from_another_key_is_rejected(signed_wav: Path) -> None:
         (registry_domain(1, REGISTRY), "signed for chain 1, but this verifier trusts chain 31337"),
         (registry_domain(31337, "0x" + "22" * 20), "signed for registry"),
         (Domain("other app", "1", 31337, REGISTRY), "signed in domain 'other app'"),
+        (Domain(DOMAIN.name, DOMAIN.version, 31337, REGISTRY, b"\x01" * 32), "salt 0x0101"),
     ],
 )
 def test_manifest_for_another_domain_is_rejected(tmp_path: Path, domain: Domain, expected: str) -> None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import pytest
 
-from aiweb3.crypto.sdjwt import Disclosure, PublicKey, SdJwt, SigningKey, present, verify
+from aiweb3.crypto.sdjwt import (
+    KB_MAX_AGE,
+    KB_MAX_SKEW,
+    Disclosure,
+    PublicKey,
+    SdJwt,
+    SigningKey,
+    present,
+    verify,
+)
 from aiweb3.errors import CredentialError
 
 ISSUER_JWK = {
@@ -189,9 +198,25 @@ def test_section_5_2_presentation_with_key_binding() -> None:
     assert out.claims["family_name"] == "Doe" and out.claims["nationalities"] == ["US"]
     with pytest.raises(CredentialError, match="sd_hash"):  # drop one disclosure: the KB no longer covers it
         verify(
-            "~".join([jwt, *disclosures[:3], DRAFT_KB_JWT]), issuer(), expected_aud=aud, expected_nonce=nonce
+            "~".join([jwt, *disclosures[:3], DRAFT_KB_JWT]),
+            issuer(),
+            expected_aud=aud,
+            expected_nonce=nonce,
+            now=1_725_374_413,
         )
     with pytest.raises(CredentialError, match="nonce"):
-        verify(text, issuer(), expected_aud=aud, expected_nonce="1234567891")
-    with pytest.raises(CredentialError, match="window"):  # a stale KB-JWT replayed much later
+        verify(text, issuer(), expected_aud=aud, expected_nonce="1234567891", now=1_725_374_413)
+    with pytest.raises(CredentialError, match="stale or replayed"):  # a stale KB-JWT replayed much later
         verify(text, issuer(), expected_aud=aud, expected_nonce=nonce, now=1_725_374_413 + 86_400)
+    # without now= the verifier's clock is used: this 2024 KB-JWT is long stale today
+    with pytest.raises(CredentialError, match="stale or replayed"):
+        verify(text, issuer(), expected_aud=aud, expected_nonce=nonce)
+    # the window's edges: KB_MAX_AGE after iat still passes, one second more does not;
+    # KB_MAX_SKEW before iat (the holder's clock ahead) passes, one second more does not
+    iat = 1_725_374_413
+    verify(text, issuer(), expected_aud=aud, expected_nonce=nonce, now=iat + KB_MAX_AGE)
+    with pytest.raises(CredentialError, match="stale or replayed"):
+        verify(text, issuer(), expected_aud=aud, expected_nonce=nonce, now=iat + KB_MAX_AGE + 1)
+    verify(text, issuer(), expected_aud=aud, expected_nonce=nonce, now=iat - KB_MAX_SKEW)
+    with pytest.raises(CredentialError, match="in the future"):
+        verify(text, issuer(), expected_aud=aud, expected_nonce=nonce, now=iat - KB_MAX_SKEW - 1)

@@ -348,7 +348,7 @@ class Chain:
             raise
         if not wait:
             return {"transactionHash": tx_hash}
-        receipt = self.wait(tx_hash)
+        receipt = self._collect_receipts([tx_hash], 1, {tx_hash: "0x" + signed.raw.hex()}, signer.address)[0]
         if receipt["status"] != 1:
             raise self._revert_reason(signer.address, req, receipt)
         return receipt
@@ -444,7 +444,8 @@ class Chain:
                     f"bulk send stopped at request #{start}: {errors[0]} "
                     f"({start} sent before it were accepted)"
                 )
-        receipts = self._collect_receipts(hashes, batch_size)
+        raws = {h: "0x" + s.raw.hex() for h, s in zip(hashes, signed, strict=True)}
+        receipts = self._collect_receipts(hashes, batch_size, raws, signer.address)
         result = BulkResult(receipts, seconds=time.perf_counter() - started)
         for i, receipt in enumerate(receipts):
             if receipt["status"] != 1:
@@ -463,12 +464,21 @@ class Chain:
                 estimates[key] = self._with_margin(self.estimate_gas(sender, req)) + 25_000
         return [req.gas or estimates[(req.to, req.data[:4])] for req in requests]
 
-    def _collect_receipts(self, hashes: list[str], batch_size: int) -> list[Receipt]:
+    def _collect_receipts(
+        self,
+        hashes: list[str],
+        batch_size: int,
+        raws: dict[str, str] | None = None,
+        sender: str | None = None,
+    ) -> list[Receipt]:
+        """Receipts of ``hashes``; ``raws`` (hash -> signed raw transaction, all from ``sender``)
+        lets a stalled wait take them out of the node's pool and send them again."""
         found: dict[str, Receipt] = {}
         deadline = time.monotonic() + 60 + len(hashes) * 0.01
         pending = list(hashes)
         size = max(batch_size, 200)
         last_progress = time.monotonic()
+        flushed_without_progress = False
         while pending:
             missing: list[str] = []
             for start in range(0, len(pending), size):
@@ -481,11 +491,22 @@ class Chain:
                         missing.append(h)
             if len(missing) < len(pending):
                 last_progress = time.monotonic()
+                flushed_without_progress = False
             elif time.monotonic() - last_progress > 0.25 and self._anvil_automine():
                 # anvil's automine sometimes misses the wake-up for transactions that arrive
                 # while it is mining a block; they then wait for the next transaction. Mining
                 # one block by hand flushes them (foundry-rs/foundry issue #10122; seen here with 1.7.1).
+                # A flush that races a block anvil is still mining (a slow, loaded node) can leave
+                # a transaction in its pool "queued" behind a nonce that was already mined: it
+                # and every later nonce then wait for good (re-sending it is refused as already
+                # imported). When a flush brought no progress, take the sender's transactions out
+                # of the pool and send the missing ones again, which queues them afresh.
+                again = [h for h in missing if raws and h in raws]
+                if flushed_without_progress and sender and raws and again:
+                    self.rpc("anvil_removePoolTransactions", [sender])
+                    self.rpc_batch([("eth_sendRawTransaction", [raws[h]]) for h in again])
                 self.rpc("evm_mine", [])
+                flushed_without_progress = True
                 last_progress = time.monotonic()
             pending = missing
             if pending:

@@ -129,7 +129,8 @@ def _contribution(
     policy = local.load_policy(info.policy_cid)
     held = local.load_held(held_path)
     ref = DatasetRef(ctx.chain.chain_id, pool.address, dataset_id)
-    contribution = present_record(held, schema, policy, ref, payee)
+    # the curator checks the KB-JWT's iat against the block time of the contribution
+    contribution = present_record(held, schema, policy, ref, payee, iat=ctx.chain.block_time())
     local.save_held(held_path, held)
     return pool, local, contribution
 

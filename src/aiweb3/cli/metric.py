@@ -81,7 +81,7 @@ def show(
     """Show a metric's documentation and SQL (optionally with parameters, optionally run)."""
     metric = _find(Context(), db, name)
     sql = metric.sql(Params(token=token, address=address, days=days, top_n=top))
-    console.print(f"[bold]{metric.name}[/bold] — {metric.title}\n{metric.description}")
+    console.print(f"[bold]{metric.name}[/bold] — {metric.title}\n{metric.documentation}")
     console.print(f"columns: {', '.join(metric.columns)}")
     console.print(f"parameters: {', '.join(metric.params) or 'none'}")
     console.print(pretty_sql(sql))

@@ -36,6 +36,8 @@ from aiweb3.errors import CredentialError
 
 __all__ = [
     "DEFAULT_TYP",
+    "KB_MAX_AGE",
+    "KB_MAX_SKEW",
     "KB_TYP",
     "SD",
     "Disclosure",
@@ -59,6 +61,11 @@ _HASHES: dict[str, Callable[[bytes], Any]] = {
     "sha-512": hashlib.sha512,
 }
 KB_TYP = "kb+jwt"
+#: How long a KB-JWT is accepted after its ``iat`` (seconds): a presentation is made for one
+#: verifier and sent at once, so ten minutes covers slow networks, not replays days later.
+KB_MAX_AGE = 600.0
+#: How far a KB-JWT's ``iat`` may lie ahead of the verifier's clock (seconds of clock skew).
+KB_MAX_SKEW = 60.0
 DEFAULT_TYP = "aiweb3+sd-jwt"
 Path = tuple[str | int, ...]
 
@@ -323,7 +330,8 @@ def verify(
     expected_nonce: str | None = None,
     require_kb: bool = False,
     now: float | None = None,
-    max_kb_age: float = 600.0,
+    max_kb_age: float = KB_MAX_AGE,
+    max_kb_skew: float = KB_MAX_SKEW,
     leeway: float = 60.0,
     expected_typ: str | None = None,
 ) -> VerifiedSdJwt:
@@ -333,7 +341,11 @@ def verify(
         issuer_key: the key, or a callback ``(header, unverified_payload) -> key``.
         expected_aud, expected_nonce: when either is given (or ``require_kb``), a KB-JWT signed by
             the ``cnf`` key must be present with exactly this audience and nonce.
-        now: the time to check ``exp``/``nbf``/KB ``iat`` against (defaults to the clock).
+        now: the time to check ``exp``/``nbf`` and the KB-JWT's ``iat`` against (defaults to
+            the clock; pass the time the presentation was received when verifying it later).
+        max_kb_age: a KB-JWT is accepted until ``iat + max_kb_age`` (default :data:`KB_MAX_AGE`).
+        max_kb_skew: and from ``iat - max_kb_skew`` (default :data:`KB_MAX_SKEW`): clock skew.
+        leeway: seconds of clock skew allowed on ``exp`` and ``nbf``.
 
     Raises:
         CredentialError: with the specific reason.
@@ -376,8 +388,16 @@ def verify(
         iat = kb_payload.get("iat")
         if not isinstance(iat, int | float):
             raise CredentialError("KB-JWT has no numeric iat")
-        if now is not None and not (clock - max_kb_age - leeway <= iat <= clock + leeway):
-            raise CredentialError("KB-JWT iat is outside the accepted window (stale or replayed)")
+        if iat < clock - max_kb_age:
+            raise CredentialError(
+                f"KB-JWT was issued {clock - iat:.0f} s before it was checked, more than the "
+                f"{max_kb_age:.0f} s allowed (stale or replayed); make a fresh presentation"
+            )
+        if iat > clock + max_kb_skew:
+            raise CredentialError(
+                f"KB-JWT iat is {iat - clock:.0f} s in the future, more than the {max_kb_skew:.0f} s "
+                "of clock skew allowed; check the holder's clock"
+            )
         want = b64url_encode(_HASHES[alg](sd.without_kb.encode("ascii")).digest())
         if kb_payload.get("sd_hash") != want:
             raise CredentialError("KB-JWT sd_hash does not match the presented disclosures")

@@ -81,13 +81,19 @@ def verify_contribution(
     payee: str,
     is_authorized: Authorizer,
     secret_disclosure: str | None = None,
+    submitted_at: int | None = None,
 ) -> CheckedContribution:
     """Verify one contribution; raises CredentialError (or DisclosurePolicyError) with the reason.
 
     Checks: the issuer key (from the JWT header) is registered, unrevoked and allowed for the
     schema; the SD-JWT and every disclosure verify; the KB-JWT binds this dataset, nullifier and
-    payee; the policy holds; and, given ``secret_disclosure`` (the curator), the nullifier is
-    derived from the signed record secret.
+    payee and was fresh when the contribution was submitted (its ``iat`` at most
+    :data:`~aiweb3.crypto.sdjwt.KB_MAX_AGE` seconds before ``submitted_at``, the block time the
+    pool recorded, and at most :data:`~aiweb3.crypto.sdjwt.KB_MAX_SKEW` after it; without
+    ``submitted_at``, before and after this machine's clock); the policy holds; and, given
+    ``secret_disclosure`` (the curator), the nullifier is derived from the signed record secret.
+    Checking against the submission time keeps a dataset verifiable years later while an old
+    presentation cannot be submitted again.
     """
     thumbs: list[bytes] = []
 
@@ -110,6 +116,7 @@ def verify_contribution(
         expected_aud=ref.aud,
         expected_nonce=kb_nonce(nullifier, payee),
         expected_typ=DEFAULT_TYP,
+        now=submitted_at,
     )
     check_disclosure(verified, schema, policy)
     if secret_disclosure is not None:
@@ -185,6 +192,7 @@ def review(
                     payee=info.payee,
                     is_authorized=pool.registry.is_authorized,
                     secret_disclosure=sub.secret_disclosure,
+                    submitted_at=info.submitted_at,
                 )
                 good.append((info, checked))
                 continue
@@ -299,6 +307,7 @@ def verify_dataset(
                 nullifier=c.nullifier,
                 payee=c.payee,
                 is_authorized=_recorded_issuer(c.issuer),
+                submitted_at=c.submitted_at,
             )
         except CredentialError as exc:
             report.problems.append(f"{where}: {exc}")

@@ -302,6 +302,8 @@ def present_record(
     policy: DisclosurePolicy,
     ref: DatasetRef,
     payee: str,
+    *,
+    iat: int | None = None,
 ) -> Contribution:
     """Present one copy of ``held`` under ``policy`` to the dataset ``ref``.
 
@@ -309,6 +311,11 @@ def present_record(
     precise quasi-identifier, withheld field or the record secret is disclosed, whatever the
     policy says, and the finished presentation is verified again before it is returned.
     Marks the copy used for this dataset (save ``held`` afterwards).
+
+    ``iat`` stamps the KB-JWT (default: this machine's clock). The curator checks it against the
+    block time the pool records for the contribution, so pass the chain's clock
+    (``Chain.block_time()``) when it may differ from this machine's (a dev node moved in time),
+    and contribute within :data:`~aiweb3.crypto.sdjwt.KB_MAX_AGE` seconds.
     """
     if held.schema != schema.id:
         raise InputError(f"held record is a {held.schema} record; the dataset wants {schema.id}")
@@ -327,12 +334,12 @@ def present_record(
     key = nullifier_key(held.secret, ref)
     nullifier = address_nullifier(key.address)
     holder = SigningKey.from_jwk(copy["holder_jwk"])
-    pres = present(copy["sd_jwt"], wanted, holder_key=holder, aud=ref.aud, nonce=kb_nonce(nullifier, payee))
+    nonce = kb_nonce(nullifier, payee)
+    pres = present(copy["sd_jwt"], wanted, holder_key=holder, aud=ref.aud, nonce=nonce, iat=iat)
     text = pres.serialize()
     issuer_jwk = json.loads(_b64json_header(text))["jwk"]
-    verified = verify(
-        text, PublicKey.from_jwk(issuer_jwk), expected_aud=ref.aud, expected_nonce=kb_nonce(nullifier, payee)
-    )
+    issuer = PublicKey.from_jwk(issuer_jwk)
+    verified = verify(text, issuer, expected_aud=ref.aud, expected_nonce=nonce, now=iat)
     check_disclosure(verified, schema, policy)
     secret = [d for d, p in paths.items() if p == (SECRET_CLAIM,)]
     if len(secret) != 1:

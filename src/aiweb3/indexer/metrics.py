@@ -68,6 +68,13 @@ def _limit(p: Params, default: int) -> str:
 
 
 _ZERO = "0x" + "0" * 40
+# Failures are countable only where every receipt has a status (Byzantium, EIP-658, onwards).
+_UNKNOWN = "count(*) FILTER (WHERE status IS NULL)"
+_FAILED = f"CASE WHEN {_UNKNOWN} = 0 THEN count(*) FILTER (WHERE status = 0) END"
+_STATUS_NOTE = (
+    "Receipts from before Byzantium carry a state root, not a status, so failures there cannot be "
+    "counted: {failed} is NULL wherever the range holds such receipts and {unknown} counts them."
+)
 _VOLUME = "CAST(sum(t.value) AS DOUBLE) / pow(10, coalesce(any_value(k.decimals), 0))"
 
 
@@ -85,6 +92,7 @@ class Metric:
         keywords: extra words for the question matcher.
         examples: example questions (for the matcher and the LLM prompt).
         group: "chain", "tokens" or "aiweb3".
+        notes: caveats about the figures (shown with the description, not used for matching).
     """
 
     name: str
@@ -97,6 +105,12 @@ class Metric:
     examples: tuple[str, ...] = ()
     group: str = "chain"
     required: tuple[str, ...] = field(default=())
+    notes: str = ""
+
+    @property
+    def documentation(self) -> str:
+        """The description followed by the notes."""
+        return f"{self.description} {self.notes}".strip()
 
     def sql(self, params: Params | None = None) -> str:
         """The SQL for ``params`` (unused parameters are ignored)."""
@@ -138,14 +152,15 @@ METRICS: list[Metric] = [
         "daily_transactions",
         "Transactions per day",
         "Transactions per UTC day and how many of them reverted.",
-        ("day", "transactions", "failed"),
+        ("day", "transactions", "failed", "status_unknown"),
         ("days",),
         lambda p: (
-            f"""SELECT day, count(*) AS transactions, count(*) FILTER (WHERE status = 0) AS failed
+            f"""SELECT day, count(*) AS transactions, {_FAILED} AS failed, {_UNKNOWN} AS status_unknown
             FROM receipts WHERE {_window(p)} GROUP BY day ORDER BY day"""
         ),
         "transactions txs count number daily per day failed reverted",
         ("How many transactions per day?", "daily transaction count", "number of txs each day"),
+        notes=_STATUS_NOTE.format(failed="failed", unknown="status_unknown"),
     ),
     Metric(
         "daily_gas",
@@ -201,22 +216,25 @@ METRICS: list[Metric] = [
             "erc20_tokens",
             "first_block_time",
             "last_block_time",
+            "status_unknown_transactions",
         ),
         ("days",),
         lambda p: (
             f"""SELECT (SELECT count(*) FROM blocks WHERE {_window(p)}) AS blocks,
             (SELECT max(block_number) FROM blocks) AS last_block,
             (SELECT count(*) FROM receipts WHERE {_window(p)}) AS transactions,
-            (SELECT count(*) FROM receipts WHERE status = 0 AND {_window(p)}) AS failed_transactions,
+            (SELECT {_FAILED} FROM receipts WHERE {_window(p)}) AS failed_transactions,
             (SELECT count(DISTINCT a) FROM (SELECT from_address AS a FROM transactions WHERE {_window(p)}
               UNION ALL SELECT to_address FROM transactions WHERE to_address IS NOT NULL AND {_window(p)}))
               AS active_addresses,
             (SELECT count(*) FROM tokens WHERE standard = 'erc20') AS erc20_tokens,
             (SELECT min(block_time) FROM blocks) AS first_block_time,
-            (SELECT max(block_time) FROM blocks) AS last_block_time"""
+            (SELECT max(block_time) FROM blocks) AS last_block_time,
+            (SELECT {_UNKNOWN} FROM receipts WHERE {_window(p)}) AS status_unknown_transactions"""
         ),
         "total overall summary all time latest last block height how many in total failed tokens count",
         ("How many transactions in total?", "What is the latest block?", "chain overview"),
+        notes=_STATUS_NOTE.format(failed="failed_transactions", unknown="status_unknown_transactions"),
     ),
     Metric(
         "top_senders",

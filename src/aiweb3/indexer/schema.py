@@ -44,7 +44,7 @@ TABLES: dict[str, list[tuple[str, str, str]]] = {
         ("block_number", "UBIGINT", "block height"),
         ("tx_index", "INTEGER", "position in the block"),
         ("tx_hash", "VARCHAR", "transaction hash"),
-        ("status", "INTEGER", "1 success, 0 reverted"),
+        ("status", "INTEGER", "1 success, 0 reverted, NULL unknown (pre-Byzantium receipts have no status)"),
         ("gas_used", "UBIGINT", "gas used by the transaction"),
         ("cumulative_gas_used", "UBIGINT", "gas used in the block up to and including it"),
         ("effective_gas_price", "HUGEINT", "price paid per gas, in wei"),

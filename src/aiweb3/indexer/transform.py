@@ -52,7 +52,9 @@ class _Rows:
         out: dict[str, Any] = {}
         for name, typ, _ in TABLES[self.table]:
             values = self.cols[name]
-            if typ in _INT_TYPES:
+            if typ in _INT_TYPES and any(v is None for v in values):
+                out[name] = np.array(values, dtype=object)  # NULLs: DuckDB casts on insert
+            elif typ in _INT_TYPES:
                 out[name] = np.array(values, dtype=_INT_TYPES[typ])
             elif typ == "TIMESTAMP":
                 out[name] = np.array(values, dtype="datetime64[s]")
@@ -111,7 +113,8 @@ def to_batch(raw: Sequence[RawBlock], decoder: EventDecoder) -> tuple[Batch, dic
                 number,
                 tx_index,
                 tx_hash,
-                int(rc.get("status") or "0x1", 16),
+                # pre-Byzantium receipts carry a state root, not a status: unknown, not success
+                _int(rc.get("status")),
                 int(rc["gasUsed"], 16),
                 int(rc["cumulativeGasUsed"], 16),
                 _huge(_int(rc.get("effectiveGasPrice"))),

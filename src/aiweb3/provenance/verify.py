@@ -210,9 +210,7 @@ def verify_signed(signed: SignedManifest, report: Report, trust: Domain | None) 
     report.add("signature", True, f"EIP-712 signature by the creator {m.creator}")
     d = signed.domain
     if trust is None:
-        return report.add(
-            "domain", None, f"chain {d.chain_id}, registry {d.verifying_contract} (not compared)"
-        )
+        return report.add("domain", None, f"{d.describe()} (not compared)")
     if d.name != trust.name or d.version != trust.version:
         return report.add("domain", False, f"signed in domain {d.name!r} v{d.version}, not {trust.name!r}")
     if d.chain_id != trust.chain_id:
@@ -226,6 +224,8 @@ def verify_signed(signed: SignedManifest, report: Report, trust: Domain | None) 
             f"signed for registry {d.verifying_contract}, "
             f"but this verifier trusts {trust.verifying_contract}",
         )
+    if d != trust:  # the same name, version, chain and registry, but another salt
+        return report.add("domain", False, f"signed in domain {d.describe()}, not {trust.describe()}")
     return report.add("domain", True, f"chain {d.chain_id}, registry {d.verifying_contract}")
 
 

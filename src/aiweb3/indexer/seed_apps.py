@@ -20,7 +20,9 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from web3.contract import Contract
 
+from aiweb3.agents import AgentRegistry
 from aiweb3.chain import Chain, TxRequest, artifact, encode_call, system_contract
+from aiweb3.datasets import DatasetRef, authorize_contribution, nullifier_key
 
 __all__ = ["AppSeeder"]
 
@@ -93,6 +95,8 @@ class AppSeeder:
                 3_600,
                 b"\0" * 32,
                 keccak(text=f"spec-{day}-{budget}"),
+                b"\0" * 32,  # no input fixed (a plain, non-proof task)
+                0,
             )
             self._send(requester, escrow, escrow.functions.post(terms))
             task = int(self.chain.call(escrow.functions.taskCount()))
@@ -108,15 +112,21 @@ class AppSeeder:
         agents = self._c["AgentRegistry"]
         for _ in range(2 if day == 0 else rng.randint(0, 1)):  # agents
             self._agents += 1
-            wallet = Account.from_key(keccak(text=f"aiweb3-seed-agent-{self._agents}")).address
+            wallet: LocalAccount = Account.from_key(keccak(text=f"aiweb3-seed-agent-{self._agents}"))
             owner = rng.choice(people[:8])
             card = f'{{"name": "agent-{self._agents}", "skills": ["summarize"]}}'
-            self._send(owner, agents, agents.functions.register(wallet, card))
+            # the wallet's own EIP-712 consent to serve this owner's next agent
+            consent = AgentRegistry(self.chain, agents.address).wallet_consent(wallet, owner.address)
+            register = agents.functions.register(wallet.address, card, consent.deadline, consent.signature)
+            self._send(owner, agents, register)
         pool = self._c["DatasetPool"]
         for i in range(rng.randint(1, 3)):  # dataset contributions
             payee = rng.choice(people)
-            nullifier = keccak(text=f"nullifier-{day}-{i}")
-            contribute = pool.functions.contribute(self._dataset, nullifier, keccak(nullifier), payee.address)
+            secret = keccak(text=f"record-secret-{day}-{i}")
+            ref = DatasetRef(self.chain.chain_id, pool.address, self._dataset)
+            digest = keccak(secret)
+            authorization = authorize_contribution(nullifier_key(secret, ref), ref, digest, payee.address)
+            contribute = pool.functions.contribute(self._dataset, digest, payee.address, authorization)
             self._send(payee, pool, contribute)
             contribution = int(self.chain.call(pool.functions.contributionCount()))
             if rng.random() < 0.6 or contribution == 1:  # the first contribution is always accepted

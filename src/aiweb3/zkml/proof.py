@@ -170,13 +170,15 @@ class InferenceProof:
             ProofError: it is not a valid proof file.
         """
         try:
-            text = Path(path).read_text()
+            raw = Path(path).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read proof file {path}: {exc.strerror}") from exc
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ProofError(f"{path} is not JSON; it is not a proof file") from exc
+            data = json.loads(raw)  # bytes: a binary file fails here (UnicodeDecodeError is a ValueError)
+        except ValueError:
+            raise ProofError(
+                f"{path} is not a proof file (not JSON); pass one written by `aiweb3 model prove`"
+            ) from None
         return cls.from_json(data)
 
     # -- checks ---------------------------------------------------------------

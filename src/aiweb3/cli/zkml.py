@@ -14,6 +14,7 @@ from rich.table import Table
 
 from aiweb3.cli.account import fmt_amount, parse_amount
 from aiweb3.cli.context import Context, console, err_console
+from aiweb3.cli.native import native_stderr_captured
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import InputError, ProofError, TransactionReverted
 
@@ -113,7 +114,7 @@ def compile_(
         raise InputError("samples must be a JSON list of inputs (or an object with a 'samples' list)")
     options = zk.CompileOptions(input_visibility=input_visibility)  # type: ignore[arg-type]
     model = zk.Model.from_onnx(onnx_file, home=ctx.settings.home)
-    with _progress(f"compiling {onnx_file.name}") as step:
+    with native_stderr_captured(err_console), _progress(f"compiling {onnx_file.name}") as step:
         compiled = model.compile(rows, options, on_progress=step)
     if as_json:
         console.print_json(data=compiled.to_json())
@@ -292,7 +293,7 @@ def prove(
         if "input" not in data and "input_data" not in data:
             raise InputError("the input must be a JSON list of numbers, or an object with an 'input' list")
         data = data.get("input", data.get("input_data"))
-    with _progress(f"proving with {model.name}") as step:
+    with native_stderr_captured(err_console), _progress(f"proving with {model.name}") as step:
         proof = model.prove(data, on_progress=step)
     proof.save(out)
     console.print(f"outputs: {json.dumps(proof.outputs)}")

@@ -20,6 +20,7 @@ from aiweb3.errors import InputError, ProofError
 from aiweb3.files import atomic_write_json
 from aiweb3.zkml import _ezkl
 from aiweb3.zkml.model import CompiledModel, TensorSpec, ZkmlHome, _flatten
+from aiweb3.zkml.ranges import check_input_range
 from aiweb3.zkml.srs import file_cid
 
 if TYPE_CHECKING:
@@ -271,6 +272,8 @@ def prove(
     if len(arrays) != len(specs):
         raise InputError(f"{model.name} takes {len(specs)} inputs, got {len(arrays)}")
     data = {"input_data": [_flatten(s, a, model.name) for s, a in zip(specs, arrays, strict=True)]}
+    settings = json.loads(model.artifact_path("settings").read_text())
+    check_input_range(settings, [s.name for s in specs], data["input_data"], model.name)
     circuit, pk, srs_file = model.artifact_path("circuit"), model.artifact_path("pk"), _srs_path(model, srs)
     store_root = ZkmlHome(model.home).store.root
     step = on_progress or (lambda _s: None)

@@ -173,9 +173,9 @@ def sign(
             expected = _SUFFIX_SCHEMES.get(path.suffix.lower())
             if scheme is None and expected is not None and m.scheme != expected[0]:
                 err_console.print(
-                    f"[yellow]note:[/yellow] {path.name} is named like {expected[1]} but is not "
-                    f"({m.media_type}): it was signed as {m.scheme}, so clips of it are cut by "
-                    f"{'bytes' if m.scheme == 'bytes-v1' else 'segment'}, not by time",
+                    f"[yellow]note:[/yellow] {path.name} is named like {expected[1]}, but its content "
+                    f"is {m.media_type}: signed as {m.scheme}, so clips of it are cut by "
+                    f"{'bytes' if m.scheme == 'bytes-v1' else 'segments'}, not by time",
                     soft_wrap=True,
                     highlight=False,
                 )

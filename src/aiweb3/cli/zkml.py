@@ -165,8 +165,10 @@ def register_model(
 
 
 def short_id(value: str) -> str:
-    """A model id or address shortened for an 80-column table: ``0x281a9c0d…5e7f``."""
-    return value if len(value) <= 16 else f"{value[:10]}…{value[-4:]}"
+    """A model id or address, shortened (``0x281a9c0d…5e7f``) unless the terminal is wide."""
+    if len(value) <= 16 or console.width >= 160:
+        return value
+    return f"{value[:10]}…{value[-4:]}"
 
 
 @model_app.command("list")
@@ -174,7 +176,10 @@ def list_(
     onchain: bool = typer.Option(False, help="List the models registered on chain instead."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per model (full ids)."),
 ) -> None:
-    """List compiled models (or registered ones with --onchain); ids are shortened (prefixes work)."""
+    """List compiled models (or registered ones with --onchain).
+
+    On a narrow terminal ids are shortened (a prefix is enough for every command); --json has them whole.
+    """
     from aiweb3 import zkml as zk
 
     ctx = Context()

@@ -29,11 +29,12 @@ $(PY_STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || { echo "setup: creating the Python environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@total=$$(grep -c '==' requirements.lock); \
 	echo "setup: installing $$total pinned Python packages (requirements.lock)"; \
-	if [ -t 1 ]; then eol='\r'; else eol='\n'; fi; \
+	tty=0; [ -t 1 ] && tty=1; \
 	set -o pipefail; $(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements.lock \
-	  | awk -v total=$$total -v eol="$$eol" \
-	    '/^Collecting /{n++; printf "  %d/%d %-40s" eol, n, total, $$2; fflush(); next} \
-	     /^Successfully installed/{if (eol == "\r") printf "\n"; print "  installed " NF-2 " packages"}'
+	  | awk -v total=$$total -v tty=$$tty \
+	    '/^Collecting /{n++; if (tty) printf "\r  %d/%d %-40s", n, total, $$2; \
+	                         else printf "  %d/%d %s\n", n, total, $$2; fflush(); next} \
+	     /^Successfully installed/{if (tty) printf "\n"; print "  installed " NF-2 " packages"}'
 	@echo "setup: installing aiweb3 itself (editable)"
 	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@

@@ -156,6 +156,13 @@ def test_a_system_file_gets_its_sidecar_where_the_user_writes(cli: Cli, tmp_path
     assert side.is_file() and beside.exists() == before
     verdict = cli("content", "verify", str(system), "--sidecar", str(side)).stdout
     assert f"authentic: {system.name}" in verdict and "@alice" in verdict
+    # from the folder it was signed in, anchor and verify find the sidecar themselves
+    assert (
+        "anchored 1 manifest"
+        in cli("content", "anchor", str(system), "--account", "dev:1", cwd=tmp_path).stdout
+    )
+    assert "anchored at block" in cli("content", "verify", str(system), cwd=tmp_path).stdout
+    assert beside.exists() == before
     mine = _wav(tmp_path / "mine.wav", 1)
     assert f"sidecar: {mine}.aiw.json\n" in cli("content", "sign", str(mine), "--account", "dev:1").stdout
 

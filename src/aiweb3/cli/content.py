@@ -50,11 +50,11 @@ def _registry(ctx: Context) -> CreatorRegistry:
     return CreatorRegistry(chain, address)
 
 
-def _manifest_id(text: str) -> bytes:
+def _manifest_id(ctx: Context, text: str) -> bytes:
     if text.startswith("0x") and len(text) == 66:
         return bytes.fromhex(text[2:])
     path = Path(text)
-    side = path if path.name.endswith(".aiw.json") else sidecar_path(path)
+    side = path if path.name.endswith(".aiw.json") else _placed_sidecar(ctx, path)
     return SignedManifest.load(side).manifest_id
 
 
@@ -107,7 +107,7 @@ def revoke(
 ) -> None:
     """Withdraw one of your manifests."""
     ctx = Context()
-    mid = _manifest_id(manifest)
+    mid = _manifest_id(ctx, manifest)
     _registry(ctx).revoke_manifest(ctx.signer(account), mid)
     console.print(f"revoked manifest 0x{mid.hex()}")
 
@@ -136,7 +136,7 @@ def sign(
     signer = ctx.signer(account)
     reg = _registry(ctx)
     claims = (Claim(claim, model_id, inference_tx),)
-    parents = tuple("0x" + _manifest_id(p).hex() for p in parent)
+    parents = tuple("0x" + _manifest_id(ctx, p).hex() for p in parent)
     sides: list[Path] = []
     with Progress(console=err_console, transient=True) as progress:
         task = progress.add_task("signing", total=len(files))
@@ -230,6 +230,17 @@ def _sidecar_target(ctx: Context, path: Path) -> tuple[Path, str | None]:
     return fallback / beside.name, why
 
 
+def _placed_sidecar(ctx: Context, path: Path) -> Path:
+    """The sidecar of ``path`` where ``sign`` put it (beside the file unless it could not be)."""
+    beside = sidecar_path(path)
+    if beside.exists() or _writable(path.resolve().parent) is None:
+        return beside
+    for other in (Path.cwd() / beside.name, ctx.settings.home / "sidecars" / beside.name):
+        if other.exists():
+            return other
+    return beside
+
+
 def _anchor(
     ctx: Context,
     reg: CreatorRegistry,
@@ -252,7 +263,7 @@ def anchor_cmd(
 ) -> None:
     """Anchor many manifests with one transaction (a Merkle root of their ids)."""
     ctx = Context()
-    _anchor(ctx, _registry(ctx), files, account)
+    _anchor(ctx, _registry(ctx), files, account, [_placed_sidecar(ctx, f) for f in files])
 
 
 @app.command()
@@ -367,7 +378,8 @@ def verify(
         raise InputError("--sidecar names the manifest of one file; verify one file at a time with it")
     all_ok = True
     for path in files:
-        report = verify_file(path, registry=reg, trust=trust, sidecar=sidecar)
+        side = sidecar or _placed_sidecar(ctx, path)
+        report = verify_file(path, registry=reg, trust=trust, sidecar=side)
         all_ok &= report.ok
         if as_json:
             console.print_json(json.dumps(report.to_json()))

@@ -325,7 +325,8 @@ def verify(
         if check.tx_hash:
             where += f", tx {check.tx_hash}, gas {check.gas_used}"
     else:
-        proof.verify(home=ctx.settings.home)
+        with native_stderr_captured(err_console):
+            proof.verify(home=ctx.settings.home)
         where = "locally"
     console.print(
         f"[bold green]valid[/bold green]: model {proof.model_id} produced {json.dumps(proof.outputs)}"

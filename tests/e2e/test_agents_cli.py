@@ -112,6 +112,17 @@ def test_agent_policy_prints_a_summary(home: Path) -> None:
     as_json = json.loads(run(home, "agent", "policy", "carol", "--json").stdout)
     assert as_json["per_payment_limit"] == 1_000_000
     assert "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" in as_json["allowed_counterparties"]
+    # an agent whose policy does not allow the escrow is told which address to allow
+    escrow = summary.split(" (TaskEscrow)")[0].split()[-1]
+    assert escrow in as_json["allowed_counterparties"]
+    run(home, "agent", "policy", "carol", "--revoke", escrow)
+    run(home, "agent", "fund", "carol", "--amount", "1")
+    refused = run(home, "task", "post", "--agent", "carol", "--budget", "1", "--arbiter", ARBITER,
+                  "--spec", "open", ok=False)  # fmt: skip
+    assert refused.stderr.strip() == (
+        f"error: refused: counterparty the escrow {escrow} (an open task: no --provider) is not allowed "
+        f"by carol's spend policy (`aiweb3 agent policy carol --allow-counterparty {escrow}`)"
+    )
 
 
 def test_agents_demo_prints_a_readable_trace(home: Path) -> None:

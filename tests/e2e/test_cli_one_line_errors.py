@@ -54,3 +54,11 @@ def test_a_file_that_is_not_json_is_not_a_proof(tmp_path: Path) -> None:
         assert proc.stderr.strip() == (
             f"error: {path} is not a proof file (not JSON); pass one written by `aiweb3 model prove`"
         )
+
+
+def test_a_binary_file_as_samples_or_input_is_one_line(tmp_path: Path) -> None:
+    binary = tmp_path / "talk.wav"
+    for data in (bytes(range(256)) * 4, b"\xff\xfe\xfd not utf-8"):
+        binary.write_bytes(data)
+        proc = run(tmp_path, "model", "compile", str(binary), "--samples", str(binary))
+        assert proc.stderr.startswith(f"error: the samples file {binary} is not valid JSON: "), proc.stderr

@@ -244,7 +244,8 @@ def post(
         spec=spec,
     )
     wallet = _wallet(ctx, agent)
-    refusal = _budget_refusal(wallet, agent, terms.budget)
+    refusal = _counterparty_refusal(wallet, agent, terms.provider, escrow.address)
+    refusal = refusal or _budget_refusal(wallet, agent, terms.budget)
     if refusal is None:
         _check_balance(ctx, wallet, agent, terms.budget)
     try:
@@ -252,6 +253,18 @@ def post(
     except PolicyViolation as exc:
         raise PolicyViolation(refusal or str(exc)) from None
     console.print(f"posted task {task_id}: {budget} AIUSD in escrow {escrow.address}")
+
+
+def _counterparty_refusal(wallet: AgentWallet, name: str, provider: str | None, escrow: str) -> str | None:
+    """Why the policy refuses who ends up with the budget (the provider, or the escrow for an open task)."""
+    payee = provider or escrow
+    if payee in wallet.policy.allowed_counterparties:
+        return None
+    who = f"the provider {provider}" if provider else f"the escrow {escrow} (an open task: no --provider)"
+    return (
+        f"refused: counterparty {who} is not allowed by {name}'s spend policy "
+        f"(`aiweb3 agent policy {name} --allow-counterparty {payee}`)"
+    )
 
 
 def _budget_refusal(wallet: AgentWallet, name: str, budget: int) -> str | None:

@@ -59,17 +59,19 @@ def _progress(title: str) -> Iterator[Callable[[str], None]]:
 
 def _read_json(text: str, what: str) -> Any:
     """Inline JSON (starting with ``[`` or ``{``) or a path to a JSON file."""
+    source: str | bytes
     if text.lstrip()[:1] in ("[", "{"):
         source = text
     else:
         try:
-            source = Path(text).read_text()
+            source = Path(text).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {what} file {text}: {exc.strerror}") from exc
     try:
-        return json.loads(source)
+        return json.loads(source)  # bytes: a binary file is a ValueError too, never a traceback
     except ValueError as exc:
-        raise InputError(f"the {what} is not valid JSON: {exc}") from exc
+        where = f"file {text}" if isinstance(source, bytes) else "inline JSON"
+        raise InputError(f"the {what} {where} is not valid JSON: {exc}") from None
 
 
 def _resolve(home: Path, model_id: str) -> CompiledModel:

@@ -23,17 +23,29 @@ system-packages:
 	  --no-install-recommends $$missing >/dev/null; fi
 
 # Re-run only when a lockfile changes (make compares the stamp's time with theirs).
+# pip runs without --quiet; its "Collecting" lines become a counter ("12/97 web3"), redrawn in
+# place on a terminal, so a first install (a minute or two) shows progress, not a screenful.
 $(PY_STAMP): requirements.lock pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@test -x $(BIN)/python || { echo "setup: creating the Python environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@total=$$(grep -c '==' requirements.lock); \
+	echo "setup: installing $$total pinned Python packages (requirements.lock)"; \
+	tty=0; [ -t 1 ] && tty=1; \
+	set -o pipefail; $(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements.lock \
+	  | awk -v total=$$total -v tty=$$tty \
+	    '/^Collecting /{n++; if (tty) printf "\r  %d/%d %-40s", n, total, $$2; \
+	                         else printf "  %d/%d %s\n", n, total, $$2; fflush(); next} \
+	     /^Successfully installed/{if (tty) printf "\n"; print "  installed " NF-2 " packages"}'
+	@echo "setup: installing aiweb3 itself (editable)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 $(NPM_STAMP): package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "setup: installing the pinned npm tools (anvil, solc-js, OpenZeppelin)"
+	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 run: setup
+	@echo "starting aiweb3 (node, contracts, API, dashboard)..."
 	$(BIN)/aiweb3 up
 
 lint: setup

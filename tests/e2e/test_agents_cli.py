@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def test_agent_wallet_policy_and_tasks(home: Path) -> None:
     run(home, "agent", "policy", "alice", "--allow-counterparty", PROVIDER)
     assert "posted task 1: 1.5 AIUSD" in run(home, *post, "--budget", "1.5").stdout
     over = run(home, *post, "--budget", "3", ok=False)
-    assert "exceeds the per-payment limit" in over.stderr
+    assert "refused: a budget of 3 AIUSD is over alice's per-payment limit of 2 AIUSD" in over.stderr
     listing = run(home, "task", "list").stdout
     assert "open" in listing and "1.5" in listing
     assert "status: open" in run(home, "task", "show", "1").stdout
@@ -73,6 +74,61 @@ def test_agent_wallet_policy_and_tasks(home: Path) -> None:
     assert "--input-commitment must be 0x followed by 64 hex digits" in bad.stderr
     assert "posted task 2" in run(home, *gated, "0x" + "22" * 32).stdout
     assert "input: 0x" + "22" * 32 in run(home, "task", "show", "2").stdout
+
+
+def test_amounts_are_aiusd_in_one_line_and_open_tasks_are_allowed(home: Path) -> None:
+    run(home, "agent", "new", "bob", "--per-payment", "2", "--daily", "5")
+    faucet = run(home, "agent", "fund", "bob", "--amount", "99999999999999999999999999", ok=False)
+    assert faucet.stderr.strip() == (
+        "error: the faucet mints at most 1,000,000 AIUSD per call, not 1e+26 AIUSD; "
+        "ask for less (or fund several times)"
+    )
+    account = run(home, "account", "fund", "dev:5", "--amount", "99999999999999999999999999", ok=False)
+    assert "at most 1,000,000 AIUSD per call" in account.stderr
+    assert "is too large" in run(home, "account", "fund", "dev:5", "--amount", "1e90", ok=False).stderr
+    assert "is not an amount" in run(home, "account", "fund", "dev:5", "--amount", "nan", ok=False).stderr
+    run(home, "agent", "fund", "bob", "--amount", "3")
+    post = ["task", "post", "--agent", "bob", "--arbiter", ARBITER, "--spec", "anyone may do it"]
+    huge = run(home, *post, "--budget", "1e40", ok=False)
+    assert huge.stderr.strip() == (
+        "error: refused: a budget of 1e+40 AIUSD is over bob's per-payment limit of 2 AIUSD "
+        "(`aiweb3 agent policy bob --per-payment A`)"
+    )
+    # no --provider: the budget goes to the escrow, which a new agent's policy allows
+    assert "posted task 1: 1.5 AIUSD" in run(home, *post, "--budget", "1.5").stdout
+    assert "(anyone may accept)" in run(home, "task", "show", "1").stdout
+    poor = run(home, *post, "--budget", "2", ok=False)
+    assert "bob holds 1.5 AIUSD, less than the budget of 2 AIUSD" in poor.stderr
+    daily = run(home, "agent", "policy", "bob", "--daily", "2")
+    assert "per payment 2 AIUSD, daily 2 AIUSD" in daily.stdout
+    run(home, "agent", "fund", "bob", "--amount", "5")
+    assert (
+        "may still spend today, 0.5 AIUSD of a daily limit of 2 AIUSD"
+        in run(home, *post, "--budget", "1", ok=False).stderr
+    )
+
+
+def test_agent_policy_prints_a_summary(home: Path) -> None:
+    run(home, "agent", "new", "carol")
+    summary = run(home, "agent", "policy", "carol", "--allow-counterparty", PROVIDER).stdout
+    assert "carol spend policy (updated)" in summary
+    assert "per payment 1 AIUSD, daily 10 AIUSD" in summary
+    assert "(TaskEscrow)" in summary and "(AIUSD)" in summary and "(AgentRegistry)" in summary
+    assert "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" in summary and "{" not in summary
+    as_json = json.loads(run(home, "agent", "policy", "carol", "--json").stdout)
+    assert as_json["per_payment_limit"] == 1_000_000
+    assert "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" in as_json["allowed_counterparties"]
+    # an agent whose policy does not allow the escrow is told which address to allow
+    escrow = summary.split(" (TaskEscrow)")[0].split()[-1]
+    assert escrow in as_json["allowed_counterparties"]
+    run(home, "agent", "policy", "carol", "--revoke", escrow)
+    run(home, "agent", "fund", "carol", "--amount", "1")
+    refused = run(home, "task", "post", "--agent", "carol", "--budget", "1", "--arbiter", ARBITER,
+                  "--spec", "open", ok=False)  # fmt: skip
+    assert refused.stderr.strip() == (
+        f"error: refused: counterparty the escrow {escrow} (an open task: no --provider) is not allowed "
+        f"by carol's spend policy (`aiweb3 agent policy carol --allow-counterparty {escrow}`)"
+    )
 
 
 def test_agents_demo_prints_a_readable_trace(home: Path) -> None:

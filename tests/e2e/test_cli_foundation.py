@@ -114,6 +114,10 @@ def test_up_runs_until_interrupted(home: Path) -> None:
             if "aiweb3 is up" in line:
                 break
         assert any("AIUSD" in line for line in lines), lines
+        tips = lines[lines.index("next, try:\n") + 1 : -1]  # three lines, then "aiweb3 is up"
+        assert len(tips) == 3 and tips[0].startswith(f"  open http://127.0.0.1:{port} "), lines
+        assert tips[1].startswith("  aiweb3 model list --onchain")
+        assert tips[2].startswith("  aiweb3 agents demo")
         assert "running at" in run(home, "node", "status").stdout
     finally:
         proc.send_signal(signal.SIGINT)

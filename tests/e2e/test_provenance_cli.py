@@ -20,9 +20,17 @@ class Cli:
     def __init__(self, home: Path) -> None:
         self.env = {**os.environ, "AIWEB3_HOME": str(home), "COLUMNS": "300", "NO_COLOR": "1"}
 
-    def __call__(self, *args: str, ok: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, ok: bool = True, timeout: float = 120, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [AIWEB3, *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+            [AIWEB3, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=cwd,
         )
         assert "Traceback" not in proc.stderr, proc.stderr
         if ok:
@@ -60,7 +68,8 @@ def test_sign_anchor_clip_verify(cli: Cli, tmp_path: Path) -> None:
     verdict = cli("content", "verify", str(talk)).stdout
     assert "authentic: talk.wav" in verdict and "@alice" in verdict and "anchored at block" in verdict
     clip = tmp_path / "clip.wav"
-    cli("content", "clip", str(talk), "--start", "3", "--end", "7.5", "-o", str(clip))
+    cut = cli("content", "clip", str(talk), "--start", "3", "--end", "7.5", "-o", str(clip)).stdout
+    assert "cut at 3..8 s of the original (segment boundaries; asked 3..7.5)" in cut
     with wave.open(str(clip), "rb") as w:
         assert w.getnframes() == 5 * 8000
     verdict = cli("content", "verify", str(clip)).stdout
@@ -128,6 +137,56 @@ def test_video_hls_sign_clip_verify(cli: Cli, tmp_path: Path) -> None:
     playlist = tmp_path / "hls" / "index.m3u8"
     assert "hls-v1" in cli("content", "sign", str(playlist), "--account", "dev:1").stdout
     clip = tmp_path / "quote.m3u8"
-    cli("content", "clip", str(playlist), "--start", "1", "--end", "3", "-o", str(clip))
+    cut = cli("content", "clip", str(playlist), "--start", "1", "--end", "3", "-o", str(clip)).stdout
+    assert "s of the original (keyframes; asked 1..3)" in cut
     verdict = cli("content", "verify", str(clip)).stdout
     assert "authentic excerpt of index.m3u8" in verdict and "@alice" in verdict
+
+
+def test_a_system_file_gets_its_sidecar_where_the_user_writes(cli: Cli, tmp_path: Path) -> None:
+    system = next(
+        p for p in (Path("/etc/hostname"), Path("/etc/os-release"), Path("/etc/passwd")) if p.is_file()
+    )
+    beside = system.with_name(system.name + ".aiw.json")
+    before = beside.exists()
+    out = cli("content", "sign", str(system), "--account", "dev:1", cwd=tmp_path).stdout
+    side = tmp_path / f"{system.name}.aiw.json"
+    assert f"sidecar: {side} (not beside the file: /etc is a system folder)" in out
+    assert f"`aiweb3 content verify {system} --sidecar {side}`" in out
+    assert side.is_file() and beside.exists() == before
+    verdict = cli("content", "verify", str(system), "--sidecar", str(side)).stdout
+    assert f"authentic: {system.name}" in verdict and "@alice" in verdict
+    # from the folder it was signed in, anchor and verify find the sidecar themselves
+    assert (
+        "anchored 1 manifest"
+        in cli("content", "anchor", str(system), "--account", "dev:1", cwd=tmp_path).stdout
+    )
+    assert "anchored at block" in cli("content", "verify", str(system), cwd=tmp_path).stdout
+    assert beside.exists() == before
+    mine = _wav(tmp_path / "mine.wav", 1)
+    assert f"sidecar: {mine}.aiw.json\n" in cli("content", "sign", str(mine), "--account", "dev:1").stdout
+
+
+def test_a_misnamed_file_and_a_video_signed_as_bytes_say_so(cli: Cli, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.wav"
+    notes.write_text("a text file, not audio\n")
+    signed = cli("content", "sign", str(notes), "--account", "dev:1")
+    assert "(1 segments, bytes-v1)" in signed.stdout
+    assert "notes.wav is named like WAV audio, but its content is application/octet-stream" in signed.stderr
+    assert "clips of it are cut by bytes, not by time" in signed.stderr
+
+    video = tmp_path / "clip.mp4"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi",
+         "-i", "testsrc=duration=20:size=96x64:rate=10", "-g", "10", "-c:v", "mpeg2video",
+         "-f", "mp4", str(video)],
+        check=True,
+    )  # fmt: skip
+    cli("content", "sign", str(video), "--account", "dev:1")
+    out = tmp_path / "part.mp4"
+    refused = cli("content", "clip", str(video), "--start", "4", "--end", "12", "-o", str(out), ok=False)
+    assert "clip.mp4 was signed as bytes (bytes-v1): --start/--end would be byte offsets" in refused.stderr
+    assert f"`aiweb3 content hls {video} -o clip-hls`" in refused.stderr
+    assert not out.exists()
+    cut = cli("content", "clip", str(video), "--start", "4", "--end", "12", "-o", str(out), "--bytes").stdout
+    assert "cut bytes 0.." in cut and "-byte segments; asked 4..12)" in cut

@@ -57,10 +57,15 @@ def test_model_cli_end_to_end(cli: Cli, tmp_path: Path) -> None:
 
     cli("deploy")
     cli("model", "register", mid[:10], "--price", "0.25", "--metadata-uri", "ipfs://card")
-    listed = cli("model", "list", "--onchain").stdout
-    assert mid in listed and "0.25" in listed
-    shown = json.loads(cli("model", "show", mid, "--onchain").stdout)
+    # registering again (as the README does after `aiweb3 up` seeded the model) is not an error
+    again = cli("model", "register", mid[:10], "--price", "0.25", "--account", "dev:1")
+    assert f"{mid} is already registered (by 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in again.stdout
+    assert "nothing to do" in again.stdout
+    listed = json.loads(cli("model", "list", "--onchain", "--json").stdout.splitlines()[0])
+    assert listed["model_id"] == mid and listed["price"] == 250_000
+    shown = json.loads(cli("model", "show", mid, "--onchain", "--json").stdout)
     assert shown["onchain"]["price"] == 250_000 and shown["onchain"]["metadata_uri"] == "ipfs://card"
+    _tables_and_summary_fit_80_columns(cli, mid)
 
     sample = json.loads((EXAMPLES / "mlp_samples.json").read_text())["samples"][3]
     proof_path = tmp_path / "proof.json"
@@ -85,15 +90,82 @@ def test_model_cli_end_to_end(cli: Cli, tmp_path: Path) -> None:
 
     wrong = cli("model", "prove", mid, "--input", "[1, 2, 3]", ok=False)
     assert "expected [1, 8]" in wrong.stderr
+    # far outside the circuit's range: one line from the settings' bounds, no Rust panic
+    huge = cli("model", "prove", mid, "--input", "[1e300, 0, 0, 0, 0, 0, 0, 0]", ok=False)
+    assert "1e+300 is outside the circuit's range (|x| < 65536, quantized at scale 2^13)" in huge.stderr
+    assert "panicked" not in huge.stderr and len(huge.stderr.strip().splitlines()) == 1
 
     dev1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # anvil's dev account 1
     cli("model", "transfer", mid, dev1)
     assert "NotModelOwner" in cli("model", "deprecate", mid, ok=False).stderr  # dev 0 lost it
     cli("model", "set-price", mid, "1.5", "--account", "dev:1")
-    assert json.loads(cli("model", "show", mid, "--onchain").stdout)["onchain"]["price"] == 1_500_000
+    assert (
+        json.loads(cli("model", "show", mid, "--onchain", "--json").stdout)["onchain"]["price"] == 1_500_000
+    )
     cli("model", "deprecate", mid, "--account", "dev:1")
     refused = cli("model", "verify", str(proof_path), "--onchain", ok=False)
     assert "ModelIsDeprecated" in refused.stderr
+
+
+def _tables_and_summary_fit_80_columns(cli: Cli, mid: str) -> None:
+    narrow = Cli(Path(cli.env["AIWEB3_HOME"]))
+    narrow.env["COLUMNS"] = "80"
+    for args in (("model", "list"), ("model", "list", "--onchain"), ("deploy",)):
+        table = narrow(*args).stdout
+        assert all(len(line) <= 80 for line in table.splitlines()), table
+        assert (mid[:10] in table) != (args == ("deploy",)), table
+    assert "0x5FbDB2315678afecb367f032d93F642f64180aa3" in narrow("deploy").stdout  # whole addresses
+    shown = narrow("model", "show", mid[:10], "--onchain").stdout
+    expected = [
+        "name         mlp",
+        "inputs       input [1, 8] (private)",
+        "outputs      logits [1, 2]",
+        "logrows 11",
+        "owner        0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        "price        0.25 AIUSD per inference",
+        "status       active",
+    ]
+    for line in expected:
+        assert line in shown, shown
+    assert "{" not in shown  # a summary; --json is for machines
+
+
+def test_native_panics_stay_off_the_terminal(cli: Cli, tmp_path: Path) -> None:
+    """A real ezkl panic (quantizing 1e300) under the CLI's capture: one error line, no backtrace."""
+    from aiweb3.zkml import compiled_models
+
+    cli("model", "compile", str(EXAMPLES / "mlp.onnx"), "--samples", str(EXAMPLES / "mlp_samples.json"))
+    (model,) = compiled_models(Path(cli.env["AIWEB3_HOME"]))
+    data = tmp_path / "input.json"
+    data.write_text(json.dumps({"input_data": [[1e300] + [0.0] * 7]}))
+    script = f"""
+import os, sys
+from pathlib import Path
+from aiweb3.cli.context import err_console
+from aiweb3.cli.native import native_stderr_captured
+from aiweb3.errors import ProofError
+from aiweb3.zkml import _ezkl
+os.write(2, b"before\\n")
+try:
+    with native_stderr_captured(err_console):
+        err_console.print("still shown")
+        _ezkl.gen_witness(Path({str(data)!r}), Path({str(model.artifact_path("circuit"))!r}),
+                          Path({str(tmp_path / "w.json")!r}))
+except ProofError as exc:
+    err_console.print(f"error: {{exc}}")
+with native_stderr_captured(err_console):
+    os.write(2, b"replayed after success\\n")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], env={**cli.env, "RUST_BACKTRACE": "1"}, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[:2] == ["before", "still shown"], lines
+    assert lines[2].startswith("error: running the model failed (ezkl panicked"), lines
+    assert lines[3:] == ["replayed after success"], lines
+    assert "stack backtrace" not in done.stderr and "thread '" not in done.stderr
 
 
 def test_srs_cli(tmp_path: Path) -> None:

@@ -185,11 +185,13 @@ class Chain:
         if resp.status_code == 429:
             raise ChainError(f"{self.url} is rate limiting requests (HTTP 429); slow down")
         try:
-            return resp.json()
+            reply = resp.json()
         except ValueError:
             raise RPCUnreachable(
                 f"{self.url} answered HTTP {resp.status_code} without JSON; is it a JSON-RPC URL?"
             ) from None
+        _require_jsonrpc(self.url, resp.status_code, reply)
+        return reply
 
     def rpc(self, method: str, params: Sequence[Any]) -> Any:
         """Call one JSON-RPC method; errors become ChainError subclasses."""
@@ -578,6 +580,17 @@ class Chain:
         if self.journal is not None and method in JOURNALED_CALLS:
             self.journal.record_call(self.chain_id, method, params)
         return self.rpc(method, params)
+
+
+def _require_jsonrpc(url: str, status: int, reply: Any) -> None:
+    """Refuse a JSON reply that is not JSON-RPC: another service (a dashboard, an API) at ``url``."""
+    items = reply if isinstance(reply, list) else [reply]
+    if items and all(isinstance(i, dict) and ("result" in i or "error" in i) for i in items):
+        return
+    raise RPCUnreachable(
+        f"{url} is not a JSON-RPC endpoint (it answered HTTP {status} with other JSON); "
+        "pass the node's URL to --rpc-url / AIWEB3_RPC_URL (`aiweb3 node status` shows the local one)"
+    )
 
 
 def encode_call(fn: ContractFunction) -> bytes:

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 import typer
 from rich.table import Table
+from web3.contract import Contract
 
 from aiweb3.chain import Deployments, artifact, checksum, dev_accounts
 from aiweb3.cli.context import Context, console
@@ -17,21 +18,41 @@ app = typer.Typer(help="Manage signing accounts (encrypted keystore) and balance
 AIUSD_DECIMALS = 6
 
 
+UINT256_MAX = 2**256 - 1
+
+
 def parse_amount(text: str, decimals: int = AIUSD_DECIMALS) -> int:
-    """``"12.5"`` -> base units; refuses negatives and more decimals than the token has."""
+    """``"12.5"`` -> base units; refuses negatives, more decimals than the token has, and overflow."""
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise InputError(f"{text!r} is not an amount (write e.g. 100 or 12.5)") from None
-    units = value * (10**decimals)
+    if not value.is_finite():
+        raise InputError(f"{text!r} is not an amount (write e.g. 100 or 12.5)")
+    units = value.scaleb(decimals)
     if value < 0 or units != units.to_integral_value():
         raise InputError(f"{text!r}: amounts are positive with at most {decimals} decimals")
+    if units > UINT256_MAX:
+        raise InputError(f"{text!r} is too large for a token amount")
     return int(units)
 
 
 def fmt_amount(units: int, decimals: int = AIUSD_DECIMALS) -> str:
-    """Base units -> a decimal string."""
-    return f"{Decimal(units) / (10**decimals):,.{decimals}f}".rstrip("0").rstrip(".")
+    """Base units -> a decimal string (``1.5e+40`` past a quadrillion, never dozens of digits)."""
+    value = Decimal(units).scaleb(-decimals)
+    if abs(value) >= 10**15:
+        return f"{float(value):.6g}"
+    return f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def check_faucet(ctx: Context, usd: Contract, units: int) -> None:
+    """Refuse (before anything is sent) an amount over the AIUSD faucet's per-call limit."""
+    limit = int(ctx.chain.call(usd.functions.FAUCET_LIMIT()))
+    if units > limit:
+        raise InputError(
+            f"the faucet mints at most {fmt_amount(limit)} AIUSD per call, not {fmt_amount(units)} AIUSD; "
+            "ask for less (or fund several times)"
+        )
 
 
 @app.command()
@@ -120,7 +141,8 @@ def fund(
     if token is None:
         raise DeploymentError("AIUSD is not deployed on the local chain; run `aiweb3 deploy`")
     units = parse_amount(amount)
-    ctx.chain.set_balance(address, ctx.chain.balance(address) + parse_amount(eth, 18))
     usd = ctx.chain.contract(artifact("AIUSD").abi, token)
+    check_faucet(ctx, usd, units)
+    ctx.chain.set_balance(address, ctx.chain.balance(address) + parse_amount(eth, 18))
     ctx.chain.transact(ctx.signer("dev:0"), usd.functions.faucet(address, units))
     console.print(f"funded {address} with {amount} AIUSD and {eth} ETH")

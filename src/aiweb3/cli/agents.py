@@ -11,10 +11,10 @@ from rich.table import Table
 from aiweb3.agents import AgentWallet, PaymentLog, SpendPolicy, TaskEscrow, TaskTerms, TokenInfo
 from aiweb3.agents.runtime import Step
 from aiweb3.chain import Deployments, artifact, checksum, deploy_system, dev_account
-from aiweb3.cli.account import fmt_amount, parse_amount
+from aiweb3.cli.account import check_faucet, fmt_amount, parse_amount
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.config import LOCAL_CHAIN_ID
-from aiweb3.errors import DeploymentError, InputError
+from aiweb3.errors import DeploymentError, InputError, PolicyViolation
 from aiweb3.files import atomic_write_json
 
 __all__ = ["agent_app", "agents_app", "task_app"]
@@ -78,15 +78,19 @@ def new(
         raise InputError(f"agent {name!r} exists already")
     book = _deployments(ctx)
     entry = ctx.keystore.new(name, ctx.password("New keystore password: ", confirm=True))
+    escrow = book.address("TaskEscrow")
+    # The escrow is a counterparty too: an open task's budget goes to it until someone accepts.
     policy = SpendPolicy(parse_amount(per_payment), parse_amount(daily)).allowing(
-        tokens=[book.address("AIUSD")], contracts=[book.address("TaskEscrow"), book.address("AgentRegistry")]
+        tokens=[book.address("AIUSD")],
+        counterparties=[escrow],
+        contracts=[escrow, book.address("AgentRegistry")],
     )
     policy.save(_dir(ctx, name) / "policy.json")
     atomic_write_json(_dir(ctx, name) / "agent.json", {"name": name, "account": entry.name,
                                                         "address": entry.address})  # fmt: skip
     console.print(f"created agent {name}: {entry.address}")
-    console.print(f"policy: {per_payment} AIUSD per payment, {daily} AIUSD per day; no counterparties yet "
-                  f"(`aiweb3 agent policy {name} --allow-counterparty ADDRESS`)")  # fmt: skip
+    console.print(f"policy: {per_payment} AIUSD per payment, {daily} AIUSD per day; pays the escrow only "
+                  f"(`aiweb3 agent policy {name} --allow-counterparty ADDRESS` for others)")  # fmt: skip
 
 
 @agent_app.command("list")
@@ -110,6 +114,27 @@ def list_() -> None:
     console.print(table)
 
 
+def _print_policy(ctx: Context, policy: SpendPolicy) -> None:
+    """The limits and allow lists, one per line, system contracts named (e.g. AIUSD, TaskEscrow)."""
+    book = Deployments(ctx.settings.home, ctx.chain.chain_id).load()
+    names = {dep.address: dep.name for dep in book.values()}
+    console.print(
+        f"  per payment {fmt_amount(policy.per_payment_limit)} AIUSD, "
+        f"daily {fmt_amount(policy.daily_limit)} AIUSD",
+        highlight=False,
+    )
+    lists = {
+        "tokens": policy.allowed_tokens,
+        "counterparties": policy.allowed_counterparties,
+        "contracts": policy.allowed_contracts,
+    }
+    for label, values in lists.items():
+        shown = [f"{a} ({names[a]})" if a in names else a for a in sorted(values)]
+        console.print(f"  {label}:{' (none)' if not shown else ''}", highlight=False)
+        for line in shown:
+            console.print(f"    {line}", highlight=False, soft_wrap=True)
+
+
 @agent_app.command()
 def show(
     name: str = typer.Argument(...), payments: int = typer.Option(10, help="Recent payments shown.")
@@ -119,16 +144,7 @@ def show(
     info = _agent(ctx, name)
     policy = SpendPolicy.load(_dir(ctx, name) / "policy.json")
     console.print(f"[bold]{name}[/bold] {info['address']}")
-    console.print(
-        f"  per payment {fmt_amount(policy.per_payment_limit)} AIUSD, daily {fmt_amount(policy.daily_limit)}"
-    )
-    lists = {
-        "tokens": policy.allowed_tokens,
-        "counterparties": policy.allowed_counterparties,
-        "contracts": policy.allowed_contracts,
-    }
-    for label, values in lists.items():
-        console.print(f"  {label}: {', '.join(sorted(values)) or '(none)'}")
+    _print_policy(ctx, policy)
     log = PaymentLog(_dir(ctx, name) / "payments.json")
     table = Table("status", "kind", "to", "AIUSD", "purpose / reason")
     for rec in log.records[-payments:]:
@@ -148,6 +164,7 @@ def fund(
     units = parse_amount(amount)
     aiusd = ctx.chain.contract(artifact("AIUSD").abi, _token(ctx).address)
     if ctx.chain.chain_id == LOCAL_CHAIN_ID and account is None:
+        check_faucet(ctx, aiusd, units)
         ctx.chain.transact(dev_account(0), aiusd.functions.faucet(info["address"], units))
         if ctx.chain.balance(info["address"]) < 10**17:
             ctx.chain.set_balance(info["address"], 10**18)
@@ -166,6 +183,7 @@ def policy(
     allow_contract: list[str] = typer.Option([], help="Contract the agent may sign for (repeatable)."),
     allow_token: list[str] = typer.Option([], help="Token the agent may pay in (repeatable)."),
     revoke: list[str] = typer.Option([], help="Address to remove from every allow list (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the policy as JSON."),
 ) -> None:
     """Change an agent's spend policy (only its owner, who holds the files, can)."""
     ctx = Context()
@@ -185,8 +203,13 @@ def policy(
         updated.allowed_counterparties - gone,
         updated.allowed_contracts - gone,
     )
-    updated.save(path)
-    console.print(json.dumps(updated.to_json(), indent=2))
+    if updated != current:
+        updated.save(path)
+    if as_json:
+        typer.echo(json.dumps(updated.to_json(), indent=2))
+        return
+    console.print(f"[bold]{name}[/bold] spend policy{' (updated)' if updated != current else ''}")
+    _print_policy(ctx, updated)
 
 
 # -- tasks --------------------------------------------------------------------------------------
@@ -230,7 +253,15 @@ def post(
         input_commitment=_bytes32(input_commitment, "--input-commitment") if input_commitment else b"\0" * 32,
         input_instances=input_instances if input_commitment else 0,
     )
-    task_id = escrow.post(_wallet(ctx, agent), terms)
+    wallet = _wallet(ctx, agent)
+    refusal = _counterparty_refusal(wallet, agent, terms.provider, escrow.address)
+    refusal = refusal or _budget_refusal(wallet, agent, terms.budget)
+    if refusal is None:
+        _check_balance(ctx, wallet, agent, terms.budget)
+    try:
+        task_id = escrow.post(wallet, terms)  # the wallet checks (and logs) the policy itself
+    except PolicyViolation as exc:
+        raise PolicyViolation(refusal or str(exc)) from None
     console.print(f"posted task {task_id}: {budget} AIUSD in escrow {escrow.address}")
 
 
@@ -242,6 +273,45 @@ def _bytes32(text: str, option: str) -> bytes:
     if len(value) != 32:
         raise InputError(f"{option} must be 0x followed by 64 hex digits, not {text!r}")
     return value
+
+
+def _counterparty_refusal(wallet: AgentWallet, name: str, provider: str | None, escrow: str) -> str | None:
+    """Why the policy refuses who ends up with the budget (the provider, or the escrow for an open task)."""
+    payee = provider or escrow
+    if payee in wallet.policy.allowed_counterparties:
+        return None
+    who = f"the provider {provider}" if provider else f"the escrow {escrow} (an open task: no --provider)"
+    return (
+        f"refused: counterparty {who} is not allowed by {name}'s spend policy "
+        f"(`aiweb3 agent policy {name} --allow-counterparty {payee}`)"
+    )
+
+
+def _budget_refusal(wallet: AgentWallet, name: str, budget: int) -> str | None:
+    """Why the agent's policy refuses this budget, in AIUSD, or None when its limits allow it."""
+    policy, shown = wallet.policy, fmt_amount(budget)
+    if budget > policy.per_payment_limit:
+        return (
+            f"refused: a budget of {shown} AIUSD is over {name}'s per-payment limit of "
+            f"{fmt_amount(policy.per_payment_limit)} AIUSD (`aiweb3 agent policy {name} --per-payment A`)"
+        )
+    left = max(0, policy.daily_limit - wallet.spent_today())
+    if budget > left:
+        return (
+            f"refused: a budget of {shown} AIUSD is over what {name} may still spend today, "
+            f"{fmt_amount(left)} AIUSD of a daily limit of {fmt_amount(policy.daily_limit)} AIUSD"
+        )
+    return None
+
+
+def _check_balance(ctx: Context, wallet: AgentWallet, name: str, budget: int) -> None:
+    aiusd = ctx.chain.contract(artifact("AIUSD").abi, _token(ctx).address)
+    balance = int(ctx.chain.call(aiusd.functions.balanceOf(wallet.address)))
+    if budget > balance:
+        raise InputError(
+            f"{name} holds {fmt_amount(balance)} AIUSD, less than the budget of {fmt_amount(budget)} AIUSD; "
+            f"fund it (`aiweb3 agent fund {name} --amount A`)"
+        )
 
 
 @task_app.command("list")

@@ -29,7 +29,9 @@ def _deploy(ctx: Context, account: str | None) -> dict[str, Deployment]:
 
 
 def _table(ctx: Context, deployments: dict[str, Deployment]) -> Table:
-    table = Table("contract", "address", "deployed in block", title=f"chain {ctx.chain.chain_id}")
+    table = Table("contract", title=f"chain {ctx.chain.chain_id}")
+    table.add_column("address", no_wrap=True, min_width=42)  # whole: 80 columns fit it
+    table.add_column("block", justify="right")
     for dep in deployments.values():
         table.add_row(dep.name, dep.address, str(dep.block))
     return table
@@ -154,6 +156,7 @@ def up(
         console.print(
             f"API: {server.url}/api (reference at {server.url}/docs)", soft_wrap=True, highlight=False
         )
+        _next_steps(server.url)
         console.print("[bold green]aiweb3 is up.[/bold green] Press Ctrl-C to stop.")
         stop.wait()
     finally:
@@ -161,6 +164,17 @@ def up(
         server.stop()
         console.print("server stopped")
         _stop_node(ctx, started_here)
+
+
+def _next_steps(url: str) -> None:
+    """Three things a newcomer can try next, each one line."""
+    console.print("next, try:")
+    for line in (
+        f"open {url} - the dashboard: the demo's signed file, model and proof",
+        "aiweb3 model list --onchain - registered models (`aiweb3 model audit ID`: their proofs)",
+        "aiweb3 agents demo - an AI agent buys a proven diagnosis and pays through escrow",
+    ):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
 
 
 def _stop_node(ctx: Context, started_here: bool) -> None:

@@ -94,8 +94,13 @@ def record_example(
     records = breast_cancer_records(index + 1)
     if index < 0 or index >= len(records):
         raise InputError(f"row {index} does not exist; pick 0..568")
-    out.write_text(json.dumps(records[index], indent=2) + "\n")
-    console.print(f"wrote {out}")
+    record = records[index]
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    console.print(
+        f"wrote {out}: born {record['birth_year'] // 10 * 10}s, postcode area "
+        f"{record['postcode'][:2]} (its quasi-identifier class), {record['diagnoses'][0]}",
+        highlight=False,
+    )
 
 
 @record_app.command("issue")
@@ -253,6 +258,12 @@ def review_cmd(dataset: int = typer.Argument(...), account: str | None = ACCOUNT
         f"waiting for k {len(result.waiting)}"
         + (f", waiting for budget {len(result.unfunded)} (fund the dataset)" if result.unfunded else "")
     )
+    if result.waiting:
+        console.print(
+            f"  held: their quasi-identifier class ({', '.join(policy.quasi)}) has fewer than "
+            f"{policy.min_k} members; review again when more records of that class arrive",
+            highlight=False,
+        )
 
 
 def _report(ctx: Context, dataset: int) -> tuple[DatasetPool, DatasetHome, DatasetReport]:

@@ -14,8 +14,9 @@ from rich.table import Table
 
 from aiweb3.cli.account import fmt_amount, parse_amount
 from aiweb3.cli.context import Context, console, err_console
+from aiweb3.cli.native import native_stderr_captured
 from aiweb3.config import LOCAL_CHAIN_ID
-from aiweb3.errors import InputError, ProofError
+from aiweb3.errors import InputError, ProofError, TransactionReverted
 
 if TYPE_CHECKING:
     from aiweb3.zkml import CompiledModel
@@ -58,17 +59,19 @@ def _progress(title: str) -> Iterator[Callable[[str], None]]:
 
 def _read_json(text: str, what: str) -> Any:
     """Inline JSON (starting with ``[`` or ``{``) or a path to a JSON file."""
+    source: str | bytes
     if text.lstrip()[:1] in ("[", "{"):
         source = text
     else:
         try:
-            source = Path(text).read_text()
+            source = Path(text).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {what} file {text}: {exc.strerror}") from exc
     try:
-        return json.loads(source)
+        return json.loads(source)  # bytes: a binary file is a ValueError too, never a traceback
     except ValueError as exc:
-        raise InputError(f"the {what} is not valid JSON: {exc}") from exc
+        where = f"file {text}" if isinstance(source, bytes) else "inline JSON"
+        raise InputError(f"the {what} {where} is not valid JSON: {exc}") from None
 
 
 def _resolve(home: Path, model_id: str) -> CompiledModel:
@@ -113,7 +116,7 @@ def compile_(
         raise InputError("samples must be a JSON list of inputs (or an object with a 'samples' list)")
     options = zk.CompileOptions(input_visibility=input_visibility)  # type: ignore[arg-type]
     model = zk.Model.from_onnx(onnx_file, home=ctx.settings.home)
-    with _progress(f"compiling {onnx_file.name}") as step:
+    with native_stderr_captured(err_console), _progress(f"compiling {onnx_file.name}") as step:
         compiled = model.compile(rows, options, on_progress=step)
     if as_json:
         console.print_json(data=compiled.to_json())
@@ -143,33 +146,73 @@ def register_model(
             f"[bold yellow]warning:[/bold yellow] these keys rest on a development SRS ({_dev_warning()}); "
             "anyone holding it could forge proofs for this model"
         )
-    with err_console.status("registering the model…"):
-        registry.register(
-            model, signer, name=name or model.name, metadata_uri=metadata_uri, price=parse_amount(price)
+    try:
+        with err_console.status("registering the model…"):
+            registry.register(
+                model, signer, name=name or model.name, metadata_uri=metadata_uri, price=parse_amount(price)
+            )
+    except TransactionReverted as exc:
+        if exc.error_name != "ModelAlreadyRegistered":
+            raise
+        rec = registry.get(model.model_id)
+        who = "you" if rec.owner == signer.address else rec.owner
+        console.print(
+            f"{model.model_id} is already registered (by {who}, as {rec.name!r}, "
+            f"{fmt_amount(rec.price)} AIUSD per inference); nothing to do",
+            soft_wrap=True,
+            highlight=False,
         )
+        return
     console.print(f"registered {model.model_id} (owner {signer.address}) in ModelRegistry {registry.address}")
 
 
+def short_id(value: str) -> str:
+    """A model id or address, shortened (``0x281a9c0d…5e7f``) unless the terminal is wide."""
+    if len(value) <= 16 or console.width >= 160:
+        return value
+    return f"{value[:10]}…{value[-4:]}"
+
+
 @model_app.command("list")
-def list_(onchain: bool = typer.Option(False, help="List the models registered on chain instead.")) -> None:
-    """List compiled models (or registered ones with --onchain)."""
+def list_(
+    onchain: bool = typer.Option(False, help="List the models registered on chain instead."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per model (full ids)."),
+) -> None:
+    """List compiled models (or registered ones with --onchain).
+
+    On a narrow terminal ids are shortened (a prefix is enough for every command); --json has them whole.
+    """
     from aiweb3 import zkml as zk
 
     ctx = Context()
     if onchain:
-        table = Table("name", "owner", "price (AIUSD)", "deprecated")
-        table.add_column("model id", no_wrap=True)
-        for rec in zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).models():
+        records = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).models()
+        if as_json:
+            for rec in records:
+                typer.echo(json.dumps(rec.__dict__))
+            return
+        table = Table("model id", "name", "owner", "AIUSD", "deprecated", title="registered models")
+        for rec in records:
             table.add_row(
-                rec.name, rec.owner, fmt_amount(rec.price), "yes" if rec.deprecated else "", rec.model_id
-            )
+                short_id(rec.model_id), rec.name, short_id(rec.owner), fmt_amount(rec.price),
+                "yes" if rec.deprecated else "",
+            )  # fmt: skip
     else:
-        table = Table("name", "logrows", "SRS")
-        table.add_column("model id", no_wrap=True)
-        for m in zk.compiled_models(ctx.settings.home):
-            table.add_row(
-                m.name, str(m.logrows), "development" if m.development_srs else "imported", m.model_id
-            )
+        models = zk.compiled_models(ctx.settings.home)
+        if as_json:
+            for m in models:
+                typer.echo(json.dumps(m.to_json()))
+            return
+        table = Table("model id", "name", "logrows", "inputs", "SRS", title="compiled models")
+        for m in models:
+            inputs = ", ".join(str(list(shape)) for _, shape in m.inputs)
+            srs = "development" if m.development_srs else "imported"
+            table.add_row(short_id(m.model_id), m.name, str(m.logrows), inputs, srs)
+    for column in table.columns[:1]:
+        column.no_wrap = True
+    if not table.rows:
+        console.print("no models yet; compile one with `aiweb3 model compile`")
+        return
     console.print(table)
 
 
@@ -177,8 +220,9 @@ def list_(onchain: bool = typer.Option(False, help="List the models registered o
 def show(
     model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
     onchain: bool = typer.Option(False, help="Also show the registry's record."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest (and record) as JSON."),
 ) -> None:
-    """Show a compiled model's manifest and/or (with --onchain) the registry's record.
+    """Show a compiled model and/or (with --onchain) the registry's record.
 
     With --onchain and a full id, a model registered by someone else (not compiled here) is shown too.
     """
@@ -192,12 +236,53 @@ def show(
         if not (onchain and len(model_id) == 66):
             raise
     out: dict[str, Any] = model.to_json() if model else {"model_id": model_id.lower()}
+    rec = None
     if onchain:
-        rec = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(str(out["model_id"]))
+        registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
+        rec = registry.get(str(out["model_id"]))
         out["onchain"] = rec.__dict__
-    console.print_json(data=out)
-    if model is not None and model.development_srs:
-        err_console.print(_srs_note(model))
+    if as_json:
+        typer.echo(json.dumps(out, indent=2))
+        return
+    console.print(f"model [bold]{out['model_id']}[/bold]", soft_wrap=True, highlight=False)
+    if model is not None:
+        _print_summary(model)
+    if rec is not None:
+        _print_record(rec)
+
+
+def _row(label: str, value: object) -> None:
+    console.print(f"  {label:<13}{value}", soft_wrap=True, highlight=False)
+
+
+def _shapes(specs: list[list[Any]]) -> str:
+    return "; ".join(f"{name} {list(shape)}" for name, shape in specs)
+
+
+def _print_summary(model: CompiledModel) -> None:
+    _row("name", model.name)
+    _row("inputs", f"{_shapes(model.inputs)} ({model.options.get('input_visibility', 'private')})")
+    _row("outputs", _shapes(model.outputs))
+    _row("circuit", f"logrows {model.logrows} (2^{model.logrows} rows), ezkl {model.ezkl_version}")
+    _row("SRS", "development (forgeable; local use only)" if model.development_srs else "imported")
+    _row("onnx sha256", model.onnx_sha256)
+    _row("compiled", _when(model.created))
+
+
+def _print_record(rec: Any) -> None:
+    console.print("on chain (ModelRegistry):", highlight=False)
+    _row("name", rec.name)
+    _row("owner", rec.owner)
+    _row("price", f"{fmt_amount(rec.price)} AIUSD per inference")
+    _row("status", "deprecated" if rec.deprecated else "active")
+    _row("registered", _when(rec.registered_at))
+    _row("metadata", rec.metadata_uri or "(none)")
+
+
+def _when(timestamp: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @model_app.command()
@@ -215,7 +300,7 @@ def prove(
         if "input" not in data and "input_data" not in data:
             raise InputError("the input must be a JSON list of numbers, or an object with an 'input' list")
         data = data.get("input", data.get("input_data"))
-    with _progress(f"proving with {model.name}") as step:
+    with native_stderr_captured(err_console), _progress(f"proving with {model.name}") as step:
         proof = model.prove(data, on_progress=step)
     proof.save(out)
     console.print(f"outputs: {json.dumps(proof.outputs)}")
@@ -242,7 +327,8 @@ def verify(
         if check.tx_hash:
             where += f", tx {check.tx_hash}, gas {check.gas_used}"
     else:
-        proof.verify(home=ctx.settings.home)
+        with native_stderr_captured(err_console):
+            proof.verify(home=ctx.settings.home)
         where = "locally"
     console.print(
         f"[bold green]valid[/bold green]: model {proof.model_id} produced {json.dumps(proof.outputs)}"

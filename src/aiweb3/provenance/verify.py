@@ -119,10 +119,12 @@ def verify_file(
     trust: Domain | None = None,
     registry: CreatorRegistry | Callable[[], CreatorRegistry] | None = None,
     model_registry: str | Callable[[], str | None] | None = None,
+    sidecar: Path | None = None,
 ) -> Report:
     """Verify ``path`` against its sidecar ``path.aiw.json`` (an original or a clip).
 
     Args:
+        sidecar: the manifest or clip proof when it is not beside the file.
         trust: the registry domain this verifier trusts; a manifest signed in another
             domain (another chain or registry) is rejected. Defaults to the registry's domain.
         registry: the on-chain registry, for handles, revocations and anchors (None: offline),
@@ -145,7 +147,7 @@ def verify_file(
             report.c2pa = read_c2pa(path)
         except ContentError as exc:
             c2pa_error = str(exc)
-    side = sidecar_path(path)
+    side = Path(sidecar) if sidecar is not None else sidecar_path(path)
     if not side.exists():
         if report.c2pa is not None:  # C2PA credentials only: report them as the verdict
             report.kind = "c2pa"

@@ -32,14 +32,18 @@ class WatchEvent:
 
 
 def anchor_sidecars(
-    registry: CreatorRegistry, signer: LocalAccount, files: list[Path]
+    registry: CreatorRegistry, signer: LocalAccount, files: list[Path], sidecars: list[Path] | None = None
 ) -> list[SignedManifest]:
-    """Anchor the manifests of ``files`` in one transaction and rewrite their sidecars."""
-    signed = [SignedManifest.load(sidecar_path(f)) for f in files]
+    """Anchor the manifests of ``files`` in one transaction and rewrite their sidecars.
+
+    ``sidecars`` name where the manifests are when not beside the files (``FILE.aiw.json``).
+    """
+    sides = sidecars if sidecars is not None else [sidecar_path(f) for f in files]
+    signed = [SignedManifest.load(side) for side in sides]
     anchored = registry.anchor(signer, signed)
-    for path, item in zip(files, anchored, strict=True):
+    for side, item in zip(sides, anchored, strict=True):
         # keep the leaf list the sidecar carried
-        item.save(sidecar_path(path))
+        item.save(side)
     return anchored
 
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aiweb3.errors import InputError, ProofError
+from aiweb3.errors import InputError, JSONTooDeep, JSONTooLarge, ProofError
 from aiweb3.files import atomic_write_json
 from aiweb3.jsonlimits import loads_untrusted
 from aiweb3.zkml import _ezkl
 from aiweb3.zkml.model import CompiledModel, TensorSpec, ZkmlHome, _flatten
+from aiweb3.zkml.ranges import check_input_range
 from aiweb3.zkml.srs import file_cid
 
 if TYPE_CHECKING:
@@ -171,13 +172,17 @@ class InferenceProof:
             ProofError: it is not a valid proof file.
         """
         try:
-            text = Path(path).read_text()
+            raw = Path(path).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read proof file {path}: {exc.strerror}") from exc
         try:
-            data = loads_untrusted(text, what=str(path))
-        except InputError as exc:
+            data = loads_untrusted(raw, what=str(path))
+        except (JSONTooDeep, JSONTooLarge) as exc:
             raise ProofError(f"{exc}; it is not a proof file") from None
+        except InputError:
+            raise ProofError(
+                f"{path} is not a proof file (not JSON); pass one written by `aiweb3 model prove`"
+            ) from None
         return cls.from_json(data)
 
     # -- checks ---------------------------------------------------------------
@@ -270,6 +275,8 @@ def prove(
     if len(arrays) != len(specs):
         raise InputError(f"{model.name} takes {len(specs)} inputs, got {len(arrays)}")
     data = {"input_data": [_flatten(s, a, model.name) for s, a in zip(specs, arrays, strict=True)]}
+    settings = json.loads(model.artifact_path("settings").read_text())
+    check_input_range(settings, [s.name for s in specs], data["input_data"], model.name)
     circuit, pk, srs_file = model.artifact_path("circuit"), model.artifact_path("pk"), _srs_path(model, srs)
     store_root = ZkmlHome(model.home).store.root
     step = on_progress or (lambda _s: None)

@@ -83,7 +83,7 @@ def test_sigkill_right_after_confirmations_loses_nothing(tmp_path: Path) -> None
         assert set(report.moved) == set(report.resent) and chain.block_number() > 0
         registry = CreatorRegistry.from_home(chain, tmp_path)
         assert registry.key_status(d3.address).handle == "journal-test"
-        assert registry.anchor_of(b"\x11" * 32).block > 0
+        assert registry.anchor_of(d3.address, b"\x11" * 32).block > 0
     finally:
         chain.close()
         node.stop()

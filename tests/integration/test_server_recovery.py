@@ -37,7 +37,7 @@ def _consistent(services: Services) -> list[tuple[int, int]]:
     for entry in services.library.entries():
         a = entry.signed.anchoring
         assert a is not None
-        record = services.registry.anchor_of(bytes.fromhex(a.root[2:]))
+        record = services.registry.earliest_anchor(bytes.fromhex(a.root[2:]), a.proof.n)
         assert (record.block, record.timestamp) == (a.block, a.timestamp)
         receipt = services.chain.rpc("eth_getTransactionReceipt", [a.tx_hash])
         assert receipt is not None and int(receipt["blockNumber"], 16) == a.block

@@ -1,4 +1,5 @@
-"""``aiweb3 model compile|register|list|show|prove|verify|deprecate`` and ``aiweb3 srs dev|import|list``."""
+"""``aiweb3 model compile|register|list|show|prove|verify|deprecate|audit-attest|...`` and
+``aiweb3 srs dev|import|list``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import typer
 from rich.table import Table
 
 from aiweb3.cli.account import fmt_amount, parse_amount
+from aiweb3.cli.audits import audit_attest, audit_revoke, audit_rows
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import InputError, ProofError
@@ -26,6 +28,8 @@ model_app = typer.Typer(
     help="Verifiable inference: compile, register, prove and verify models.", no_args_is_help=True
 )
 srs_app = typer.Typer(help="Structured reference strings (SRS) for proving keys.", no_args_is_help=True)
+model_app.command("audit-attest")(audit_attest)
+model_app.command("audit-revoke")(audit_revoke)
 
 # ezkl logs every scale it tries while calibrating (as ERROR/WARNING records): the CLI shows
 # its own progress instead. Library users keep ezkl's logging as they configure it.
@@ -192,10 +196,14 @@ def show(
         if not (onchain and len(model_id) == 66):
             raise
     out: dict[str, Any] = model.to_json() if model else {"model_id": model_id.lower()}
+    summary = None
     if onchain:
         rec = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(str(out["model_id"]))
         out["onchain"] = rec.__dict__
+        out["audits"], summary = audit_rows(ctx, str(out["model_id"]))
     console.print_json(data=out)
+    if summary is not None:
+        console.print(summary)
     if model is not None and model.development_srs:
         err_console.print(_srs_note(model))
 
@@ -248,6 +256,8 @@ def verify(
         f"[bold green]valid[/bold green]: model {proof.model_id} produced {json.dumps(proof.outputs)}"
     )
     console.print(f"verified {where}")
+    if onchain:
+        console.print(audit_rows(ctx, proof.model_id)[1])
 
 
 @model_app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -96,19 +97,11 @@ def audit_revoke(
     console.print(f"revoked {uid}")
 
 
-def audit_rows(ctx: Context, model_id: str) -> tuple[list[dict[str, object]], str]:
+def audit_rows(ctx: Context, model_id: str) -> tuple[list[dict[str, Any]], str]:
     """The model's audits (with ``trusted`` and ``status``) and the one-line summary for users."""
-    from aiweb3 import zkml as zk
-    from aiweb3.chain.eas import EASClient
+    from aiweb3.zkml import audit_report
 
-    eas = EASClient.from_home(ctx.chain, ctx.settings.home)
-    audits = zk.model_audits(eas, model_id)
-    trusted = zk.AuditorTrust(ctx.settings.home).load()
-    now = eas.now()
-    rows = [
-        {**a.to_json(), "trusted": a.auditor in trusted, "status": a.problem(now) or "valid"} for a in audits
-    ]
-    return rows, zk.audit_summary(audits, trusted, now, model_id)
+    return audit_report(ctx.chain, ctx.settings.home, model_id)
 
 
 @auditor_app.command("trust")

@@ -201,9 +201,10 @@ def show(
         rec = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home).get(str(out["model_id"]))
         out["onchain"] = rec.__dict__
         out["audits"], summary = audit_rows(ctx, str(out["model_id"]))
+        out["audit"] = summary
     console.print_json(data=out)
     if summary is not None:
-        console.print(summary)
+        err_console.print(summary)  # stdout stays one JSON document
     if model is not None and model.development_srs:
         err_console.print(_srs_note(model))
 

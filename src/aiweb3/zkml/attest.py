@@ -30,7 +30,7 @@ import numpy as np
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from aiweb3.chain import checksum
+from aiweb3.chain import Chain, checksum
 from aiweb3.chain.eas import (
     AIWEB3_SCHEMAS,
     Attestation,
@@ -40,7 +40,7 @@ from aiweb3.chain.eas import (
     encode_data,
     schema_uid,
 )
-from aiweb3.errors import InputError, ProofError
+from aiweb3.errors import DeploymentError, InputError, ProofError
 from aiweb3.files import atomic_write_json
 from aiweb3.zkml import _ezkl
 from aiweb3.zkml.model import CompiledModel, Model, ZkmlHome, parse_vka
@@ -54,6 +54,7 @@ __all__ = [
     "Rederived",
     "attest_audit",
     "audit_model",
+    "audit_report",
     "audit_summary",
     "evaluate",
     "load_eval_data",
@@ -476,6 +477,23 @@ def audit_summary(audits: list[ModelAudit], trusted: dict[str, str], now: int, m
     who = trusted.get(a.auditor) or a.auditor
     day = datetime.fromtimestamp(a.time, UTC).strftime("%Y-%m-%d")
     return f"audited by {who} on {day}, accuracy {a.figures.accuracy:.1%} ({a.figures.samples} samples)"
+
+
+def audit_report(chain: Chain, home: Path, model_id: str) -> tuple[list[dict[str, Any]], str]:
+    """The model's on-chain audits as JSON (each with ``trusted`` and ``status``) and the line a
+    user sees (:func:`audit_summary` with the trust list of ``home``); ``no audit (...)`` when EAS
+    is not deployed."""
+    try:
+        eas = EASClient.from_home(chain, home)
+    except DeploymentError:
+        return [], "no audit (EAS is not deployed; run `aiweb3 deploy`)"
+    audits = model_audits(eas, model_id)
+    trusted = AuditorTrust(home).load()
+    now = eas.now()
+    rows = [
+        {**a.to_json(), "trusted": a.auditor in trusted, "status": a.problem(now) or "valid"} for a in audits
+    ]
+    return rows, audit_summary(audits, trusted, now, model_id)
 
 
 def scratch_dir(home: Path) -> tempfile.TemporaryDirectory[str]:

@@ -56,6 +56,7 @@ __all__ = [
     "audit_model",
     "audit_report",
     "audit_summary",
+    "check_audited",
     "evaluate",
     "load_eval_data",
     "measure",
@@ -494,6 +495,19 @@ def audit_report(chain: Chain, home: Path, model_id: str) -> tuple[list[dict[str
         {**a.to_json(), "trusted": a.auditor in trusted, "status": a.problem(now) or "valid"} for a in audits
     ]
     return rows, audit_summary(audits, trusted, now, model_id)
+
+
+def check_audited(chain: Chain, home: Path, model_id: str) -> ModelAudit:
+    """The audit that makes ``model_id`` count for the user of ``home`` (trusted auditor, not
+    revoked, not expired); raises InputError naming why there is none. A client-side check: a
+    requester runs it before posting a proof-gated escrow task or approving a delivery."""
+    try:
+        eas = EASClient.from_home(chain, home)
+    except DeploymentError:
+        raise InputError(
+            "EAS is not deployed on this chain, so no model is audited; run `aiweb3 deploy`"
+        ) from None
+    return require_audit(model_audits(eas, model_id), AuditorTrust(home).load(), eas.now(), model_id)
 
 
 def scratch_dir(home: Path) -> tempfile.TemporaryDirectory[str]:

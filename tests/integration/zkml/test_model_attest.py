@@ -13,6 +13,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
+from aiweb3.agents import AgentWallet, SpendPolicy, TaskEscrow, TaskTerms
 from aiweb3.chain import Chain, Deployment
 from aiweb3.chain.eas import AIWEB3_SCHEMAS, EASClient, OffchainAttestation, encode_data, schema_uid
 from aiweb3.cli.main import app
@@ -22,6 +23,7 @@ from aiweb3.zkml import (
     CompiledModel,
     ModelAudit,
     audit_summary,
+    check_audited,
     model_audits,
     offchain_audit,
     rederive,
@@ -193,3 +195,43 @@ def test_cli_audit_attest_show_trust_revoke(
     assert auditor.load() == {}
     again = cli.invoke(app, ["auditor", "untrust", accounts[5].address], env=env)
     assert again.exit_code == 1 and "not a trusted auditor" in str(again.exception)
+
+
+def test_requester_posts_a_proof_gated_task_only_for_an_audited_model(
+    chain: Chain,
+    tmp_path: Path,
+    deployments: dict[str, Deployment],
+    aiweb3_home: Path,
+    eas: EASClient,
+    derived: Rederived,
+    mlp_model: CompiledModel,
+    accounts: list[LocalAccount],
+) -> None:
+    """Client-side: the requester checks for a trusted audit before posting (TaskEscrow itself
+    does not read EAS)."""
+    home = tmp_path / "requester"
+    (home / "deployments").mkdir(parents=True)
+    (home / "deployments" / f"{chain.chain_id}.json").write_bytes(
+        (aiweb3_home / "deployments" / f"{chain.chain_id}.json").read_bytes()
+    )
+    escrow = TaskEscrow.from_home(chain, home)
+    requester, auditor = accounts[7], accounts[8]
+    policy = SpendPolicy(10_000_000, 20_000_000).allowing(
+        tokens=[escrow.token.address], contracts=[escrow.address], counterparties=[escrow.address]
+    )
+    wallet = AgentWallet(requester, policy)
+    terms = TaskTerms(1_000_000, accounts[2].address, model_id=bytes.fromhex(mlp_model.model_id[2:]))
+
+    def post_if_audited() -> int:
+        check_audited(chain, home, mlp_model.model_id)
+        return escrow.post(wallet, terms)
+
+    tasks = escrow.count()
+    AuditorTrust(home).trust(auditor.address, "Acme")
+    with pytest.raises(InputError, match="do not trust"):
+        post_if_audited()
+    assert escrow.count() == tasks  # nothing posted, nothing escrowed
+    figures = evaluate(derived, [[0.0] * 8], [1], None, "")
+    attest_audit(eas, auditor, derived, figures, "bafy-x", valid_days=30)
+    task_id = post_if_audited()
+    assert escrow.task(task_id).model_id == bytes.fromhex(mlp_model.model_id[2:])

@@ -12,7 +12,7 @@ from rich.table import Table
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.errors import InputError
 
-__all__ = ["audit_attest", "audit_revoke", "audit_rows", "auditor_app"]
+__all__ = ["audit_attest", "audit_check", "audit_revoke", "audit_rows", "auditor_app"]
 
 auditor_app = typer.Typer(help="The model auditors you trust (a local allow-list).", no_args_is_help=True)
 
@@ -95,6 +95,29 @@ def audit_revoke(
     else:
         eas.revoke(signer, schema_uid(MODEL_AUDIT_SCHEMA), uid)
     console.print(f"revoked {uid}")
+
+
+def audit_check(
+    file: Path = typer.Argument(..., help="An off-chain audit written by `audit-attest --offchain`."),
+) -> None:
+    """Verify an off-chain audit file: signature, UID, chain, schema, revocation, expiry, trust."""
+    from aiweb3 import zkml as zk
+    from aiweb3.chain.eas import EASClient, OffchainAttestation
+
+    ctx = Context()
+    try:
+        data = json.loads(file.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the off-chain audit {file}: {exc}") from None
+    eas = EASClient.from_home(ctx.chain, ctx.settings.home)
+    audit = zk.offchain_audit(eas, OffchainAttestation.from_json(data))
+    trusted = zk.AuditorTrust(ctx.settings.home).load()
+    f = audit.figures
+    console.print(f"signed by {audit.auditor} for model {audit.model_id}: accuracy {f.accuracy:.2%}")
+    console.print(zk.audit_summary([audit], trusted, eas.now(), audit.model_id))
+    problem = audit.problem(eas.now())
+    if problem is not None:
+        raise InputError(problem)
 
 
 def audit_rows(ctx: Context, model_id: str) -> tuple[list[dict[str, Any]], str]:

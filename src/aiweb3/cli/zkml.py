@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from aiweb3.cli.account import fmt_amount, parse_amount
-from aiweb3.cli.audits import audit_attest, audit_revoke, audit_rows
+from aiweb3.cli.audits import audit_attest, audit_check, audit_revoke, audit_rows
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import InputError, ProofError
@@ -30,6 +30,7 @@ model_app = typer.Typer(
 srs_app = typer.Typer(help="Structured reference strings (SRS) for proving keys.", no_args_is_help=True)
 model_app.command("audit-attest")(audit_attest)
 model_app.command("audit-revoke")(audit_revoke)
+model_app.command("audit-check")(audit_check)
 
 # ezkl logs every scale it tries while calibrating (as ERROR/WARNING records): the CLI shows
 # its own progress instead. Library users keep ezkl's logging as they configure it.

@@ -21,6 +21,7 @@ from aiweb3.errors import InputError
 from aiweb3.zkml import (
     AuditorTrust,
     CompiledModel,
+    InferenceProof,
     ModelAudit,
     audit_summary,
     check_audited,
@@ -160,6 +161,8 @@ def test_cli_audit_attest_show_trust_revoke(
     altered_onnx: Path,
     eval_file: Path,
     accounts: list[LocalAccount],
+    mlp_proof: InferenceProof,
+    tmp_path: Path,
 ) -> None:
     mlp_model.register(chain, accounts[0])
     env = {"AIWEB3_HOME": str(aiweb3_home), "AIWEB3_RPC_URL": chain.url, "COLUMNS": "250"}
@@ -186,6 +189,22 @@ def test_cli_audit_attest_show_trust_revoke(
     assert cli.invoke(app, ["auditor", "list"], env=env).output.count("Acme") == 1
     shown = cli.invoke(app, ["model", "show", mid, "--onchain"], env=env)
     assert "audited by Acme on " in shown.output and '"trusted": true' in shown.output
+
+    proof_file = tmp_path / "proof.json"
+    mlp_proof.save(proof_file)
+    verified = cli.invoke(app, ["model", "verify", str(proof_file), "--onchain"], env=env)
+    assert verified.exit_code == 0 and "audited by Acme on " in verified.output, verified.output
+
+    signed = tmp_path / "audit.json"
+    off = cli.invoke(app, [*base, "--onnx", str(EXAMPLES / "mlp.onnx"), "--offchain", str(signed)], env=env)
+    assert off.exit_code == 0 and "signed off-chain attestation" in off.output, off.output
+    checked = cli.invoke(app, ["model", "audit-check", str(signed)], env=env)
+    assert checked.exit_code == 0 and "audited by Acme on " in checked.output, checked.output
+    forged = json.loads(signed.read_text())
+    forged["expirationTime"] += 86400
+    signed.write_text(json.dumps(forged))
+    refused = cli.invoke(app, ["model", "audit-check", str(signed)], env=env)
+    assert refused.exit_code == 1 and "UID does not match" in str(refused.exception)
 
     revoked = cli.invoke(app, ["model", "audit-revoke", uid, "--account", "dev:6"], env=env)
     assert revoked.exit_code == 0, revoked.output

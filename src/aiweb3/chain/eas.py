@@ -47,6 +47,8 @@ __all__ = [
 
 ZERO_UID = "0x" + "00" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
+#: blocks per eth_getLogs request
+LOG_RANGE = 10_000
 
 #: The schemas aiweb3 registers on deploy (EAS schema strings: ``type name`` pairs).
 #: Ratios are in parts per million; ``groupErrors`` is JSON ``{group: error rate ppm}``.
@@ -332,17 +334,14 @@ class EASClient:
     def attestations(self, schema: str, *, from_block: int = 0) -> list[Attestation]:
         """Every on-chain attestation made under schema UID ``schema`` (oldest first)."""
         signature = "0x" + keccak(text="Attested(address,address,bytes32,bytes32)").hex()
-        logs = self.chain.rpc(
-            "eth_getLogs",
-            [
-                {
-                    "address": self.address,
-                    "fromBlock": hex(from_block),
-                    "toBlock": "latest",
-                    "topics": [signature, None, None, "0x" + _b32(schema).hex()],
-                }
-            ],
-        )
+        topics = [signature, None, None, "0x" + _b32(schema).hex()]
+        logs: list[dict[str, Any]] = []
+        start, last = from_block, self.chain.block_number()
+        while start <= last:  # in ranges: public nodes cap eth_getLogs
+            end = min(start + LOG_RANGE - 1, last)
+            query = {"address": self.address, "fromBlock": hex(start), "toBlock": hex(end), "topics": topics}
+            logs.extend(self.chain.rpc("eth_getLogs", [query]))
+            start = end + 1
         uids = ["0x" + str(log["data"])[2:66] for log in logs]
         found = [self.get(uid) for uid in uids]
         return [a for a in found if a is not None]

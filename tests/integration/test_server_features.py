@@ -86,10 +86,12 @@ def test_demo_model_is_registered_with_a_verified_inference(
     assert detail["inferences"][0]["model_id"] == demo_model["model_id"]
     assert detail["inferences"][0]["tx_hash"].startswith("0x")
     assert detail["proofs"], "the demo's proof is kept for download"
+    assert detail["audit"] == "no audit"  # nobody attested the demo model (EAS is deployed)
     counts = client.get("/api/overview").json()["counts"]
     assert counts["models"] >= 1 and counts["inferences"] >= 1
     page = client.get(f"/models/{demo_model['model_id']}")
     assert page.status_code == 200 and demo_model["name"] in page.text
+    assert '<td id="model-audit">no audit</td>' in page.text
 
 
 def test_model_routes_check_tokens_ids_and_input(

@@ -133,7 +133,7 @@ class Chain:
         poll_interval: float = 0.005,
         journal: TxJournal | None = None,
     ) -> None:
-        from aiweb3.chain.contracts import all_artifacts  # artifacts load lazily
+        from aiweb3.chain.contracts import all_artifacts, vendor_artifacts  # artifacts load lazily
 
         self.url = url
         self.timeout = timeout
@@ -154,7 +154,7 @@ class Chain:
             )
         self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
         self.nonces = NonceManager(self)
-        self.errors = ErrorDecoder([a.abi for a in all_artifacts().values()])
+        self.errors = ErrorDecoder([a.abi for a in (*all_artifacts().values(), *vendor_artifacts().values())])
         for abi in abis:
             self.errors.add_abi(abi)
         self._keys: dict[str, PrivateKey] = {}

@@ -35,9 +35,12 @@ __all__ = [
     "check_artifacts_fresh",
     "deploy_system",
     "system_contract",
+    "vendor_artifacts",
 ]
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "contracts" / "artifacts"
+#: Audited third-party builds deployed as shipped (copied from npm by ``contracts/vendor.py``).
+VENDOR_DIR = ARTIFACTS_DIR / "vendor"
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,33 @@ def all_artifacts() -> dict[str, Artifact]:
     return out
 
 
+@cache
+def vendor_artifacts() -> dict[str, Artifact]:
+    """Every vendored artifact (the EAS contracts) by contract name: compiled by their authors,
+    copied from their npm package; ``compiler`` names the package and version."""
+    out: dict[str, Artifact] = {}
+    for path in sorted(VENDOR_DIR.glob("*.json")):
+        data = json.loads(path.read_text())
+        out[data["contractName"]] = Artifact(
+            name=data["contractName"],
+            abi=data["abi"],
+            bytecode=data["bytecode"],
+            deployed_bytecode=data["deployedBytecode"],
+            compiler=f"npm {data['npmPackage']}@{data['npmVersion']}",
+            source_file=data["npmPath"],
+            source_hash="",
+            build_hash="",
+        )
+    return out
+
+
 def artifact(name: str) -> Artifact:
-    """One artifact by contract name."""
-    try:
-        return all_artifacts()[name]
-    except KeyError:
-        known = ", ".join(sorted(all_artifacts())) or "none"
-        raise ContractError(f"no artifact for contract {name!r} (known: {known})") from None
+    """One artifact by contract name (ours, or a vendored one such as ``EAS``)."""
+    found = all_artifacts().get(name) or vendor_artifacts().get(name)
+    if found is None:
+        known = ", ".join(sorted({*all_artifacts(), *vendor_artifacts()})) or "none"
+        raise ContractError(f"no artifact for contract {name!r} (known: {known})")
+    return found
 
 
 def check_artifacts_fresh(contracts_dir: Path) -> None:
@@ -134,6 +157,9 @@ SYSTEM_CONTRACTS: list[SystemContract] = [
     # agents: proof-gated escrow release calls ModelRegistry.verifyInference
     SystemContract("TaskEscrow", args=lambda d: [d["AIUSD"], d["ModelRegistry"]]),
     SystemContract("AgentRegistry", args=lambda d: [d["TaskEscrow"]]),
+    # attestations (audits): the Ethereum Attestation Service, deployed from its npm artifacts
+    SystemContract("SchemaRegistry"),
+    SystemContract("EAS", args=lambda d: [d["SchemaRegistry"]]),
 ]
 
 
@@ -198,6 +224,8 @@ def deploy_system(
     recorded code hash and it was deployed from the current artifact; otherwise the
     contract is deployed again (and contracts after it that take its address too).
 
+    When EAS is among them, the aiweb3 attestation schemas are registered too.
+
     Returns:
         The deployments by name. ``on_progress(name, "reused"|"deployed")`` reports each.
     """
@@ -232,6 +260,10 @@ def deploy_system(
         book.save({**recorded, **result})
         if on_progress:
             on_progress(spec.name, "deployed")
+    if "EAS" in result:  # the aiweb3 attestation schemas (registered once; idempotent)
+        from aiweb3.chain.eas import register_aiweb3_schemas
+
+        register_aiweb3_schemas(chain, deployer, result["EAS"].address)
     return result
 
 

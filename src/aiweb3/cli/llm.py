@@ -189,7 +189,7 @@ def verify(
     wanted = str(signed.message.get("modelSha256", "")).removeprefix("0x")
     store = ModelStore(ctx.settings.home)
     names = [e.name for e in store.list() if e.sha256 == wanted]
-    if not names and wanted == store.get(DEFAULT_MODEL).sha256:
+    if not names and wanted == store.get(DEFAULT_MODEL, verify=False).sha256:
         names = [DEFAULT_MODEL]
     client = None
     model_sha = None

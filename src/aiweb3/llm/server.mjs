@@ -151,6 +151,7 @@ async function generate(body, onChunk, signal) {
             400,
             `the prompt (~${promptEstimate} tokens) plus max_tokens (${maxTokens}) exceeds the context of ${contextSize} tokens; shorten it`,
         );
+    if (signal?.aborted) throw new RequestError(504, "the deadline passed while the request waited for the model");
     const temperature = Number(body.temperature ?? 0);
     const seed = body.seed == null ? undefined : Number(body.seed);
     await sequence.clearHistory();

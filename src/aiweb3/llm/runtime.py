@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -51,6 +51,11 @@ class RuntimeBuild:
         return f"{self.engine}@{self.version}+{self.binary_sha256[:16]}"
 
 
+def default_threads() -> int:
+    """Half the CPU cores, at least one."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 @cache
 def runtime_build(modules: Path | None = None) -> RuntimeBuild:
     """The installed node-llama-cpp version and the SHA-256 over its prebuilt CPU binaries."""
@@ -76,7 +81,8 @@ class RuntimeConfig:
         model: registered model name, or None for the default model.
         port: 0 picks a free port.
         context_size: tokens of context (prompt plus answer).
-        threads: CPU threads for generation.
+        threads: CPU threads for generation (default: half the cores, at least one; llama.cpp's
+            threads wait for each other, so on a busy machine fewer threads run faster).
         startup_timeout: seconds to wait for the model to load and the port to open.
     """
 
@@ -84,7 +90,7 @@ class RuntimeConfig:
     model: str | None = None
     port: int = 0
     context_size: int = 2048
-    threads: int = 2
+    threads: int = field(default_factory=lambda: default_threads())
     startup_timeout: float = 60.0
 
 

@@ -22,7 +22,7 @@ const {values: args} = parseArgs({
         port: {type: "string", default: "0"},
         "node-modules": {type: "string"},
         "context-size": {type: "string", default: "2048"},
-        threads: {type: "string", default: "2"},
+        threads: {type: "string", default: "1"},
         "runtime-id": {type: "string", default: ""},
     },
 });

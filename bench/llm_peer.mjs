@@ -1,7 +1,7 @@
 // The peer of bench/llm_runtime.py: the same GGUF run directly through node-llama-cpp's bindings,
 // in process, no HTTP. Reads one JSON request per line on stdin ({"prompt", "max_tokens"}) and
 // answers one JSON line on stdout: {"text", "ttft_s", "gen_s", "tokens"}. Each request runs greedy
-// on a cleared context, exactly as aiweb3's server does.
+// on a cleared context with one reused chat, exactly as aiweb3's server does.
 //   node bench/llm_peer.mjs --model FILE --node-modules DIR
 import path from "node:path";
 import readline from "node:readline";
@@ -21,22 +21,21 @@ const llama = await lib.getLlama({gpu: false, build: "never", logLevel: "error"}
 const model = await llama.loadModel({modelPath: args.model});
 const context = await model.createContext({contextSize: Number(args["context-size"]), threads: Number(args.threads)});
 const sequence = context.getSequence();
+const chat = new lib.LlamaChat({contextSequence: sequence});
 console.log(JSON.stringify({ready: true}));
 
 for await (const line of readline.createInterface({input: process.stdin})) {
     if (!line.trim()) continue;
     const req = JSON.parse(line);
-    await sequence.clearHistory();
-    const chat = new lib.LlamaChat({contextSequence: sequence});
-    const before = sequence.tokenMeter.getState();
     const started = performance.now();
+    await sequence.clearHistory();
+    const before = sequence.tokenMeter.getState();
     let first = null;
     const result = await chat.generateResponse(
         [{type: "user", text: req.prompt}, {type: "model", response: []}],
         {maxTokens: req.max_tokens, temperature: 0, onTextChunk() { first ??= performance.now(); }},
     );
     const end = performance.now();
-    chat.dispose({disposeSequence: false});
     first ??= end;
     console.log(JSON.stringify({
         text: result.response,

@@ -30,7 +30,7 @@ const {values: args} = parseArgs({
 const MAX_BODY = 1 << 20;
 const contextSize = Number(args["context-size"]);
 // Set once the model is loaded; until then /health answers 503 "loading".
-let llama, model, sequence, LlamaChat;
+let llama, model, sequence, chat;
 
 class RequestError extends Error {
     constructor(status, message) {
@@ -102,11 +102,28 @@ function toolSchema(tools) {
     return options.length === 1 ? options[0] : {oneOf: options};
 }
 
+// GBNF grammars have no numeric ranges: an integer with both bounds and at most 256 values
+// becomes an enum of those values, so the grammar enforces the bounds too.
+function boundIntegers(node) {
+    if (Array.isArray(node)) return node.map(boundIntegers);
+    if (!node || typeof node !== "object") return node;
+    const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, boundIntegers(v)]));
+    if (out.type === "integer") {
+        const lo = out.exclusiveMinimum != null ? out.exclusiveMinimum + 1 : out.minimum;
+        const hi = out.exclusiveMaximum != null ? out.exclusiveMaximum - 1 : out.maximum;
+        if (Number.isInteger(lo) && Number.isInteger(hi) && hi >= lo && hi - lo < 256) {
+            const {type, minimum, maximum, exclusiveMinimum, exclusiveMaximum, ...rest} = out;
+            return {...rest, enum: Array.from({length: hi - lo + 1}, (_, i) => lo + i)};
+        }
+    }
+    return out;
+}
+
 async function grammarFor(body) {
     const fmt = body.response_format;
     if (Array.isArray(body.tools) && body.tools.length > 0) {
         if (fmt && fmt.type !== "text") throw new RequestError(400, "use either tools or response_format, not both");
-        return llama.createGrammarForJsonSchema(toolSchema(body.tools));
+        return llama.createGrammarForJsonSchema(boundIntegers(toolSchema(body.tools)));
     }
     if (!fmt || fmt.type === "text") return undefined;
     if (fmt.type === "json_object") return llama.getGrammarFor("json");
@@ -114,7 +131,7 @@ async function grammarFor(body) {
         const schema = fmt.json_schema?.schema;
         if (!schema || typeof schema !== "object") throw new RequestError(400, "response_format.json_schema.schema is missing");
         try {
-            return await llama.createGrammarForJsonSchema(schema);
+            return await llama.createGrammarForJsonSchema(boundIntegers(schema));
         } catch (err) {
             throw new RequestError(400, `unsupported JSON schema: ${String(err.message).slice(0, 200)}`);
         }
@@ -154,10 +171,9 @@ async function generate(body, onChunk, signal) {
     if (signal?.aborted) throw new RequestError(504, "the deadline passed while the request waited for the model");
     const temperature = Number(body.temperature ?? 0);
     const seed = body.seed == null ? undefined : Number(body.seed);
-    await sequence.clearHistory();
-    const chat = new LlamaChat({contextSequence: sequence});
-    const meterBefore = sequence.tokenMeter.getState();
     const started = performance.now();
+    await sequence.clearHistory();
+    const meterBefore = sequence.tokenMeter.getState();
     let firstTokenAt = null;
     try {
         const result = await chat.generateResponse(history, {
@@ -185,8 +201,9 @@ async function generate(body, onChunk, signal) {
             totalMs: finished - started,
             aborted: signal?.aborted ?? false,
         };
-    } finally {
-        chat.dispose({disposeSequence: false});
+    } catch (err) {
+        if (signal?.aborted) throw new RequestError(504, "the deadline passed during generation");
+        throw err;
     }
 }
 
@@ -290,9 +307,9 @@ server.on("error", (err) => {
 await new Promise((resolve) => server.listen(Number(args.port), "127.0.0.1", resolve));
 const entry = path.join(args["node-modules"], "node-llama-cpp", "dist", "index.js");
 const lib = await import(pathToFileURL(entry).href);
-LlamaChat = lib.LlamaChat;
 llama = await lib.getLlama({gpu: false, build: "never", logLevel: "error"});
 model = await llama.loadModel({modelPath: args.model});
 const context = await model.createContext({contextSize, threads: Number(args.threads)});
 sequence = context.getSequence();
+chat = new lib.LlamaChat({contextSequence: sequence}); // one chat (its template resolved once), reused
 console.log(`aiweb3-llm listening on ${server.address().port}`);

@@ -37,6 +37,8 @@ def test_status_models_and_chat(llm_runtime: RuntimeInfo, aiweb3_home: Path) -> 
     answer = run(aiweb3_home, "chat", "Name one fruit.", "--max-tokens", "8")
     assert answer.stdout.strip()
     assert "answer tokens" in answer.stderr
+    bench = run(aiweb3_home, "bench", "--rounds", "1", "--max-tokens", "4").stdout
+    assert "time to first token" in bench and "tokens/s" in bench
 
 
 def test_add_refuses_a_corrupt_file_in_one_line(aiweb3_home: Path, tmp_path: Path) -> None:

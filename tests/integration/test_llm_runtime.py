@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Literal
 
+import gguf
 import httpx
+import numpy as np
 import pytest
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from aiweb3.errors import InputError, LLMOutputInvalid, LLMUnavailable
+from aiweb3.errors import ConfigError, InputError, LLMOutputInvalid, LLMUnavailable
 from aiweb3.llm import LLMConfig, NoModel, load_model
 from aiweb3.llm.models import DEFAULT_MODEL, DEFAULT_MODEL_SHA256, ModelStore, file_sha256
 from aiweb3.llm.openai import OpenAICompatible, Tool
@@ -111,6 +114,19 @@ def test_prompt_longer_than_the_context_is_refused(llm: OpenAICompatible) -> Non
     huge = "blockchain " * 3000
     with pytest.raises(LLMUnavailable, match="exceeds the context"):
         llm.chat([{"role": "user", "content": huge}], max_tokens=8)
+    with pytest.raises(LLMUnavailable, match="exceeds the context"):
+        list(llm.stream([{"role": "user", "content": huge}], max_tokens=8))
+
+
+def test_bad_request_fields_are_400_naming_the_field(llm_runtime: RuntimeInfo) -> None:
+    url = f"{llm_runtime.api_url}/chat/completions"
+    for field, value in (("max_tokens", "many"), ("temperature", -1), ("seed", 1.5)):
+        r = httpx.post(url, json={"messages": ASK, field: value}, timeout=60)
+        assert r.status_code == 400 and field in r.json()["error"]["message"]
+    r = httpx.post(url, json={"messages": []}, timeout=60)
+    assert r.status_code == 400 and "messages" in r.json()["error"]["message"]
+    r = httpx.post(url, content=b"{not json", timeout=60)
+    assert r.status_code == 400
 
 
 def test_unknown_model_and_bad_files_are_refused(tmp_path: Path, aiweb3_home: Path) -> None:
@@ -147,3 +163,40 @@ def test_port_in_use_is_one_clear_error(tmp_path: Path, aiweb3_home: Path) -> No
         port = taken.getsockname()[1]
         with pytest.raises(LLMUnavailable, match=f"port {port} is already taken"):
             ModelRuntime(RuntimeConfig(home=other, port=port)).start()
+
+
+class Rating(BaseModel):
+    stars: int = Field(ge=1, le=5)
+    mood: Literal["good", "bad"]
+
+
+def test_integer_bounds_are_enforced_while_generating(llm: OpenAICompatible) -> None:
+    ask = [{"role": "user", "content": "Rate the movie 'Titanic' with stars from 1 to 5, and its mood."}]
+    for _ in range(2):  # no retries: the grammar alone must keep the answer inside the schema
+        rating = llm.structured(ask, Rating, retries=0, max_tokens=32)
+        assert 1 <= rating.stars <= 5
+
+
+def _tiny_gguf(path: Path) -> None:
+    writer = gguf.GGUFWriter(path, "llama")
+    writer.add_tensor("tiny", np.arange(64, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+def test_added_model_is_listed_made_default_and_tamper_checked(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "home")
+    source = tmp_path / "tiny.gguf"
+    _tiny_gguf(source)
+    entry = store.add(source, "tiny", make_default=True)
+    assert (entry.architecture, store.default_name) == ("llama", "tiny")
+    assert entry.sha256 == file_sha256(source) == store.get().sha256
+    with pytest.raises(InputError, match="exists already"):
+        store.add(source, "tiny")
+    data = bytearray(store.path(entry).read_bytes())
+    data[-1] ^= 0xFF
+    store.path(entry).write_bytes(bytes(data))
+    with pytest.raises(ConfigError, match="changed since it was added"):
+        store.get("tiny")

@@ -282,8 +282,15 @@ class OpenAICompatible:
                     if payload == "[DONE]":
                         break
                     chunk = json.loads(payload)
+                    if chunk.get("error"):
+                        raise LLMUnavailable(
+                            f"the language model at {self.config.url} failed: {chunk['error'].get('message')}"
+                        )
                     usage = chunk.get("usage") or usage
-                    text = (chunk.get("choices") or [{}])[0].get("delta", {}).get("content")
+                    choice = (chunk.get("choices") or [{}])[0]
+                    if choice.get("finish_reason") == "deadline":
+                        raise LLMUnavailable(f"the language model passed the deadline of {deadline:g}s")
+                    text = choice.get("delta", {}).get("content")
                     if text:
                         if ttft is None:
                             ttft = time.monotonic() - t0

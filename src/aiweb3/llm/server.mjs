@@ -148,6 +148,13 @@ function countPromptTokens(history) {
     return n;
 }
 
+function number(body, key, fallback, {integer = false, min = -Infinity} = {}) {
+    const value = body[key] ?? fallback;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value)))
+        throw new RequestError(400, `${key} must be ${integer ? "an integer" : "a number"} >= ${min}, not ${JSON.stringify(value)}`);
+    return value;
+}
+
 function describeTools(history, tools) {
     const lines = tools.map((t) => `- ${t.function.name}: ${t.function.description ?? ""} ` +
         `arguments: ${JSON.stringify(t.function.parameters ?? {})}`);
@@ -161,7 +168,7 @@ async function generate(body, onChunk, signal) {
     const history = toHistory(body.messages);
     if (Array.isArray(body.tools) && body.tools.length > 0) describeTools(history, body.tools);
     const grammar = await grammarFor(body);
-    const maxTokens = Math.max(1, Math.min(Number(body.max_tokens ?? 256), contextSize));
+    const maxTokens = Math.min(number(body, "max_tokens", 256, {integer: true, min: 1}), contextSize);
     const promptEstimate = countPromptTokens(history);
     if (promptEstimate + maxTokens > contextSize)
         throw new RequestError(
@@ -169,8 +176,8 @@ async function generate(body, onChunk, signal) {
             `the prompt (~${promptEstimate} tokens) plus max_tokens (${maxTokens}) exceeds the context of ${contextSize} tokens; shorten it`,
         );
     if (signal?.aborted) throw new RequestError(504, "the deadline passed while the request waited for the model");
-    const temperature = Number(body.temperature ?? 0);
-    const seed = body.seed == null ? undefined : Number(body.seed);
+    const temperature = number(body, "temperature", 0, {min: 0});
+    const seed = body.seed == null ? undefined : number(body, "seed", 0, {integer: true, min: 0});
     const started = performance.now();
     await sequence.clearHistory();
     const meterBefore = sequence.tokenMeter.getState();
@@ -180,8 +187,8 @@ async function generate(body, onChunk, signal) {
             maxTokens,
             temperature,
             seed,
-            topK: body.top_k == null ? undefined : Number(body.top_k),
-            topP: body.top_p == null ? undefined : Number(body.top_p),
+            topK: body.top_k == null ? undefined : number(body, "top_k", 0, {integer: true, min: 0}),
+            topP: body.top_p == null ? undefined : number(body, "top_p", 1, {min: 0}),
             grammar,
             signal,
             stopOnAbortSignal: true,
@@ -249,7 +256,14 @@ async function chatCompletions(req, res) {
                 res.write(`data: ${JSON.stringify({id, object: "chat.completion.chunk", created, model: args.name,
                     choices: [{index: 0, delta, finish_reason: finish}], ...extra})}\n\n`);
             chunk({role: "assistant"});
-            const out = await exclusive(() => generate(body, (text) => chunk({content: text}), controller.signal));
+            let out;
+            try {
+                out = await exclusive(() => generate(body, (text) => chunk({content: text}), controller.signal));
+            } catch (err) {
+                const message = String(err?.message ?? err).slice(0, 300);
+                res.end(`data: ${JSON.stringify({error: {message, type: "generation_error"}})}\n\n`);
+                return;
+            }
             chunk({}, finishReason(out, body), {
                 usage: {prompt_tokens: out.promptTokens, completion_tokens: out.completionTokens,
                     total_tokens: out.promptTokens + out.completionTokens},

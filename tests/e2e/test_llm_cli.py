@@ -102,3 +102,17 @@ def test_receipt_confirmed_tampered_and_lying_provider_refuted(
     not_a_receipt = tmp_path / "x.json"
     not_a_receipt.write_text("[]")
     assert "not an aiweb3 inference receipt" in run(aiweb3_home, "verify", str(not_a_receipt), code=1).stderr
+
+    # post both on chain in one batch; the watcher challenges the lie, not the honest receipt
+    deployed = run(aiweb3_home, "batch", "deploy", "--window", "3600").stdout
+    contract = deployed.split(" at ", 1)[1].split()[0]
+    batch = tmp_path / "batch.json"
+    run(aiweb3_home, "batch", "post", str(receipt), str(lie), "--contract", contract, "--out", str(batch))
+    assert "open to challenges" in run(aiweb3_home, "batch", "status", str(batch)).stdout
+    nothing = run(aiweb3_home, "batch", "challenge", str(batch), str(receipt), "--account", "dev:2", code=1)
+    assert "nothing to challenge: confirmed" in nothing.stderr
+    done = run(aiweb3_home, "batch", "challenge", str(batch), str(lie), "--account", "dev:2")
+    assert "challenged receipt" in done.stdout
+    status = run(aiweb3_home, "batch", "status", str(batch)).stdout
+    assert "1 challenged" in status and dev_account(2).address in status
+    assert "not in batch" in run(aiweb3_home, "batch", "challenge", str(batch), str(elsewhere), code=1).stderr

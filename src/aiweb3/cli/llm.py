@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.errors import InputError, LLMUnavailable
+from aiweb3.files import atomic_write_json
 from aiweb3.llm import LLMConfig
+from aiweb3.llm.batches import ReceiptBatches
 from aiweb3.llm.embedded import embedded_client
 from aiweb3.llm.models import DEFAULT_MODEL, ModelStore
 from aiweb3.llm.openai import OpenAICompatible
-from aiweb3.llm.receipts import InferenceRequest, load_receipt, receipt_domain, sign_receipt, verify_receipt
+from aiweb3.llm.receipts import (
+    UNBOUND_CONTRACT,
+    InferenceRequest,
+    Receipt,
+    load_receipt,
+    receipt_domain,
+    run_request,
+    sign_receipt,
+    verify_receipt,
+)
 from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig, runtime_build
 
 app = typer.Typer(help="Run and use the embedded language model (llama.cpp, offline).", no_args_is_help=True)
+batch_app = typer.Typer(
+    help="Post receipt hashes on chain in batches; challenge a wrong one.", no_args_is_help=True
+)
+app.add_typer(batch_app, name="batch")
 
 
 def _runtime(ctx: Context, model: str | None = None, port: int = 0) -> ModelRuntime:
@@ -130,6 +148,9 @@ def chat(
     timeout: float = typer.Option(120.0, min=0.1, help="Deadline for the answer, in seconds."),
     receipt: Path | None = typer.Option(None, help="Write a signed inference receipt here."),
     account: str | None = typer.Option(None, help="Receipt signer: keystore name/address or dev:N."),
+    contract: str | None = typer.Option(
+        None, help="Bind the receipt to this ReceiptBatches contract (its EIP-712 verifying contract)."
+    ),
 ) -> None:
     """Ask the model (the embedded one unless AIWEB3_LLM_URL names another endpoint)."""
     ctx = Context()
@@ -153,7 +174,7 @@ def chat(
         signer = ctx.signer(account)
         signed = sign_receipt(
             signer,
-            receipt_domain(ctx.chain.chain_id),
+            receipt_domain(ctx.chain.chain_id, contract or UNBOUND_CONTRACT),
             request=request,
             output=result.text,
             model_sha256=info.sha256,
@@ -175,6 +196,20 @@ def chat(
     )
 
 
+def _reexecutor(ctx: Context, signed: Receipt, timeout: float) -> tuple[OpenAICompatible | None, str | None]:
+    """A client of a local runtime serving the receipt's model, if this home has that model."""
+    wanted = str(signed.message.get("modelSha256", "")).removeprefix("0x")
+    store = ModelStore(ctx.settings.home)
+    names = [e.name for e in store.list() if e.sha256 == wanted]
+    if not names and wanted == store.get(DEFAULT_MODEL, verify=False).sha256:
+        names = [DEFAULT_MODEL]
+    if not names:
+        return None, None
+    info = ModelRuntime(RuntimeConfig(home=ctx.settings.home, model=names[0])).start()
+    config = LLMConfig(url=info.api_url, model=info.model, timeout=timeout)
+    return OpenAICompatible(config, send_deadline=True), info.sha256
+
+
 @app.command()
 def verify(
     receipt: Path = typer.Argument(..., help="A receipt file written by `aiweb3 llm chat --receipt`."),
@@ -186,19 +221,7 @@ def verify(
     """
     ctx = Context()
     signed = load_receipt(receipt)
-    wanted = str(signed.message.get("modelSha256", "")).removeprefix("0x")
-    store = ModelStore(ctx.settings.home)
-    names = [e.name for e in store.list() if e.sha256 == wanted]
-    if not names and wanted == store.get(DEFAULT_MODEL, verify=False).sha256:
-        names = [DEFAULT_MODEL]
-    client = None
-    model_sha = None
-    if names:
-        info = ModelRuntime(RuntimeConfig(home=ctx.settings.home, model=names[0])).start()
-        client = OpenAICompatible(
-            LLMConfig(url=info.api_url, model=info.model, timeout=timeout), send_deadline=True
-        )
-        model_sha = info.sha256
+    client, model_sha = _reexecutor(ctx, signed, timeout)
     verdict = verify_receipt(
         signed, model_sha256=model_sha, runtime=runtime_build().id, client=client, timeout=timeout
     )
@@ -236,3 +259,119 @@ def bench(
         f"{statistics.median(rates):.1f} tokens/s (median of {rounds})",
         highlight=False,
     )
+
+
+def _batches(ctx: Context, contract: str) -> ReceiptBatches:
+    from aiweb3.chain import checksum
+
+    return ReceiptBatches(ctx.chain, checksum(contract))
+
+
+@batch_app.command("deploy")
+def batch_deploy(
+    window: int = typer.Option(86_400, min=1, help="Challenge window of each batch, in seconds."),
+    account: str | None = typer.Option(None, help="Deployer: keystore name/address or dev:N."),
+) -> None:
+    """Deploy a ReceiptBatches contract and print its address."""
+    ctx = Context()
+    batches = ReceiptBatches.deploy(ctx.chain, ctx.signer(account), window)
+    console.print(
+        f"ReceiptBatches deployed at {batches.address} (challenge window {window}s)", highlight=False
+    )
+
+
+@batch_app.command("post")
+def batch_post(
+    receipts: list[Path] = typer.Argument(..., help="Receipt files, in batch order."),
+    contract: str = typer.Option(..., help="The ReceiptBatches contract."),
+    out: Path = typer.Option(..., help="Where to write the batch file (ids and hashes, for proofs)."),
+    account: str | None = typer.Option(None, help="Provider: keystore name/address or dev:N."),
+) -> None:
+    """Post the Merkle root of these receipts' hashes; write the batch file challengers need."""
+    ctx = Context()
+    loaded = [load_receipt(p) for p in receipts]
+    hashes = [r.hash for r in loaded]
+    batches = _batches(ctx, contract)
+    batch_id = batches.post(ctx.signer(account), [bytes.fromhex(h) for h in hashes])
+    info = batches.info(batch_id)
+    atomic_write_json(
+        out,
+        {
+            "contract": batches.address,
+            "chain_id": ctx.chain.chain_id,
+            "batch_id": batch_id,
+            "receipts": hashes,
+        },
+    )
+    console.print(
+        f"batch {batch_id}: {len(hashes)} receipts, root 0x{info.root.hex()}, open to challenges until "
+        f"{info.challenge_deadline} (unix time); batch file {out}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _load_batch(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+        return {
+            "contract": str(data["contract"]),
+            "batch_id": int(data["batch_id"]),
+            "receipts": [str(h) for h in data["receipts"]],
+        }
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist") from None
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{path} is not a batch file written by `aiweb3 llm batch post`") from None
+
+
+@batch_app.command("challenge")
+def batch_challenge(
+    batch: Path = typer.Argument(..., help="The batch file (`aiweb3 llm batch post --out`)."),
+    receipt: Path = typer.Argument(..., help="The receipt to re-execute and, if wrong, challenge."),
+    account: str | None = typer.Option(None, help="Challenger: keystore name/address or dev:N."),
+    timeout: float = typer.Option(300.0, min=0.1, help="Deadline for the re-execution, in seconds."),
+) -> None:
+    """Re-execute a receipt of a batch; when the output differs on the same build, challenge it on chain."""
+    ctx = Context()
+    data = _load_batch(batch)
+    signed = load_receipt(receipt)
+    if signed.hash not in data["receipts"]:
+        raise InputError(f"{receipt} is not in batch {data['batch_id']} ({batch})")
+    client, model_sha = _reexecutor(ctx, signed, timeout)
+    build = runtime_build().id
+    verdict = verify_receipt(signed, model_sha256=model_sha, runtime=build, client=client, timeout=timeout)
+    if verdict.status != "refuted" or client is None or "re-executed" not in verdict.reason:
+        raise InputError(f"nothing to challenge: {verdict.status} ({verdict.reason})")
+    output = run_request(client, signed.request, timeout=timeout)
+    hashes = [bytes.fromhex(h) for h in data["receipts"]]
+    index = data["receipts"].index(signed.hash)
+    _batches(ctx, data["contract"]).challenge(
+        ctx.signer(account), data["batch_id"], hashes, index, hashlib.sha256(output.encode()).digest()
+    )
+    console.print(
+        f"challenged receipt {signed.hash[:16]}… of batch {data['batch_id']}: {verdict.reason}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@batch_app.command("status")
+def batch_status(
+    batch: Path = typer.Argument(..., help="The batch file (`aiweb3 llm batch post --out`)."),
+) -> None:
+    """Show a batch: its challenges and whether it is final."""
+    ctx = Context()
+    data = _load_batch(batch)
+    batches = _batches(ctx, data["contract"])
+    info = batches.info(data["batch_id"])
+    state = "final" if info.final else ("challenged" if info.challenges else "open to challenges")
+    console.print(
+        f"batch {info.batch_id} by {info.provider}: {info.count} receipts, "
+        f"{info.challenges} challenged, {state}",
+        highlight=False,
+    )
+    for h in data["receipts"]:
+        who = batches.challenger(info.batch_id, bytes.fromhex(h))
+        if who:
+            console.print(f"  receipt {h[:16]}… challenged by {who}", highlight=False)

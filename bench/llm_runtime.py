@@ -34,7 +34,7 @@ from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig, RuntimeInfo, default
 from aiweb3.tools import node_modules
 
 BENCH = "llm_runtime"
-ROUNDS = 5
+ROUNDS = 7
 MAX_TOKENS = 48
 PROMPTS = [
     "Explain what a blockchain is.",

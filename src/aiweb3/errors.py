@@ -28,6 +28,7 @@ exceptions at the boundary: ``raise ChainError("...") from exc``.
     │   └── DisclosurePolicyError   a disclosure the policy or schema forbids
     ├── IndexerError                the index database: missing, locked, another chain
     ├── LLMUnavailable              no language model configured or reachable
+    │   └── LLMOutputInvalid        an answer that breaks the requested schema after retries
     ├── PolicyViolation             an agent payment its spend policy refuses (never signed)
     └── PaymentError                an HTTP 402 payment that is malformed, replayed or unsettled
 """
@@ -52,6 +53,7 @@ __all__ = [
     "InsufficientFunds",
     "JSONTooDeep",
     "JSONTooLarge",
+    "LLMOutputInvalid",
     "LLMUnavailable",
     "NodeError",
     "PaymentError",
@@ -175,6 +177,10 @@ class DisclosurePolicyError(CredentialError):
 
 class LLMUnavailable(AIWeb3Error):
     """No language model is configured, or the configured one cannot be reached."""
+
+
+class LLMOutputInvalid(LLMUnavailable):
+    """The model's answer did not match the requested schema, even after retries."""
 
 
 class IndexerError(AIWeb3Error):

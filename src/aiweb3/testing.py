@@ -16,6 +16,7 @@ Fixtures:
     chain_isolation  evm_snapshot before, evm_revert after the test
     module_chain_isolation  the same around a whole test module (after the session setup)
     module_home      a fresh AIWEB3_HOME per module that knows the session's deployments
+    llm_runtime      the embedded model server of ``aiweb3_home`` (the real default model)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from aiweb3.chain import (
     dev_account,
     system_contract,
 )
+from aiweb3.llm.runtime import RuntimeInfo
 
 __all__ = [
     "accounts",
@@ -46,6 +48,7 @@ __all__ = [
     "chain_isolation",
     "deployer",
     "deployments",
+    "llm_runtime",
     "local_node",
     "module_chain_isolation",
     "module_home",
@@ -148,3 +151,18 @@ def module_home(
     home = tmp_path_factory.mktemp("module-home")
     shutil.copytree(aiweb3_home / "deployments", home / "deployments")
     return home
+
+
+@pytest.fixture(scope="session")
+def llm_runtime(aiweb3_home: Path) -> Iterator[RuntimeInfo]:
+    """The embedded model server (default model, real llama.cpp) of the session's home.
+
+    Started once, stopped at the end of the session; CLI commands run with
+    ``AIWEB3_HOME=aiweb3_home`` find it instead of starting another.
+    """
+    from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
+
+    runtime = ModelRuntime(RuntimeConfig(home=aiweb3_home))
+    info = runtime.start(die_with_parent=True)
+    yield info
+    runtime.stop()

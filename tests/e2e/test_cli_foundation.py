@@ -98,7 +98,7 @@ def test_up_runs_until_interrupted(home: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = str(probe.getsockname()[1])
     proc = subprocess.Popen(
-        [*AIWEB3, "up", "--port", port, "--no-demo"],
+        [*AIWEB3, "up", "--no-llm", "--port", port, "--no-demo"],
         env=_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

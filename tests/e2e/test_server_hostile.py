@@ -37,7 +37,11 @@ def _env(home: Path) -> dict[str, str]:
 def _start(home: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     """Run `aiweb3 up ARGS` until it says it is up; returns the process and the dashboard URL."""
     proc = subprocess.Popen(
-        [*AIWEB3, "up", *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        [*AIWEB3, "up", "--no-llm", *args],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stdout is not None
     lines: list[str] = []

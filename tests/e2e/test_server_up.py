@@ -32,7 +32,11 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 def _start(home: Path, *args: str) -> tuple[subprocess.Popen[str], list[str]]:
     proc = subprocess.Popen(
-        [*AIWEB3, "up", *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*AIWEB3, "up", "--no-llm", *args],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     lines: list[str] = []
@@ -123,7 +127,7 @@ def test_up_refuses_a_busy_port_with_one_line(home: Path) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         proc = subprocess.run(
-            [*AIWEB3, "up", "--port", str(port), "--no-demo"],
+            [*AIWEB3, "up", "--no-llm", "--port", str(port), "--no-demo"],
             env=_env(home),
             capture_output=True,
             text=True,
@@ -136,7 +140,7 @@ def test_up_refuses_a_busy_port_with_one_line(home: Path) -> None:
 
 def test_up_refuses_a_port_out_of_range_with_one_line(home: Path) -> None:
     proc = subprocess.run(
-        [*AIWEB3, "up", "--port", "99999", "--no-demo"],
+        [*AIWEB3, "up", "--no-llm", "--port", "99999", "--no-demo"],
         env=_env(home),
         capture_output=True,
         text=True,

@@ -27,7 +27,7 @@ def _env(home: Path) -> dict[str, str]:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     home = tmp_path_factory.mktemp("tour")
     proc = subprocess.Popen(
-        [*AIWEB3, "up", "--port", "0", "--no-demo"],
+        [*AIWEB3, "up", "--no-llm", "--port", "0", "--no-demo"],
         env=_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

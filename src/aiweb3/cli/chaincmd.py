@@ -6,14 +6,18 @@ import os
 import signal
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from aiweb3.chain import Deployment, deploy_system
 from aiweb3.cli.context import Context, console, err_console
-from aiweb3.errors import IndexerError
+from aiweb3.errors import AIWeb3Error, IndexerError
 from aiweb3.presence import ServiceRecord, clear_service_record, write_service_record
+
+if TYPE_CHECKING:
+    from aiweb3.llm.runtime import ModelRuntime
 
 __all__ = ["deploy", "up"]
 
@@ -69,6 +73,9 @@ def up(
         help="Also answer requests for this host name (repeat); by default only 127.0.0.1, "
         "localhost, [::1] and --host (other Host headers get 400: DNS rebinding).",
     ),
+    llm: bool = typer.Option(
+        True, "--llm/--no-llm", help="Run the embedded language model (`aiweb3 llm`) alongside."
+    ),
 ) -> None:
     """Start (or find) the node, deploy the contracts, serve the API and dashboard until Ctrl-C."""
     from aiweb3.server import ServerConfig, Services, serve
@@ -87,6 +94,7 @@ def up(
     if started_here:
         err_console.print("[dim]starting the local node…[/dim]")
         ctx.node.start(die_with_parent=True)  # never outlives this process, even after a SIGKILL
+    llm_runtime = _start_llm(ctx) if llm else None  # dies with this process, like the node
     deployments = _deploy(ctx, account)
     replayed = ctx.node.last_replay if ctx.is_local else None
     if replayed is not None and (replayed.resent or replayed.calls or replayed.rejected):
@@ -123,6 +131,7 @@ def up(
         server = serve(services)
     except BaseException:
         services.close()
+        _stop_llm(llm_runtime)
         _stop_node(ctx, started_here)
         raise
     # Other aiweb3 commands of this home find the service here: they share its node and read
@@ -163,6 +172,7 @@ def up(
         clear_service_record(ctx.settings.home, os.getpid())
         server.stop()
         console.print("server stopped")
+        _stop_llm(llm_runtime)
         _stop_node(ctx, started_here)
 
 
@@ -175,6 +185,29 @@ def _next_steps(url: str) -> None:
         "aiweb3 agents demo - an AI agent buys a proven diagnosis and pays through escrow",
     ):
         console.print(f"  {line}", soft_wrap=True, highlight=False)
+
+
+def _start_llm(ctx: Context) -> ModelRuntime | None:
+    """Start (or find) the embedded model server; returns it when this process started it."""
+    from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
+
+    runtime = ModelRuntime(RuntimeConfig(home=ctx.settings.home))
+    running = runtime.info()
+    try:
+        info = runtime.start(die_with_parent=True)  # never outlives this process, even after a SIGKILL
+    except AIWeb3Error as exc:
+        err_console.print(f"[yellow]language model off:[/yellow] {exc}")
+        return None
+    console.print(
+        f"llm: {info.model} (sha256 {info.sha256[:16]}…) at {info.api_url}", soft_wrap=True, highlight=False
+    )
+    return None if running is not None else runtime
+
+
+def _stop_llm(runtime: ModelRuntime | None) -> None:
+    if runtime is not None:
+        runtime.stop()
+        console.print("language model stopped")
 
 
 def _stop_node(ctx: Context, started_here: bool) -> None:

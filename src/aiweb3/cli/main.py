@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "task": ("aiweb3.cli.agents", "task_app"),
     "agents": ("aiweb3.cli.agents", "agents_app"),
     "usecase": ("aiweb3.cli.usecase", "usecase"),
+    "llm": ("aiweb3.cli.llm", "app"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, TypedDict
 
 from aiweb3.errors import ConfigError, LLMUnavailable
@@ -42,32 +43,49 @@ class LLMConfig:
         url: base URL of an OpenAI-compatible API (``http://host:port/v1``); None means no model.
         model: the model name sent with each request.
         api_key: bearer token, if the endpoint wants one (never logged).
-        timeout: seconds per request.
+        timeout: seconds per request (every call has this deadline unless it passes its own).
+        embedded: with no ``url``, run aiweb3's embedded model (``AIWEB3_LLM=embedded``) instead
+            of none. Off by default: callers opt in, since it starts a local model server.
+        home: ``AIWEB3_HOME`` of the embedded runtime (default: the settings' home).
     """
 
     url: str | None = None
     model: str = "default"
     api_key: str | None = None
     timeout: float = 60.0
+    embedded: bool = False
+    home: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LLMConfig:
-        """Read ``AIWEB3_LLM_URL``, ``AIWEB3_LLM_MODEL``, ``AIWEB3_LLM_API_KEY``, ``AIWEB3_LLM_TIMEOUT``."""
+        """Read ``AIWEB3_LLM_URL``, ``AIWEB3_LLM_MODEL``, ``AIWEB3_LLM_API_KEY``, ``AIWEB3_LLM_TIMEOUT``
+        and ``AIWEB3_LLM`` ("embedded" or "none")."""
         env = os.environ if env is None else env
         try:
             timeout = float(env.get("AIWEB3_LLM_TIMEOUT") or 60.0)
         except ValueError:
             raise ConfigError("AIWEB3_LLM_TIMEOUT must be a number of seconds") from None
+        if timeout <= 0:
+            raise ConfigError("AIWEB3_LLM_TIMEOUT must be a positive number of seconds")
+        backend = (env.get("AIWEB3_LLM") or "none").strip().lower()
+        if backend not in ("none", "embedded"):
+            raise ConfigError(f"AIWEB3_LLM must be 'embedded' or 'none', not {backend!r}")
+        home = env.get("AIWEB3_HOME")
         return cls(
             url=env.get("AIWEB3_LLM_URL") or None,
             model=env.get("AIWEB3_LLM_MODEL") or "default",
             api_key=env.get("AIWEB3_LLM_API_KEY") or None,
             timeout=timeout,
+            embedded=backend == "embedded",
+            home=Path(home).expanduser() if home else None,
         )
 
     def __repr__(self) -> str:  # keep the key out of logs and tracebacks
         key = "***" if self.api_key else None
-        return f"LLMConfig(url={self.url!r}, model={self.model!r}, api_key={key}, timeout={self.timeout})"
+        return (
+            f"LLMConfig(url={self.url!r}, model={self.model!r}, api_key={key}, timeout={self.timeout}, "
+            f"embedded={self.embedded})"
+        )
 
 
 class NoModel:
@@ -87,10 +105,19 @@ class NoModel:
         )
 
 
-def load_model(config: LLMConfig) -> LanguageModel:
-    """The backend ``config`` names: OpenAI-compatible HTTP when it has a URL, else none."""
-    if config.url is None:
-        return NoModel()
-    from aiweb3.llm.openai import OpenAICompatible
+def load_model(config: LLMConfig, *, embedded: bool | None = None) -> LanguageModel:
+    """The backend ``config`` names.
 
-    return OpenAICompatible(config)
+    An OpenAI-compatible HTTP client when it has a URL; else, when ``embedded`` (or
+    ``config.embedded``) is true, a client of aiweb3's embedded model server (started, or found
+    running, for ``config.home``); else the "none" backend.
+    """
+    if config.url is not None:
+        from aiweb3.llm.openai import OpenAICompatible
+
+        return OpenAICompatible(config)
+    if embedded if embedded is not None else config.embedded:
+        from aiweb3.llm.embedded import embedded_client
+
+        return embedded_client(config)
+    return NoModel()

@@ -29,6 +29,7 @@ def overview_data(services: Services) -> dict[str, Any]:
     head = chaininfo.summary(services)
     return {
         "chain": head,
+        "llm": _llm(services),
         "contracts": contracts,
         "counts": {
             "blocks": head["head"] + 1,
@@ -41,6 +42,16 @@ def overview_data(services: Services) -> dict[str, Any]:
             **_feature_counts(services),
         },
     }
+
+
+def _llm(services: Services) -> dict[str, Any] | None:
+    """The embedded model server of this home (model, SHA-256, runtime build), or None."""
+    from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
+
+    info = ModelRuntime(RuntimeConfig(home=services.home)).info()
+    if info is None:
+        return None
+    return {"model": info.model, "sha256": info.sha256, "runtime": info.runtime, "url": info.api_url}
 
 
 def _feature_counts(services: Services) -> dict[str, int | None]:

@@ -3,8 +3,9 @@
 Seeds a fresh local chain (``aiweb3.indexer.seed.seed_chain``, every aiweb3 contract
 exercised), indexes it, and scores the deterministic parser on the *test* half of
 ``aiweb3.indexer.eval_set`` (the development half was the only one looked at while
-tuning). With ``AIWEB3_LLM_URL`` set it scores the language-model path too (the model
-writes every plan); without it, the model lines say so and carry no figure.
+tuning). It scores the language-model path too (the model writes every plan): the model at
+``AIWEB3_LLM_URL`` if set, else aiweb3's embedded model; if none can start, the model lines say
+so and carry no figure.
 
 Prints one JSON line per figure (BENCHMARKS.md format): overall test accuracy (goal 0.9),
 accuracy per kind, the share of unanswerable questions declined (goal 1.0), the share of
@@ -35,7 +36,7 @@ def main() -> None:
         try:
             test = evaluate_blind(store.con, half="test")
             dev = evaluate_blind(store.con, half="dev")
-            model = load_model(LLMConfig.from_env())
+            model = load_model(LLMConfig.from_env(), embedded=True)  # a URL wins; else the embedded model
             with_model: BlindResult | None = None
             if model.available:
                 with_model = evaluate_blind(store.con, half="test", model=model)
@@ -49,7 +50,7 @@ def main() -> None:
     for q, why in test.failures:
         log(f"  [test] {q} -> {why}")
     s = test.summary()
-    peer = f"model {model.name}" if with_model else "language model: not measured (AIWEB3_LLM_URL unset)"
+    peer = f"model {model.name}" if with_model else "language model: not measured (no model could start)"
     peer_value = [with_model.accuracy] if with_model else None
     report(BENCH, "test_accuracy_offline", [test.accuracy], peer, peer_value, "higher", goal=0.9)
     for kind, value in s["per_kind"].items():

@@ -116,3 +116,31 @@ def test_receipt_confirmed_tampered_and_lying_provider_refuted(
     status = run(aiweb3_home, "batch", "status", str(batch)).stdout
     assert "1 challenged" in status and dev_account(2).address in status
     assert "not in batch" in run(aiweb3_home, "batch", "challenge", str(batch), str(elsewhere), code=1).stderr
+
+
+def test_ask_with_the_embedded_model(
+    llm_runtime: RuntimeInfo, aiweb3_home: Path, chain: Chain, tmp_path: Path
+) -> None:
+    """`aiweb3 ask --engine model` with no URL set: the embedded model writes the plan, the
+    guard checks its SQL; right or wrong, the answer is one JSON document and names the engine."""
+    db = tmp_path / "index.duckdb"
+    indexed = subprocess.run(
+        [*AIWEB3, "index", "run", "--rpc-url", chain.url, "--db", str(db)],
+        env=_env(aiweb3_home),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert indexed.returncode == 0, indexed.stderr
+    cmd = [*AIWEB3, "ask", "how many blocks are indexed?", "--engine", "model", "--db", str(db), "--json"]
+    proc = subprocess.run(cmd, env=_env(aiweb3_home), capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    if not proc.stdout.strip():  # the tiny model's plan can fail validation twice: one line says so
+        assert proc.returncode == 1 and proc.stderr.startswith("error: the model's plan failed twice")
+        assert len(proc.stderr.strip().splitlines()) == 1
+        return
+    answer = json.loads(proc.stdout)
+    assert llm_runtime.model in answer["engine"]
+    if answer["answered"]:
+        assert answer["sql"] and answer["sql"].lstrip().upper().startswith(("SELECT", "WITH"))

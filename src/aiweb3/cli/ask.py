@@ -54,7 +54,11 @@ def ask(
     ),
     explain: bool = typer.Option(False, "--explain", help="Show the SQL and explain it in plain English."),
     sql: bool = typer.Option(False, "--sql", help="Show the SQL that ran."),
-    engine: str | None = typer.Option(None, help="'offline' or 'model' (default: offline, then the model)."),
+    engine: str | None = typer.Option(
+        None,
+        help="'offline' or 'model' (default: offline, then the model if AIWEB3_LLM_URL or "
+        "AIWEB3_LLM=embedded names one; 'model' alone uses the embedded model unless a URL is set).",
+    ),
     db: Path | None = typer.Option(None, "--db", help="DuckDB file."),
     limit: int = typer.Option(1000, help="Most rows returned."),
     timeout: float = typer.Option(10.0, help="Seconds a query may run."),
@@ -63,9 +67,10 @@ def ask(
     """Ask a question about the indexed chain (set AIWEB3_LLM_URL to let a language model help)."""
     if engine not in (None, "offline", "model"):
         raise InputError("--engine must be 'offline' or 'model'")
-    model = load_model(LLMConfig.from_env())
+    # --engine model without AIWEB3_LLM_URL uses the embedded model (started, or found running)
+    model = load_model(LLMConfig.from_env(), embedded=True if engine == "model" else None)
     if engine == "model" and not model.available:
-        raise InputError("--engine model needs AIWEB3_LLM_URL (an OpenAI-compatible endpoint)")
+        raise InputError("--engine model needs a language model: the embedded one, or AIWEB3_LLM_URL")
     if explain and _SQL_START.match(question):
         console.print(pretty_sql(question))
         console.print(explain_sql(question, model))

@@ -207,11 +207,20 @@ class Asker:
         )
         return [{"role": "system", "content": system}, {"role": "user", "content": question}]
 
+    def _model_reply(self, messages: list[ChatMessage]) -> str:
+        chat = getattr(self.model, "chat", None)
+        if chat is None:
+            return self.model.complete(messages)
+        # An OpenAI-compatible client: ask for the plan under its JSON schema (aiweb3's embedded
+        # runtime enforces it with a grammar while generating; other servers may too).
+        fmt = {"type": "json_schema", "json_schema": {"name": "Plan", "schema": plan_json_schema()}}
+        return str(chat(messages, response_format=fmt, max_tokens=512).text)
+
     def _model_plan(self, question: str) -> tuple[Plan, int]:
         messages = self._prompt(question)
         last_error: Exception | None = None
         for attempt in (1, 2):
-            reply = self.model.complete(messages)
+            reply = self._model_reply(messages)
             try:
                 plan = Plan.model_validate_json(_json_object(reply))
                 compile_plan(plan)

@@ -89,7 +89,7 @@ class RuntimeConfig:
     home: Path
     model: str | None = None
     port: int = 0
-    context_size: int = 2048
+    context_size: int = 4096
     threads: int = field(default_factory=lambda: default_threads())
     startup_timeout: float = 60.0
 

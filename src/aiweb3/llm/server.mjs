@@ -21,7 +21,7 @@ const {values: args} = parseArgs({
         sha256: {type: "string", default: ""},
         port: {type: "string", default: "0"},
         "node-modules": {type: "string"},
-        "context-size": {type: "string", default: "2048"},
+        "context-size": {type: "string", default: "4096"},
         threads: {type: "string", default: "1"},
         "runtime-id": {type: "string", default: ""},
     },

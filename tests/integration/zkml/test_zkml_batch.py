@@ -99,7 +99,11 @@ def test_tampered_batch_rejected(
         assert exc.value.error_name == "InvalidProof", exc.value.reason
     # an unbatched model is refused by the batch entry point, and a batch size that does not
     # divide its outputs is refused at registration
+    with pytest.raises(TransactionReverted) as exc:  # 3 does not divide the MLP's 2 outputs
+        dataclasses.replace(mlp_model, batch_size=3).register(chain, accounts[0], registry=registry)
+    assert exc.value.error_name == "BadBatchSize"
     mlp_model.register(chain, accounts[0], registry=registry)
+    assert registry.batch_size(mlp_model.model_id) == 0
     with pytest.raises(TransactionReverted) as exc:
         registry.verify_batch(mlp_proof, accounts[1])
     assert exc.value.error_name == "NotBatched"
@@ -126,6 +130,10 @@ def test_malformed_batch_input_named_before_proving(
     good.write_text("\n".join(lines[4:5]) + "\n")
     done = subprocess.run([*cmd, str(good)], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    verified = subprocess.run(
+        [AIWEB3, "model", "verify", str(out)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert verified.returncode == 0 and "verified locally" in verified.stdout, verified.stderr
     (proof,) = load_batch_proofs(out)
     assert (proof.batch_size, proof.count) == (BATCH, 1)
     proof.verify(home=aiweb3_home)

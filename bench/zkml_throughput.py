@@ -38,7 +38,7 @@ EXAMPLES = ROOT / "examples" / "zkml"
 BENCH = "zkml_throughput"
 TOTAL = 64
 ROUNDS = 4
-BATCH = 8  # the chosen N (docs/scaling.md)
+BATCH = 16  # the chosen N (docs/scaling.md)
 CURVE = tuple(int(n) for n in os.environ.get("AIWEB3_BENCH_CURVE", "1,4,8,16").split(","))
 
 _COLD = """

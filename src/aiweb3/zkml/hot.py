@@ -37,16 +37,20 @@ _START_TIMEOUT = 300.0
 
 
 def _serve(conn: Connection, circuit: str, pk: str, srs: str, scratch: str) -> None:
-    """The worker: stage the artifacts, then prove each request until told to stop."""
+    """The worker: read the artifacts once (into the page cache), then prove each request."""
     import json
 
     from aiweb3.zkml import _ezkl
 
     folder = Path(scratch)
-    staged = {}
-    for name, src in (("circuit", circuit), ("pk", pk), ("srs", srs)):
-        staged[name] = folder / name
-        shutil.copyfile(src, staged[name])
+    staged = {"circuit": Path(circuit), "pk": Path(pk), "srs": Path(srs)}
+    for name, path in staged.items():  # read once: a missing artifact fails the start, not a proof
+        if not path.is_file():
+            conn.send(("error", f"the {name} file {path} is missing"))
+            return
+        with path.open("rb") as fh:
+            while fh.read(1 << 24):
+                pass
     conn.send(("ready", None))
     count = 0
     while True:
@@ -104,10 +108,15 @@ class HotProver:
             self._stop()
             raise ProofError(f"the hot prover of {self.model.model_id} did not start; check the disk space")
         try:
-            parent.recv()
+            status, detail = parent.recv()
         except EOFError:
             self._stop()
             raise ProofError(f"the hot prover of {self.model.model_id} died while starting") from None
+        if status != "ready":
+            self._stop()
+            raise ProofError(
+                f"the hot prover of {self.model.model_id} cannot start: {detail}; compile it again"
+            )
 
     @property
     def alive(self) -> bool:

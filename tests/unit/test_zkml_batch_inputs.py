@@ -10,7 +10,7 @@ from onnx import TensorProto, helper
 
 from aiweb3.errors import InputError
 from aiweb3.zkml import CompileOptions, read_batch_file
-from aiweb3.zkml.model import _symbolic_batch
+from aiweb3.zkml._onnxbatch import symbolic_batch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "zkml"
 
@@ -25,7 +25,7 @@ def test_batch_options_refused() -> None:
 
 
 def test_symbolic_batch_axis() -> None:
-    proto = onnx.load_from_string(_symbolic_batch((EXAMPLES / "mlp.onnx").read_bytes()))
+    proto = onnx.load_from_string(symbolic_batch((EXAMPLES / "mlp.onnx").read_bytes()))
     for value in [*proto.graph.input, *proto.graph.output]:
         assert value.type.tensor_type.shape.dim[0].dim_param == "batch_size"
     # a model whose leading axis is not a batch of one cannot be batched
@@ -33,7 +33,7 @@ def test_symbolic_batch_axis() -> None:
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 2])
     graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
     with pytest.raises(InputError, match="no leading batch axis of size 1"):
-        _symbolic_batch(helper.make_model(graph).SerializeToString())
+        symbolic_batch(helper.make_model(graph).SerializeToString())
 
 
 def test_batch_file_names_the_bad_line(tmp_path: Path) -> None:

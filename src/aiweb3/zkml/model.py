@@ -29,6 +29,7 @@ from aiweb3.errors import InputError, ProofError, StoreError
 from aiweb3.files import atomic_write_json, canonical_json
 from aiweb3.store import LocalStore
 from aiweb3.zkml import _ezkl
+from aiweb3.zkml._onnxbatch import symbolic_batch
 from aiweb3.zkml.srs import SrsEntry, SrsStore, store_path
 
 if TYPE_CHECKING:
@@ -278,7 +279,7 @@ class Model:
         with tempfile.TemporaryDirectory(dir=store.root) as tmp:
             t = Path(tmp)
             onnx_path, settings, circuit = t / "model.onnx", t / "settings.json", t / "network.ezkl"
-            onnx_path.write_bytes(self.onnx_bytes if batch == 1 else _symbolic_batch(self.onnx_bytes))
+            onnx_path.write_bytes(self.onnx_bytes if batch == 1 else symbolic_batch(self.onnx_bytes))
             (t / "calibration.json").write_bytes(canonical_json(calibration))
             step("settings")
             _ezkl.gen_settings(
@@ -354,29 +355,6 @@ class Model:
 def _batched(shape: tuple[int, ...], batch: int) -> list[int]:
     """A tensor's shape in a circuit of ``batch`` inferences (the leading axis is the batch)."""
     return [batch, *shape[1:]] if batch > 1 else list(shape)
-
-
-def _symbolic_batch(onnx_bytes: bytes) -> bytes:
-    """The ONNX model with the leading axis of every input and output named ``batch_size``
-    (ezkl sizes a named axis from its ``variables``).
-
-    Raises:
-        InputError: a tensor has no leading axis of size 1 (or already symbolic) to batch over.
-    """
-    proto = onnx.load_from_string(onnx_bytes)
-    initializers = {i.name for i in proto.graph.initializer}
-    for value in [*proto.graph.input, *proto.graph.output]:
-        if value.name in initializers:
-            continue
-        dims = value.type.tensor_type.shape.dim
-        if not dims or (dims[0].HasField("dim_value") and dims[0].dim_value != 1):
-            raise InputError(
-                f"tensor {value.name!r} has no leading batch axis of size 1; export the model with "
-                "a batch axis (e.g. shape [1, ...] or a symbolic first dimension) to batch it"
-            )
-        dims[0].Clear()
-        dims[0].dim_param = "batch_size"
-    return bytes(proto.SerializeToString())
 
 
 def _input_instances(options: CompileOptions, inputs: list[TensorSpec]) -> int:

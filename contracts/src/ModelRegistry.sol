@@ -51,6 +51,8 @@ contract ModelRegistry {
     bytes32[] private _modelIds;
     /// @notice The block a registration commitment was first made in (0: never).
     mapping(bytes32 commitment => uint256 blockNumber) public commitments;
+    /// @notice Inferences one proof of a batched model covers (0: not batched; see registerBatched).
+    mapping(bytes32 modelId => uint256 inferences) public batchSize;
 
     event RegistrationCommitted(bytes32 indexed commitment, address indexed by);
     event ModelRegistered(bytes32 indexed modelId, address indexed owner, string name, bytes32 onnxHash);
@@ -60,6 +62,8 @@ contract ModelRegistry {
     event InferenceVerified(
         bytes32 indexed modelId, bytes32 inputCommitment, bytes32 outputsHash, address indexed caller
     );
+    /// @notice One proof covered `count` inferences (each also emitted as InferenceVerified).
+    event InferenceBatchVerified(bytes32 indexed modelId, bytes32 proofHash, uint256 count, address indexed caller);
 
     error UnknownModel(bytes32 modelId);
     error ModelIsDeprecated(bytes32 modelId);
@@ -74,6 +78,8 @@ contract ModelRegistry {
     error CommitmentTooFresh(bytes32 commitment, uint256 committedAt, uint256 revealableAt);
     error VkaMalformed(uint256 word);
     error InputInstancesExceedCircuit(uint256 inputInstances, uint256 circuitInstances);
+    error BadBatchSize(uint256 batchSize, uint256 outputInstances);
+    error NotBatched(bytes32 modelId);
     error ZeroAddress();
     error EmptyName();
 
@@ -126,6 +132,29 @@ contract ModelRegistry {
         external
         returns (bytes32 modelId)
     {
+        return _register(spec, vka, vkaDigest, salt, 0);
+    }
+
+    /// @notice Like `register`, for a circuit compiled with a batch dimension: one proof covers
+    /// `inferences` inferences, its output instances split into that many equal parts (one
+    /// InferenceVerified each, through verifyInferenceBatch). The batch size is fixed for good.
+    function registerBatched(
+        ModelSpec calldata spec,
+        bytes32[] calldata vka,
+        bytes32 vkaDigest,
+        bytes32 salt,
+        uint256 inferences
+    ) external returns (bytes32 modelId) {
+        return _register(spec, vka, vkaDigest, salt, inferences);
+    }
+
+    function _register(
+        ModelSpec calldata spec,
+        bytes32[] calldata vka,
+        bytes32 vkaDigest,
+        bytes32 salt,
+        uint256 inferences
+    ) private returns (bytes32 modelId) {
         if (bytes(spec.name).length == 0) revert EmptyName();
         bytes32 actual = keccak256(abi.encodePacked(vka));
         if (actual != vkaDigest) revert VkaDigestMismatch(vkaDigest, actual);
@@ -139,6 +168,11 @@ contract ModelRegistry {
         }
         delete commitments[commitment];
         _checkVka(vka, spec.inputInstances);
+        if (inferences != 0) {
+            uint256 outputs = uint256(vka[2]) - spec.inputInstances;
+            if (inferences < 2 || outputs == 0 || outputs % inferences != 0) revert BadBatchSize(inferences, outputs);
+            batchSize[modelId] = inferences;
+        }
 
         // Effects first, then the verifier (checks-effects-interactions; Slither reentrancy-no-eth).
         Model storage m = _models[modelId];
@@ -189,6 +223,30 @@ contract ModelRegistry {
         bytes32 inputCommitment;
         (inputCommitment, outputsHash) = _split(modelId, m.inputInstances, instances);
         emit InferenceVerified(modelId, inputCommitment, outputsHash, msg.sender);
+    }
+
+    /// @notice Verify one proof of a batched model (see registerBatched) and emit one
+    /// InferenceVerified per inference it covers, then one InferenceBatchVerified. Every event
+    /// carries the batch's input commitment (zero for private inputs).
+    /// @return outputsHashes keccak256 of each inference's output instances, in batch order.
+    function verifyInferenceBatch(bytes32 modelId, bytes calldata proof, uint256[] calldata instances)
+        external
+        returns (bytes32[] memory outputsHashes)
+    {
+        Model storage m = _liveModel(modelId);
+        uint256 count = batchSize[modelId];
+        if (count == 0) revert NotBatched(modelId);
+        if (!_verify(modelId, m, proof, instances)) revert InvalidProof(modelId);
+        uint256 inputs = m.inputInstances;
+        (bytes32 inputCommitment,) = _split(modelId, m.inputInstances, instances);
+        uint256 per = (instances.length - inputs) / count;
+        outputsHashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 start = inputs + i * per;
+            outputsHashes[i] = keccak256(abi.encodePacked(instances[start:start + per]));
+            emit InferenceVerified(modelId, inputCommitment, outputsHashes[i], msg.sender);
+        }
+        emit InferenceBatchVerified(modelId, keccak256(proof), count, msg.sender);
     }
 
     /// @notice Off-chain check without a transaction: true when the proof verifies for `modelId`.

@@ -109,6 +109,9 @@ def compile_(
         ..., "--samples", help="JSON file (or inline JSON): a list of sample inputs, or {'samples': [...]}."
     ),
     input_visibility: str = typer.Option("private", help="private, hashed or public."),
+    batch_size: int = typer.Option(
+        1, "--batch-size", help="Inferences one proof covers (see docs/scaling.md)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON."),
 ) -> None:
     """Compile an ONNX model into a circuit and keys (reused when already compiled)."""
@@ -119,7 +122,7 @@ def compile_(
     rows = data.get("samples") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise InputError("samples must be a JSON list of inputs (or an object with a 'samples' list)")
-    options = zk.CompileOptions(input_visibility=input_visibility)  # type: ignore[arg-type]
+    options = zk.CompileOptions(input_visibility=input_visibility, batch_size=batch_size)  # type: ignore[arg-type]
     model = zk.Model.from_onnx(onnx_file, home=ctx.settings.home)
     with native_stderr_captured(err_console), _progress(f"compiling {onnx_file.name}") as step:
         compiled = model.compile(rows, options, on_progress=step)
@@ -307,14 +310,33 @@ def _when(timestamp: float) -> str:
 @model_app.command()
 def prove(
     model_id: str = typer.Argument(..., help="Model id (or a unique prefix)."),
-    input_: str = typer.Option(..., "--input", help="JSON file or inline JSON with the input values."),
+    input_: str | None = typer.Option(
+        None, "--input", help="JSON file or inline JSON with the input values."
+    ),
+    batch: Path | None = typer.Option(
+        None, "--batch", help="JSONL file, one input per line, for a batched model (--batch-size)."
+    ),
     out: Path = typer.Option(Path("proof.json"), "--out", help="Where to write the proof file."),
 ) -> None:
-    """Run the model on an input and prove it; writes a proof file and prints the outputs."""
+    """Run the model on an input and prove it; writes a proof file and prints the outputs.
+
+    With --batch, every line is checked first (a bad one is named and nothing is proved),
+    then each chunk of the model's batch size is proved; the proofs go to --out as JSONL.
+    """
+    from aiweb3 import zkml as zk
 
     ctx = Context()
     model = _resolve(ctx.settings.home, model_id)
-    data = _read_json(input_, "input")
+    if (input_ is None) == (batch is None):
+        raise InputError("give either --input (one inference) or --batch FILE.jsonl (a batched model)")
+    if batch is not None:
+        items = zk.read_batch_file(batch)
+        with _progress(f"proving {len(items)} inferences with {model.name}") as step:
+            proofs = zk.prove_batch(model, items, on_progress=step)
+        zk.save_batch_proofs(proofs, out)
+        console.print(f"{len(items)} inferences in {len(proofs)} proofs of {model.batch_size}: {out}")
+        return
+    data = _read_json(str(input_), "input")
     if isinstance(data, dict):
         if "input" not in data and "input_data" not in data:
             raise InputError("the input must be a JSON list of numbers, or an object with an 'input' list")
@@ -333,16 +355,27 @@ def verify(
     send: bool = typer.Option(False, help="With --onchain: send verifyInference (emits InferenceVerified)."),
     account: str | None = typer.Option(None, help="Sender for --send: keystore name/address or dev:N."),
 ) -> None:
-    """Verify a proof file locally (needs the compiled model) or on chain."""
-    from aiweb3 import zkml as zk
+    """Verify a proof file locally (needs the compiled model) or on chain (batched: JSONL)."""
+    from aiweb3.zkml.batch import load_batch_proofs
 
     ctx = Context()
-    proof = zk.InferenceProof.load(proof_file)
+    for proof in load_batch_proofs(proof_file):
+        _verify_one(ctx, proof, onchain=onchain, send=send, account=account)
+
+
+def _verify_one(ctx: Context, proof: Any, *, onchain: bool, send: bool, account: str | None) -> None:
+    from aiweb3 import zkml as zk
+
     if onchain:
         registry = zk.ModelRegistryClient.from_home(ctx.chain, ctx.settings.home)
         signer = ctx.signer(account) if send else None
-        check = proof.verify_onchain(ctx.chain, registry=registry, signer=signer)
-        where = f"on chain {ctx.chain.chain_id} (ModelRegistry {registry.address})"
+        if signer is not None and proof.batch_size > 1:
+            checks = registry.verify_batch(proof, signer)
+            check = checks[0]
+            where = f"on chain, {len(checks)} InferenceVerified events in one transaction"
+        else:
+            check = proof.verify_onchain(ctx.chain, registry=registry, signer=signer)
+            where = f"on chain {ctx.chain.chain_id} (ModelRegistry {registry.address})"
         if check.tx_hash:
             where += f", tx {check.tx_hash}, gas {check.gas_used}"
     else:

@@ -5,6 +5,8 @@
     result = model.prove(x)                       # outputs + proof
     result.verify()                               # locally
     result.verify_onchain(chain, signer=signer)   # InferenceVerified on chain
+    prove_batch(batched_model, inputs)            # one proof per batch_size inferences
+    ProverPool().prove(model, x)                  # a long-lived prover per model
 
 Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 """
@@ -25,6 +27,8 @@ from aiweb3.zkml.attest import (
     require_audit,
 )
 from aiweb3.zkml.audit import VerifiedInference, audit, outputs_hash, verified_outputs
+from aiweb3.zkml.batch import prove_batch, read_batch_file, save_batch_proofs, split_outputs
+from aiweb3.zkml.hot import HotProver, ProverPool
 from aiweb3.zkml.labels import label_inferences, label_outputs, load_output_labels, save_output_labels
 from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, compiled_models, parse_vka
 from aiweb3.zkml.proof import FIELD_MODULUS, InferenceProof, dequantize, prove, run, verify
@@ -40,11 +44,13 @@ __all__ = [
     "AuditorTrust",
     "CompileOptions",
     "CompiledModel",
+    "HotProver",
     "InferenceCheck",
     "InferenceProof",
     "Model",
     "ModelAudit",
     "ModelRegistryClient",
+    "ProverPool",
     "RegisteredModel",
     "SrsEntry",
     "SrsStore",
@@ -65,10 +71,14 @@ __all__ = [
     "outputs_hash",
     "parse_vka",
     "prove",
+    "prove_batch",
+    "read_batch_file",
     "rederive",
     "require_audit",
     "run",
+    "save_batch_proofs",
     "save_output_labels",
+    "split_outputs",
     "srs_logrows",
     "verified_outputs",
     "verify",

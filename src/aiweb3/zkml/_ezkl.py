@@ -101,9 +101,15 @@ def gen_settings(
     param_visibility: str,
     decomp_base: int,
     decomp_legs: int,
+    batch_size: int = 1,
 ) -> None:
-    """Write circuit settings for an ONNX file; unsupported operators raise InputError naming them."""
+    """Write circuit settings for an ONNX file; unsupported operators raise InputError naming them.
+
+    ``batch_size`` sizes the ONNX model's symbolic ``batch_size`` axis.
+    """
     args: Any = ezkl.PyRunArgs()  # its stub omits the settable fields
+    if batch_size != 1:  # the default run args already say batch_size 1
+        args.variables = [("batch_size", batch_size)]
     args.input_visibility = input_visibility
     args.output_visibility = output_visibility
     args.param_visibility = param_visibility

@@ -94,16 +94,18 @@ def verified_outputs(
     """The public output instances of each verified inference in ``trail``, read from the chain.
 
     ``InferenceVerified`` carries only ``keccak256(outputs)``; the outputs themselves are in the
-    ``verifyInference`` calldata. Each transaction is fetched (one batch) and decoded with the
-    registry's ABI; an entry is ``None`` unless the transaction is a direct call to this registry
-    for this model whose instances hash to the event's ``outputsHash`` (a call made through
-    another contract, such as a split verifier, cannot be read this way).
+    ``verifyInference`` calldata (or their part of a ``verifyInferenceBatch`` call's). Each
+    transaction is fetched (one batch) and decoded with the registry's ABI; an entry is ``None``
+    unless the transaction is a direct call to this registry for this model whose instances hash
+    to the event's ``outputsHash`` (a call made through another contract, such as a split
+    verifier, cannot be read this way).
     """
     from eth_abi.exceptions import DecodingError
 
     if not trail:
         return []
     input_instances = registry.get(model_id).input_instances
+    batch_size: int | None = None
     answers = registry.chain.rpc_batch([("eth_getTransactionByHash", [t.tx_hash]) for t in trail])
     found: list[list[int] | None] = []
     for event, tx in zip(trail, answers, strict=True):
@@ -116,12 +118,20 @@ def verified_outputs(
             fn, args = registry.contract.decode_function_input(str(tx["input"]))
         except (ValueError, DecodingError):  # not one of the registry's functions, or malformed
             continue
-        if fn.fn_name != "verifyInference" or "0x" + bytes(args["modelId"]).hex() != model_id.lower():
+        if fn.fn_name not in _VERIFYING or "0x" + bytes(args["modelId"]).hex() != model_id.lower():
             continue
-        instances = [int(v) for v in args["instances"]]
-        if outputs_hash(instances, input_instances) == event.outputs_hash:
-            found[-1] = instances[input_instances:]
+        outputs = [int(v) for v in args["instances"]][input_instances:]
+        parts = [outputs]
+        if fn.fn_name == "verifyInferenceBatch":  # one event per equal part of the outputs
+            size = batch_size if batch_size is not None else registry.batch_size(model_id)
+            batch_size = max(size, 1)
+            per = len(outputs) // batch_size
+            parts = [outputs[i * per : (i + 1) * per] for i in range(batch_size)]
+        found[-1] = next((p for p in parts if outputs_hash(p, 0) == event.outputs_hash), None)
     return found
+
+
+_VERIFYING = ("verifyInference", "verifyInferenceBatch")
 
 
 def read_inferences(

@@ -29,6 +29,7 @@ from aiweb3.errors import InputError, ProofError, StoreError
 from aiweb3.files import atomic_write_json, canonical_json
 from aiweb3.store import LocalStore
 from aiweb3.zkml import _ezkl
+from aiweb3.zkml._onnxbatch import symbolic_batch
 from aiweb3.zkml.srs import SrsEntry, SrsStore, store_path
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ class CompileOptions:
             ``hashed`` (a Poseidon hash of the input becomes a public instance) or ``public``.
         decomp_base, decomp_legs: range-check decomposition; small values keep logrows low.
         max_logrows: calibration may not choose more rows than 2**max_logrows.
+        batch_size: inferences one proof covers (the ONNX model's leading axis becomes a
+            symbolic batch dimension of this size); 1 is an ordinary, unbatched circuit.
     """
 
     input_visibility: InputVisibility = "private"
@@ -106,6 +109,7 @@ class CompileOptions:
     max_logrows: int | None = 17
     output_visibility: Literal["public", "hashed"] = "public"
     scales: tuple[int, ...] | None = None
+    batch_size: int = 1
 
     def cache_options(self) -> dict[str, Any]:
         """The options as they enter the compile cache key (later fields only when not default)."""
@@ -116,6 +120,8 @@ class CompileOptions:
             del data["scales"]
         else:
             data["scales"] = list(data["scales"])
+        if data["batch_size"] == 1:
+            del data["batch_size"]
         return data
 
     def __post_init__(self) -> None:
@@ -127,6 +133,13 @@ class CompileOptions:
             raise InputError(f"output visibility must be public or hashed, not {self.output_visibility!r}")
         if self.decomp_base < 2 or self.decomp_legs < 1:
             raise InputError("decomp_base must be >= 2 and decomp_legs >= 1")
+        if not 1 <= self.batch_size <= 1024:
+            raise InputError(f"batch size must be between 1 and 1024, not {self.batch_size}")
+        if self.batch_size > 1 and self.input_visibility == "hashed":
+            raise InputError(
+                "a batched circuit hashes the whole batch's input into one commitment; "
+                "use private or public inputs with --batch-size, or batch size 1"
+            )
 
 
 def parse_vka(data: bytes) -> list[bytes]:
@@ -238,6 +251,9 @@ class Model:
         if len(samples) == 0:
             raise InputError("pass at least one sample input to calibrate the circuit")
         flat = [self.input_data(s) for s in samples]
+        batch = options.batch_size
+        if batch > 1:  # calibrate on whole batches: repeat the samples up to a multiple of the batch
+            flat = [flat[i % len(flat)] for i in range(-(-len(flat) // batch) * batch)]
         calibration = {"input_data": [[x for s in flat for x in s[i]] for i in range(len(self.inputs))]}
         store, paths = self.paths.store, self.paths
         onnx_cid = store.put_bytes(self.onnx_bytes)
@@ -263,7 +279,7 @@ class Model:
         with tempfile.TemporaryDirectory(dir=store.root) as tmp:
             t = Path(tmp)
             onnx_path, settings, circuit = t / "model.onnx", t / "settings.json", t / "network.ezkl"
-            onnx_path.write_bytes(self.onnx_bytes)
+            onnx_path.write_bytes(self.onnx_bytes if batch == 1 else symbolic_batch(self.onnx_bytes))
             (t / "calibration.json").write_bytes(canonical_json(calibration))
             step("settings")
             _ezkl.gen_settings(
@@ -274,6 +290,7 @@ class Model:
                 param_visibility="fixed",
                 decomp_base=options.decomp_base,
                 decomp_legs=options.decomp_legs,
+                batch_size=batch,
             )
             step("calibrate")
             _ezkl.calibrate(
@@ -309,14 +326,15 @@ class Model:
                 srs_cid=srs.cid,
                 srs_origin=srs.origin,
                 logrows=logrows,
-                inputs=[[s.name, list(s.shape)] for s in self.inputs],
-                outputs=[[s.name, list(s.shape)] for s in self.outputs],
+                inputs=[[s.name, _batched(s.shape, batch)] for s in self.inputs],
+                outputs=[[s.name, _batched(s.shape, batch)] for s in self.outputs],
                 output_scales=[int(x) for x in info.get("model_output_scales", [])],
                 input_instances=_input_instances(options, self.inputs),
                 options=options.cache_options(),
                 ezkl_version=_ezkl.EZKL_VERSION,
                 created=time.time(),
                 home=paths.home,
+                batch_size=batch,
             )
         compiled.save()
         atomic_write_json(paths.compile_index(key), {"model_id": compiled.model_id})
@@ -332,6 +350,11 @@ class Model:
         if current is None or current.cid != compiled.srs_cid or not compiled.artifacts_present():
             return None  # the SRS was replaced (e.g. a ceremony file imported): make new keys
         return compiled
+
+
+def _batched(shape: tuple[int, ...], batch: int) -> list[int]:
+    """A tensor's shape in a circuit of ``batch`` inferences (the leading axis is the batch)."""
+    return [batch, *shape[1:]] if batch > 1 else list(shape)
 
 
 def _input_instances(options: CompileOptions, inputs: list[TensorSpec]) -> int:
@@ -389,6 +412,8 @@ class CompiledModel:
     ezkl_version: str
     created: float
     home: Path = field(compare=False, repr=False)
+    #: inferences one proof covers (1: unbatched)
+    batch_size: int = 1
 
     # -- persistence ----------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -30,7 +30,17 @@ if TYPE_CHECKING:
     from aiweb3.chain import Chain
     from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient
 
-__all__ = ["FIELD_MODULUS", "PROOF_FORMAT", "InferenceProof", "dequantize", "prove", "run", "verify"]
+__all__ = [
+    "FIELD_MODULUS",
+    "PROOF_FORMAT",
+    "InferenceProof",
+    "build_proof",
+    "dequantize",
+    "input_payload",
+    "prove",
+    "run",
+    "verify",
+]
 
 PROOF_FORMAT = "aiweb3-proof/1"
 
@@ -92,6 +102,10 @@ class InferenceProof:
     #: the outputs as computed (the prover's copy; with hashed outputs the proof carries only
     #: their Poseidon hash). Never written to the proof file.
     witness_outputs: list[list[float]] | None = field(default=None, compare=False, repr=False)
+    #: inferences the proof's circuit covers (1: unbatched; see aiweb3.zkml.batch)
+    batch_size: int = 1
+    #: of those, how many were asked for (the rest repeat the last input as padding)
+    count: int = 1
 
     @property
     def output_commitment(self) -> str | None:
@@ -120,6 +134,7 @@ class InferenceProof:
             "output_scales": self.output_scales,
             "input_instances": self.input_instances,
             **({"output_commitments": self.output_commitments} if self.output_commitments else {}),
+            **({"batch_size": self.batch_size, "count": self.count} if self.batch_size > 1 else {}),
             "created": self.created,
             "ezkl_version": self.ezkl_version,
         }
@@ -150,11 +165,15 @@ class InferenceProof:
                 output_scales=[int(s) for s in data["output_scales"]],
                 input_instances=int(data.get("input_instances", 0)),
                 output_commitments=int(data.get("output_commitments", 0)),
+                batch_size=int(data.get("batch_size", 1)),
+                count=int(data.get("count", 1)),
                 created=float(data.get("created", 0.0)),
                 ezkl_version=str(data.get("ezkl_version", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProofError(f"the proof file is malformed ({exc}); make the proof again") from exc
+        if not 1 <= made.count <= made.batch_size:
+            raise ProofError("the proof file's batch count is out of range; it is corrupted")
         if any(not 0 <= v < FIELD_MODULUS for v in instances):
             raise ProofError("the proof file has an instance outside the field; it is corrupted")
         kept = instances[: len(instances) - made.output_commitments]
@@ -270,13 +289,7 @@ def prove(
         InputError: the inputs do not fit the model (the message names the expected shape).
         ProofError: ezkl failed (e.g. a corrupted key).
     """
-    specs = [TensorSpec(str(n), tuple(int(d) for d in s)) for n, s in model.inputs]
-    arrays = [inputs] if len(specs) == 1 else list(inputs)
-    if len(arrays) != len(specs):
-        raise InputError(f"{model.name} takes {len(specs)} inputs, got {len(arrays)}")
-    data = {"input_data": [_flatten(s, a, model.name) for s, a in zip(specs, arrays, strict=True)]}
-    settings = json.loads(model.artifact_path("settings").read_text())
-    check_input_range(settings, [s.name for s in specs], data["input_data"], model.name)
+    data = input_payload(model, inputs)
     circuit, pk, srs_file = model.artifact_path("circuit"), model.artifact_path("pk"), _srs_path(model, srs)
     store_root = ZkmlHome(model.home).store.root
     step = on_progress or (lambda _s: None)
@@ -288,6 +301,27 @@ def prove(
         step("prove")
         _ezkl.prove(t / "witness.json", circuit, pk, t / "proof.json", srs_file)
         raw = json.loads((t / "proof.json").read_text())
+    return build_proof(model, raw, witness)
+
+
+def input_payload(model: CompiledModel, inputs: Any) -> dict[str, Any]:
+    """ezkl's input data for one proof of ``model`` (checked against its input shapes).
+
+    Raises:
+        InputError: the inputs do not fit the model.
+    """
+    specs = [TensorSpec(str(n), tuple(int(d) for d in s)) for n, s in model.inputs]
+    arrays = [inputs] if len(specs) == 1 else list(inputs)
+    if len(arrays) != len(specs):
+        raise InputError(f"{model.name} takes {len(specs)} inputs, got {len(arrays)}")
+    data = {"input_data": [_flatten(s, a, model.name) for s, a in zip(specs, arrays, strict=True)]}
+    settings = json.loads(model.artifact_path("settings").read_text())
+    check_input_range(settings, [s.name for s in specs], data["input_data"], model.name)
+    return data
+
+
+def build_proof(model: CompiledModel, raw: dict[str, Any], witness: dict[str, Any]) -> InferenceProof:
+    """An :class:`InferenceProof` from ezkl's proof JSON and witness for ``model``."""
     instances = [int.from_bytes(bytes.fromhex(h), "little") for h in raw["instances"][0]]
     shapes = [[int(d) for d in s] for _, s in model.outputs]
     computed = _witness_outputs(witness, model.output_scales)
@@ -305,6 +339,8 @@ def prove(
         model=model,
         output_commitments=len(shapes) if hashed else 0,
         witness_outputs=computed,
+        batch_size=model.batch_size,
+        count=model.batch_size,
     )
 
 

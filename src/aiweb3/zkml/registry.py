@@ -159,7 +159,12 @@ class ModelRegistryClient:
             metadata_uri,
             int(price),
         )
-        fn = self.contract.functions.register(spec, model.vka_words(), digest, salt)
+        if model.batch_size > 1:
+            fn = self.contract.functions.registerBatched(
+                spec, model.vka_words(), digest, salt, model.batch_size
+            )
+        else:
+            fn = self.contract.functions.register(spec, model.vka_words(), digest, salt)
         self.chain.transact(signer, fn)
         return model.model_id
 
@@ -179,6 +184,30 @@ class ModelRegistryClient:
             gas_used=int(receipt["gasUsed"]),
             caller=str(event["caller"]),
         )
+
+    def verify_batch(self, proof: InferenceProof, signer: LocalAccount) -> list[InferenceCheck]:
+        """Send ``verifyInferenceBatch`` for a batched proof; one InferenceCheck per inference
+        (every one of the batch, padding included), all with the same transaction and gas."""
+        fn = self.contract.functions.verifyInferenceBatch(
+            bytes.fromhex(proof.model_id[2:]), proof.proof, proof.instances
+        )
+        receipt = self.chain.transact(signer, fn)
+        return [
+            InferenceCheck(
+                valid=True,
+                model_id=_hex(event["modelId"]),
+                input_commitment=_hex(event["inputCommitment"]),
+                outputs_hash=_hex(event["outputsHash"]),
+                tx_hash=str(receipt["transactionHash"]),
+                gas_used=int(receipt["gasUsed"]),
+                caller=str(event["caller"]),
+            )
+            for event in self.chain.events(self.contract, "InferenceVerified", receipt)
+        ]
+
+    def batch_size(self, model_id: str) -> int:
+        """Inferences one proof of the registered model covers (0: not batched)."""
+        return int(self.chain.call(self.contract.functions.batchSize(bytes.fromhex(model_id[2:]))))
 
     def deprecate(self, model_id: str, signer: LocalAccount) -> Receipt:
         """Retire a model (owner only); its proofs are refused from then on."""

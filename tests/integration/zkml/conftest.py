@@ -15,7 +15,7 @@ import onnx
 import pytest
 from onnx import numpy_helper
 
-from aiweb3.zkml import CompiledModel, InferenceProof, Model
+from aiweb3.zkml import CompiledModel, CompileOptions, InferenceProof, Model, prove_batch
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "zkml"
 
@@ -55,3 +55,23 @@ def altered_onnx(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def altered_model(aiweb3_home: Path, altered_onnx: Path, mlp_samples: dict[str, Any]) -> CompiledModel:
     """The one-weight-changed MLP, compiled in the same home (same SRS)."""
     return Model.from_onnx(altered_onnx, home=aiweb3_home).compile(mlp_samples["samples"][:8])
+
+
+#: inferences per proof of the batched test circuit (logrows 13: small keys, proofs of seconds)
+BATCH = 4
+
+
+@pytest.fixture(scope="session")
+def mlp_batch_model(aiweb3_home: Path, mlp_samples: dict[str, Any]) -> CompiledModel:
+    """The example MLP compiled with a batch dimension of ``BATCH``, once per session."""
+    options = CompileOptions(batch_size=BATCH)
+    return Model.from_onnx(EXAMPLES / "mlp.onnx", home=aiweb3_home).compile(
+        mlp_samples["samples"][:8], options
+    )
+
+
+@pytest.fixture(scope="session")
+def mlp_batch_proof(mlp_batch_model: CompiledModel, mlp_samples: dict[str, Any]) -> InferenceProof:
+    """One batched proof of the first ``BATCH`` samples."""
+    (proof,) = prove_batch(mlp_batch_model, mlp_samples["samples"][:BATCH])
+    return proof

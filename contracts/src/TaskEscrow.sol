@@ -323,11 +323,7 @@ contract TaskEscrow is ReentrancyGuard {
     /// ``acceptBy``, not delivered by ``deliverBy``, or a dispute unresolved for ``disputeWindow``.
     function refund(uint256 taskId) external nonReentrant {
         Task storage t = _task(taskId);
-        uint256 due;
-        if (t.status == Status.Open) due = t.acceptBy;
-        else if (t.status == Status.Accepted) due = t.deliverBy;
-        else if (t.status == Status.Disputed) due = uint256(t.disputedAt) + t.disputeWindow;
-        else revert WrongStatus(taskId, t.status);
+        uint256 due = _refundableAfter(taskId, t);
         if (block.timestamp <= due) revert TooEarly(due + 1, block.timestamp);
         _refund(taskId, t);
     }
@@ -389,6 +385,14 @@ contract TaskEscrow is ReentrancyGuard {
         totalEscrowed -= budget;
         token.safeTransfer(t.provider, budget);
         emit TaskPaid(taskId, t.provider, budget);
+    }
+
+    /// The deadline after which ``refund`` returns the budget, for the statuses that allow it.
+    function _refundableAfter(uint256 taskId, Task storage t) private view returns (uint256) {
+        if (t.status == Status.Open) return t.acceptBy;
+        if (t.status == Status.Accepted) return t.deliverBy;
+        if (t.status == Status.Disputed) return uint256(t.disputedAt) + t.disputeWindow;
+        revert WrongStatus(taskId, t.status);
     }
 
     function _refund(uint256 taskId, Task storage t) private {

@@ -341,6 +341,8 @@ def test_metric_new_drafts_saves_follows_and_backfills(env: dict[str, Any], tmp_
         60,
         b"\0" * 32,
         b"\1" * 32,
+        b"\0" * 32,  # no input fixed
+        0,
     )
     chain.send(payer, TxRequest(escrow.address, encode_call(escrow.functions.post(terms)), gas=500_000))
     # and a contract no ABI covers yet emits three events

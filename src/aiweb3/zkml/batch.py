@@ -160,9 +160,13 @@ def load_batch_proofs(path: Path) -> list[InferenceProof]:
         ProofError: a line is not a valid proof file.
     """
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode()
     except OSError as exc:
         raise InputError(f"cannot read proof file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise ProofError(
+            f"{path} is not a proof file (not JSON); pass one written by `aiweb3 model prove`"
+        ) from None
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) == 1 or text.lstrip().startswith("{\n"):
         return [InferenceProof.load(path)]

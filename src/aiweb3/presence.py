@@ -9,8 +9,12 @@ through the service while the service holds DuckDB's single write lock.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import subprocess
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,6 +25,8 @@ __all__ = [
     "clear_service_record",
     "process_alive",
     "running_service",
+    "send_signal",
+    "terminate",
     "write_service_record",
 ]
 
@@ -92,3 +98,29 @@ def running_service(home: Path) -> ServiceRecord | None:
     if record is None or not process_alive(record.pid):
         return None
     return record
+
+
+def send_signal(pid: int, sig: signal.Signals) -> None:
+    """Signal ``pid``; a process that is already gone is not an error."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def terminate(pid: int, child: subprocess.Popen[bytes] | None = None, timeout: float = 10.0) -> None:
+    """SIGTERM ``pid``, wait up to ``timeout`` for it to exit, then SIGKILL it.
+
+    ``child`` is this process's own handle on it when it started it: it is reaped (an exited
+    child would otherwise linger as a zombie and look alive).
+    """
+    own = child if child is not None and child.pid == pid else None
+    send_signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process_alive(pid):
+        if own is not None:
+            own.poll()
+        if time.monotonic() > deadline:
+            send_signal(pid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.02)
+    if own is not None:
+        own.wait(timeout=5)

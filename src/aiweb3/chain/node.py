@@ -11,9 +11,7 @@ the node lost (a SIGKILL between two state dumps) is re-sent before the node is 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import signal
 import subprocess
@@ -30,6 +28,7 @@ from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import ChainError, NodeError
 from aiweb3.files import atomic_write_json
 from aiweb3.presence import process_alive as _alive
+from aiweb3.presence import send_signal, terminate
 from aiweb3.tools import anvil_binary
 
 __all__ = ["DEV_MNEMONIC", "LocalNode", "NodeConfig", "NodeInfo"]
@@ -201,13 +200,13 @@ class LocalNode:
         deadline = time.monotonic() + self.config.startup_timeout
         while _chain_id_at(info.url) != self.config.chain_id:
             if time.monotonic() > deadline or proc.poll() is not None:
-                self._kill(proc.pid, signal.SIGKILL)
+                send_signal(proc.pid, signal.SIGKILL)
                 raise NodeError(f"anvil did not answer on {info.url}; see {self.log_file}")
             time.sleep(0.05)
         try:
             self.last_replay = self._replay(info.url)
         except ChainError as exc:
-            self._kill(proc.pid, signal.SIGKILL)
+            send_signal(proc.pid, signal.SIGKILL)
             raise NodeError(
                 f"the node lost transactions in an unclean stop and re-sending them failed ({exc}); "
                 f"start it again, or see {self.replay_log}"
@@ -271,7 +270,7 @@ class LocalNode:
                     )
                 raise NodeError(f"anvil exited at start ({hint}); see {self.log_file}")
             time.sleep(0.02)
-        self._kill(proc.pid, signal.SIGKILL)
+        send_signal(proc.pid, signal.SIGKILL)
         raise NodeError(f"anvil did not start within {self.config.startup_timeout}s")
 
     def stop(self, timeout: float = 15.0) -> bool:
@@ -279,17 +278,8 @@ class LocalNode:
         info = self.info()
         if info is None:
             return False
-        self._kill(info.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(info.pid):
-            if self._proc is not None and self._proc.pid == info.pid:
-                self._proc.poll()
-            if time.monotonic() > deadline:
-                self._kill(info.pid, signal.SIGKILL)
-                break
-            time.sleep(0.02)
+        terminate(info.pid, self._proc, timeout)
         if self._proc is not None and self._proc.pid == info.pid:
-            self._proc.wait(timeout=5)
             self._proc = None
         self.info_file.unlink(missing_ok=True)
         return True
@@ -299,7 +289,7 @@ class LocalNode:
         info = self.info()
         if info is None:
             return
-        self._kill(info.pid, signal.SIGKILL)
+        send_signal(info.pid, signal.SIGKILL)
         while _alive(info.pid):
             if self._proc is not None:
                 self._proc.poll()
@@ -310,8 +300,3 @@ class LocalNode:
         self.stop()
         self.state_file.unlink(missing_ok=True)
         self.journal.clear()
-
-    @staticmethod
-    def _kill(pid: int, sig: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)

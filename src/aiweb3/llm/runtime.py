@@ -8,7 +8,6 @@ second process finds a running runtime instead of starting another, and ``runtim
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -27,7 +26,7 @@ from aiweb3.chain import lifetime
 from aiweb3.errors import ConfigError, LLMUnavailable
 from aiweb3.files import atomic_write_json
 from aiweb3.llm.models import ModelStore
-from aiweb3.presence import process_alive
+from aiweb3.presence import process_alive, send_signal, terminate
 from aiweb3.tools import node_modules
 
 __all__ = ["ModelRuntime", "RuntimeBuild", "RuntimeConfig", "RuntimeInfo", "runtime_build"]
@@ -231,7 +230,7 @@ class ModelRuntime:
             started_at=time.time(),
         )
         if _health(info.url, timeout=10.0) is None:
-            self._kill(proc.pid, signal.SIGKILL)
+            send_signal(proc.pid, signal.SIGKILL)
             raise LLMUnavailable(f"the model server did not answer on {info.url}; see {self.log_file}")
         atomic_write_json(self.info_file, asdict(info))
         return info
@@ -255,7 +254,7 @@ class ModelRuntime:
                 hint = lines[-1][:200] if lines else "no output"
                 raise LLMUnavailable(f"the model server exited at start ({hint}); see {self.log_file}")
             time.sleep(0.05)
-        self._kill(proc.pid, signal.SIGKILL)
+        send_signal(proc.pid, signal.SIGKILL)
         raise LLMUnavailable(f"the model server did not start within {self.config.startup_timeout}s")
 
     def stop(self, timeout: float = 10.0) -> bool:
@@ -263,22 +262,8 @@ class ModelRuntime:
         info = self.info()
         if info is None:
             return False
-        self._kill(info.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while process_alive(info.pid):
-            if self._proc is not None and self._proc.pid == info.pid:
-                self._proc.poll()
-            if time.monotonic() > deadline:
-                self._kill(info.pid, signal.SIGKILL)
-                deadline = float("inf")
-            time.sleep(0.02)
+        terminate(info.pid, self._proc, timeout)
         if self._proc is not None and self._proc.pid == info.pid:
-            self._proc.wait(timeout=5)
             self._proc = None
         self.info_file.unlink(missing_ok=True)
         return True
-
-    @staticmethod
-    def _kill(pid: int, sig: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)

@@ -41,6 +41,8 @@ class ServiceRecord:
         node_url: the JSON-RPC URL of the node it uses.
         owns_node: True when the service started that node (and stops it on exit).
         index_path: the DuckDB file it follows the chain into, or None when analytics are off.
+        local_key: a secret that local-only routes (the index snapshot) require; only processes
+            that can read this 0600 record in the private home know it, not web pages.
     """
 
     pid: int
@@ -48,6 +50,7 @@ class ServiceRecord:
     node_url: str
     owns_node: bool
     index_path: str | None
+    local_key: str = ""
 
 
 def _record_file(home: Path) -> Path:

@@ -96,6 +96,10 @@ def test_readme_tour_shares_the_services_node(service: dict[str, object]) -> Non
 
 
 def test_index_commands_read_the_services_index(service: dict[str, object]) -> None:
+    # a web page (or any client without the key in the private home) cannot make it copy the index
+    for headers in ({}, {"X-Aiweb3-Local": "guess"}):
+        denied = httpx.post(f"{service['url']}/api/analytics/snapshot", headers=headers, timeout=30)
+        assert denied.status_code == 403, denied.text
     follow = cli(service, "index", "run", "--follow")
     assert "already follows the chain" in follow, follow
     status = cli(service, "index", "status")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import threading
 from types import FrameType
@@ -138,7 +139,9 @@ def up(
     # its index through it instead of stopping the one or fighting over the other.
     write_service_record(
         ctx.settings.home,
-        ServiceRecord(os.getpid(), server.url, ctx.chain.url, started_here, index_path),
+        ServiceRecord(
+            os.getpid(), server.url, ctx.chain.url, started_here, index_path, secrets.token_urlsafe(24)
+        ),
     )
     try:
         if demo and not stop.is_set():

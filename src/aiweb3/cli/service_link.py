@@ -39,7 +39,11 @@ def holds_index(record: ServiceRecord | None, path: Path) -> bool:
 
 def _snapshot(record: ServiceRecord) -> dict[str, Any]:
     try:
-        resp = httpx.post(f"{record.api_url}/api/analytics/snapshot", timeout=120)
+        resp = httpx.post(
+            f"{record.api_url}/api/analytics/snapshot",
+            headers={"X-Aiweb3-Local": record.local_key},
+            timeout=120,
+        )
         data = resp.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise IndexerError(

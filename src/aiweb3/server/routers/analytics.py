@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from aiweb3.presence import running_service
 from aiweb3.server.analytics import IndexFollower
 from aiweb3.server.features import Feature
 from aiweb3.server.http import ApiError, services_of
@@ -65,7 +67,19 @@ def metric(request: Request, name: str) -> dict[str, Any]:
     summary="Write a snapshot of the index for local readers (the CLI) while the server holds it",
 )
 async def snapshot(request: Request) -> dict[str, Any]:
-    """The snapshot file's path (under this server's home) and the last block it holds."""
+    """The snapshot file's path (under this server's home) and the last block it holds.
+
+    Local processes only: the ``X-Aiweb3-Local`` header must carry the key of the service
+    record in the (private) home, so a web page cannot make the server copy its index.
+    """
+    record = running_service(services_of(request).home)
+    given = request.headers.get("x-aiweb3-local", "")
+    if record is None or not record.local_key or not hmac.compare_digest(given, record.local_key):
+        raise ApiError(
+            403,
+            "this route serves local aiweb3 commands only (they send the key in <home>/server/service.json)",
+            field="X-Aiweb3-Local",
+        )
     index = _index(request)
     return await run_in_threadpool(index.snapshot)
 

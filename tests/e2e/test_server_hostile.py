@@ -3,61 +3,34 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from up_process import AIWEB3, aiweb3_env, start_up
 
-AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
+from aiweb3.presence import process_alive
+
 DEEP = b"[" * 100_000 + b"]" * 100_000
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
-    env.update({"AIWEB3_HOME": str(home), "COLUMNS": "200"})
-    return env
 
 
 def _start(home: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     """Run `aiweb3 up ARGS` until it says it is up; returns the process and the dashboard URL."""
-    proc = subprocess.Popen(
-        [*AIWEB3, "up", "--no-llm", *args],
-        env=_env(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "aiweb3 is up" in line:
-            (url,) = [x.split(" ", 1)[1].strip() for x in lines if x.startswith("dashboard: ")]
-            return proc, url
-    proc.kill()
-    raise AssertionError(f"`aiweb3 up` did not come up: {lines}")
+    proc, url, _ = start_up(home, *args, stderr=subprocess.DEVNULL)
+    return proc, url
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "home"
-    subprocess.run([*AIWEB3, "node", "stop"], env=_env(tmp_path / "home"), capture_output=True, timeout=60)
+    subprocess.run(
+        [*AIWEB3, "node", "stop"], env=aiweb3_env(tmp_path / "home"), capture_output=True, timeout=60
+    )
 
 
 def _still_up(proc: subprocess.Popen[str], url: str) -> None:
@@ -108,13 +81,13 @@ def test_hostile_bodies_and_hosts_are_refused_and_a_killed_up_takes_anvil_along(
         assert ok.status_code == 200, ok.text
 
         # SIGKILL: no chance to clean up, yet the node it started must not be orphaned
-        assert _alive(anvil)
+        assert process_alive(anvil)
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         deadline = time.monotonic() + 30
-        while _alive(anvil) and time.monotonic() < deadline:
+        while process_alive(anvil) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(anvil), f"anvil (pid {anvil}) outlived the `aiweb3 up` that started it"
+        assert not process_alive(anvil), f"anvil (pid {anvil}) outlived the `aiweb3 up` that started it"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -123,7 +96,7 @@ def test_hostile_bodies_and_hosts_are_refused_and_a_killed_up_takes_anvil_along(
 
 def test_a_node_started_by_hand_keeps_running_after_up_is_killed(home: Path) -> None:
     started = subprocess.run(
-        [*AIWEB3, "node", "start"], env=_env(home), capture_output=True, text=True, timeout=60
+        [*AIWEB3, "node", "start"], env=aiweb3_env(home), capture_output=True, text=True, timeout=60
     )
     assert started.returncode == 0, started.stderr
     anvil = json.loads((home / "node" / "node.json").read_text())["pid"]
@@ -131,4 +104,4 @@ def test_a_node_started_by_hand_keeps_running_after_up_is_killed(home: Path) -> 
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     time.sleep(0.5)
-    assert _alive(anvil), "a node `aiweb3 node start` started belongs to no `aiweb3 up`"
+    assert process_alive(anvil), "a node `aiweb3 node start` started belongs to no `aiweb3 up`"

@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,46 +15,22 @@ from typing import Any
 
 import httpx
 import pytest
+from up_process import AIWEB3, aiweb3_env, start_up
 
 from aiweb3.server.modeljobs import EXAMPLE_DIR
 from aiweb3.server.tasks import demo_wav
 
-AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 SAMPLES = json.loads((EXAMPLE_DIR / "mlp_samples.json").read_text())["samples"]
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
-    env.update({"AIWEB3_HOME": str(home), "COLUMNS": "200"})
-    return env
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
-    subprocess.run([*AIWEB3, "node", "stop"], env=_env(tmp_path), capture_output=True, timeout=60)
+    subprocess.run([*AIWEB3, "node", "stop"], env=aiweb3_env(tmp_path), capture_output=True, timeout=60)
 
 
 def _up(home: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
-    proc = subprocess.Popen(
-        [*AIWEB3, "up", "--port", "0", "--no-demo", "--no-index"],
-        env=_env(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("dashboard: "):
-            return proc, line.split(" ", 1)[1].strip(), lines
-    proc.kill()
-    raise AssertionError(f"`aiweb3 up` did not come up: {lines}")
+    return start_up(home, "--port", "0", "--no-demo", "--no-index")
 
 
 def _interrupt(proc: subprocess.Popen[str], url: str, home: Path, submit: Callable[[], str]) -> str:
@@ -93,7 +68,7 @@ def test_jobs_survive_a_killed_service(home: Path) -> None:
     proc, url, _ = _up(home)
     made = subprocess.run(
         [*AIWEB3, "token", "new", "--name", "crash"],
-        env=_env(home),
+        env=aiweb3_env(home),
         capture_output=True,
         text=True,
         timeout=60,
@@ -166,7 +141,7 @@ def test_node_and_service_killed_right_after_an_anchor_come_back(home: Path) -> 
     proc, url, _ = _up(home)
     made = subprocess.run(
         [*AIWEB3, "token", "new", "--name", "crash"],
-        env=_env(home),
+        env=aiweb3_env(home),
         capture_output=True,
         text=True,
         timeout=60,

@@ -3,50 +3,24 @@ node and index and never breaks the service (issue: a new user's first hour)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from up_process import AIWEB3, aiweb3_env, start_up
 
-AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
-    env.update({"AIWEB3_HOME": str(home), "COLUMNS": "200", "AIWEB3_PASSWORD": "correct horse"})
-    return env
+def _cli_env(home: Path) -> dict[str, str]:
+    return aiweb3_env(home, AIWEB3_PASSWORD="correct horse")
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     home = tmp_path_factory.mktemp("tour")
-    proc = subprocess.Popen(
-        [*AIWEB3, "up", "--no-llm", "--port", "0", "--no-demo"],
-        env=_env(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "aiweb3 is up" in line:
-            break
-    else:
-        proc.kill()
-    assert any("aiweb3 is up" in line for line in lines), lines
-    (url,) = [line.split(" ", 1)[1].strip() for line in lines if line.startswith("dashboard: ")]
+    proc, url, _ = start_up(home, "--port", "0", "--no-demo")
     try:
         yield {"home": home, "url": url, "proc": proc}
     finally:
@@ -56,13 +30,15 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
         finally:
             if proc.poll() is None:
                 proc.kill()
-        subprocess.run([*AIWEB3, "node", "stop", "--force"], env=_env(home), capture_output=True, timeout=60)
+        subprocess.run(
+            [*AIWEB3, "node", "stop", "--force"], env=_cli_env(home), capture_output=True, timeout=60
+        )
 
 
 def cli(service: dict[str, object], *args: str, code: int = 0) -> str:
     home = service["home"]
     assert isinstance(home, Path)
-    proc = subprocess.run([*AIWEB3, *args], env=_env(home), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([*AIWEB3, *args], env=_cli_env(home), capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out, out
     assert proc.returncode == code, f"exit {proc.returncode}: {out}"

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {AuditCheck, IEASReader} from "./AuditCheck.sol";
 
 /// @notice The check a proof-gated task asks of a verifier (ModelRegistry's shape): it reverts
 /// on a proof that does not verify and returns the hash of the verified outputs.
@@ -23,7 +24,9 @@ interface IInferenceVerifier {
 /// refunded. A task may name a model: then only a delivery with an inference proof the verifier
 /// accepts counts, and it releases payment without the requester. Such a task may also fix the
 /// input it wants answered (the leading public instances' commitment), so a proof about another
-/// input cannot pay it; and every proof pays at most one task. Requester and provider differ.
+/// input cannot pay it; and every proof pays at most one task. It may also name an auditor: then
+/// the proof counts only with an on-chain EAS model-audit attestation of the task's model by that
+/// auditor, unrevoked and unexpired at delivery (see AuditCheck). Requester and provider differ.
 contract TaskEscrow is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -58,6 +61,7 @@ contract TaskEscrow is ReentrancyGuard {
         bytes32 inputCommitment; // the input the proof must answer (see Terms)
         uint8 inputInstances; // leading instances that commit to the input (0: not bound)
         uint64 verifiedBlock; // block of the verifyInference call that settled the task (0: none)
+        address auditor; // non-zero: the proof counts only for a model this auditor attested
     }
 
     /// @notice What a requester fixes when posting (``provider`` 0: anyone may accept).
@@ -77,6 +81,9 @@ contract TaskEscrow is ReentrancyGuard {
         // model has no commitment to check).
         bytes32 inputCommitment;
         uint8 inputInstances;
+        // Proof-gated tasks only: non-zero, the model must carry this auditor's valid model-audit
+        // attestation on EAS when the proof is delivered.
+        address auditor;
     }
 
     /// @notice What the registry and clients read about how a task ended.
@@ -92,6 +99,8 @@ contract TaskEscrow is ReentrancyGuard {
 
     IERC20 public immutable token;
     address public immutable verifier;
+    /// @notice The Ethereum Attestation Service audits are read from (address(0): none available).
+    IEASReader public immutable eas;
     uint256 public taskCount;
     uint256 public totalEscrowed;
     mapping(uint256 taskId => Task) private _tasks;
@@ -110,6 +119,7 @@ contract TaskEscrow is ReentrancyGuard {
     event TaskAccepted(uint256 indexed taskId, address indexed provider);
     event TaskDelivered(uint256 indexed taskId, address indexed provider, string resultCid);
     event InferenceReleased(uint256 indexed taskId, bytes32 indexed modelId, bytes32 outputsHash);
+    event AuditAccepted(uint256 indexed taskId, bytes32 indexed attestation, address indexed auditor);
     event TaskDisputed(uint256 indexed taskId);
     event TaskPaid(uint256 indexed taskId, address indexed provider, uint256 amount);
     event TaskResolved(uint256 indexed taskId, uint256 toProvider, uint256 toRequester);
@@ -137,14 +147,20 @@ contract TaskEscrow is ReentrancyGuard {
     error BadInputTerms(uint8 inputInstances, bytes32 inputCommitment);
     error WrongInput(uint256 taskId, bytes32 expected, bytes32 given);
     error ProofAlreadyUsed(uint256 paidTaskId);
+    error BadAuditTerms(address auditor);
+    error AuditRequired(uint256 taskId, address auditor);
+    error NoAuditRequired(uint256 taskId);
 
     /// @param token_ the escrow token (AIUSD)
     /// @param verifier_ inference verifier for proof-gated tasks (address(0): none available)
-    constructor(IERC20 token_, address verifier_) {
+    /// @param eas_ the EAS contract audits are read from (address(0): tasks cannot require audits)
+    constructor(IERC20 token_, address verifier_, address eas_) {
         if (address(token_).code.length == 0) revert NotAContract(address(token_));
         if (verifier_ != address(0) && verifier_.code.length == 0) revert NotAContract(verifier_);
+        if (eas_ != address(0) && eas_.code.length == 0) revert NotAContract(eas_);
         token = token_;
         verifier = verifier_;
+        eas = IEASReader(eas_);
     }
 
     // -- posting ---------------------------------------------------------------------------
@@ -181,6 +197,9 @@ contract TaskEscrow is ReentrancyGuard {
             (terms.inputInstances == 0) != (terms.inputCommitment == bytes32(0))
                 || (terms.inputInstances != 0 && terms.modelId == bytes32(0))
         ) revert BadInputTerms(terms.inputInstances, terms.inputCommitment);
+        if (terms.auditor != address(0) && (terms.modelId == bytes32(0) || address(eas) == address(0))) {
+            revert BadAuditTerms(terms.auditor);
+        }
         taskId = ++taskCount;
         Task storage t = _tasks[taskId];
         t.requester = msg.sender;
@@ -196,6 +215,7 @@ contract TaskEscrow is ReentrancyGuard {
         t.specHash = terms.specHash;
         t.inputCommitment = terms.inputCommitment;
         t.inputInstances = terms.inputInstances;
+        t.auditor = terms.auditor;
         totalEscrowed += budget;
         token.safeTransferFrom(msg.sender, address(this), budget);
         emit TaskPosted(taskId, msg.sender, terms.provider, terms.arbiter, budget, terms.modelId, terms.specHash);
@@ -228,7 +248,8 @@ contract TaskEscrow is ReentrancyGuard {
 
     /// @notice Deliver with an inference proof of the task's model; a verified proof pays at once.
     /// @dev A proof pays one task only: it is remembered under ``proofKey``. A task that fixed its
-    /// input accepts only a proof whose leading instances commit to that input.
+    /// input accepts only a proof whose leading instances commit to that input. A task that names
+    /// an auditor needs ``deliverWithAuditedProof``.
     function deliverWithProof(
         uint256 taskId,
         string calldata resultCid,
@@ -236,6 +257,33 @@ contract TaskEscrow is ReentrancyGuard {
         uint256[] calldata instances
     ) external nonReentrant {
         Task storage t = _accepted(taskId);
+        if (t.auditor != address(0)) revert AuditRequired(taskId, t.auditor);
+        _deliverProof(taskId, t, resultCid, proof, instances);
+    }
+
+    /// @notice ``deliverWithProof`` for a task that names an auditor: ``attestation`` is the UID of
+    /// that auditor's model-audit attestation of the task's model on EAS, valid now.
+    function deliverWithAuditedProof(
+        uint256 taskId,
+        string calldata resultCid,
+        bytes calldata proof,
+        uint256[] calldata instances,
+        bytes32 attestation
+    ) external nonReentrant {
+        Task storage t = _accepted(taskId);
+        if (t.auditor == address(0)) revert NoAuditRequired(taskId);
+        AuditCheck.requireAudit(eas, attestation, t.modelId, t.auditor);
+        emit AuditAccepted(taskId, attestation, t.auditor);
+        _deliverProof(taskId, t, resultCid, proof, instances);
+    }
+
+    function _deliverProof(
+        uint256 taskId,
+        Task storage t,
+        string calldata resultCid,
+        bytes calldata proof,
+        uint256[] calldata instances
+    ) private {
         if (t.modelId == bytes32(0)) revert NoProofRequired();
         if (bytes(resultCid).length == 0) revert EmptyResult();
         bytes32 key = proofKey(t.modelId, proof);

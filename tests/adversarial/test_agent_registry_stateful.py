@@ -31,6 +31,8 @@ from aiweb3.agents import AgentRegistry, AgentWallet, SpendPolicy, TaskEscrow, T
 from aiweb3.chain import Chain, Deployment, artifact
 from aiweb3.errors import TransactionReverted
 
+NO_EAS = "0x" + "00" * 20  # an escrow without EAS: tasks cannot require audits
+
 MODEL = b"\x42" * 32
 CARD = {"name": "a", "capabilities": ["x"], "endpoint": "http://a.example", "payment_schemes": ["escrow"]}
 
@@ -53,7 +55,7 @@ def test_registry_reputation_moves_only_with_paid_tasks(
         artifact("AgentRegistry"),
     )
     oracle_addr, _ = chain.deploy(deployer, oracle_art.abi, oracle_art.bytecode, attester.address)
-    escrow_addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle_addr)
+    escrow_addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle_addr, NO_EAS)
     registry_addr, _ = chain.deploy(deployer, reg_art.abi, reg_art.bytecode, escrow_addr)
     escrow, registry = TaskEscrow(chain, escrow_addr, token), AgentRegistry(chain, registry_addr)
     actors, arbiter = accounts[0:6], accounts[6]  # actors 4 and 5: the adversarial sybil pair

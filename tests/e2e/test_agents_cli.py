@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from eth_utils import to_checksum_address
 
 AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 PROVIDER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
@@ -106,6 +107,14 @@ def test_amounts_are_aiusd_in_one_line_and_open_tasks_are_allowed(home: Path) ->
         "may still spend today, 0.5 AIUSD of a daily limit of 2 AIUSD"
         in run(home, *post, "--budget", "1", ok=False).stderr
     )
+    # a proof-gated task that requires an audit by a named auditor (checked on chain at delivery)
+    model = "0x" + "ab" * 32
+    no_model = run(home, *post, "--budget", "0.5", "--require-audit", PROVIDER, ok=False)
+    assert no_model.stderr.strip() == "error: --require-audit needs --model (a proof-gated task)"
+    audited = run(home, *post, "--budget", "0.5", "--model", model, "--require-audit", PROVIDER.lower())
+    assert "posted task 2: 0.5 AIUSD" in audited.stdout
+    shown = run(home, "task", "show", "2").stdout
+    assert f"audit required: by {to_checksum_address(PROVIDER)}" in shown and f"proof-gated: {model}" in shown
 
 
 def test_agent_policy_prints_a_summary(home: Path) -> None:

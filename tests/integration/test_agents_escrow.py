@@ -14,6 +14,8 @@ from aiweb3.agents import AgentWallet, Payment, SpendPolicy, TaskEscrow, TaskSta
 from aiweb3.chain import Chain, Deployment, artifact
 from aiweb3.errors import PolicyViolation, TransactionReverted
 
+NO_EAS = "0x" + "00" * 20  # an escrow without EAS: tasks cannot require audits
+
 pytestmark = pytest.mark.usefixtures("chain_isolation")
 MODEL = b"\x11" * 32
 
@@ -43,7 +45,7 @@ def gated(
     oracle_art = artifact("TestInferenceOracle")
     oracle_addr, _ = chain.deploy(deployer, oracle_art.abi, oracle_art.bytecode, attester.address)
     esc_art = artifact("TaskEscrow")
-    addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle_addr)
+    addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle_addr, NO_EAS)
     return TaskEscrow(chain, addr, token), chain.contract(oracle_art.abi, oracle_addr)
 
 
@@ -223,7 +225,7 @@ def test_escrow_without_verifier_refuses_gated_tasks(
 ) -> None:
     esc_art = artifact("TaskEscrow")
     zero = "0x0000000000000000000000000000000000000000"
-    address, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, zero)
+    address, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, zero, zero)
     bare = TaskEscrow(chain, address, token)
     wallet = _wallet(accounts[0], token, bare)
     with pytest.raises(TransactionReverted) as info:

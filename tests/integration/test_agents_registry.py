@@ -21,6 +21,8 @@ from aiweb3.agents import (
 from aiweb3.chain import Chain, Deployment, artifact
 from aiweb3.errors import InputError, TransactionReverted
 
+NO_EAS = "0x" + "00" * 20  # an escrow without EAS: tasks cannot require audits
+
 pytestmark = pytest.mark.usefixtures("chain_isolation")
 
 
@@ -147,7 +149,7 @@ def test_validation_references_a_verified_inference(
         artifact("AgentRegistry"),
     )
     oracle_addr, _ = chain.deploy(deployer, oracle_art.abi, oracle_art.bytecode, attester.address)
-    esc_addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle_addr)
+    esc_addr, _ = chain.deploy(deployer, esc_art.abi, esc_art.bytecode, token.address, oracle_addr, NO_EAS)
     reg_addr, _ = chain.deploy(deployer, reg_art.abi, reg_art.bytecode, esc_addr)
     gated, reg = TaskEscrow(chain, esc_addr, token), AgentRegistry(chain, reg_addr)
     oracle = chain.contract(oracle_art.abi, oracle_addr)

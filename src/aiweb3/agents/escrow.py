@@ -1,5 +1,6 @@
 """Client of the ``TaskEscrow`` contract: post (budget pulled with a permit), accept, deliver,
-approve, reject, resolve, refund, claim, and proof-gated delivery."""
+approve, reject, resolve, refund, claim, and proof-gated delivery (with a required audit: the
+proof then counts only for a model the named auditor attested on EAS)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ class TaskTerms:
             first ``input_instances`` public instances make (``CompiledModel.input_commitment``
             for a ``hashed`` input). Empty: any input (a private-input model commits to none).
         input_instances: how many leading instances commit to the input (``CompiledModel.input_instances``).
+        auditor: with ``model_id``, the auditor whose valid EAS model audit of that model the
+            delivery must carry (checked on chain when the proof is delivered). None: no audit.
     """
 
     budget: int
@@ -76,6 +79,7 @@ class TaskTerms:
     spec: str = ""
     input_commitment: bytes = ZERO32
     input_instances: int = 0
+    auditor: str | None = None
 
     def __post_init__(self) -> None:
         if self.budget <= 0:
@@ -90,6 +94,8 @@ class TaskTerms:
             raise InputError("give both input_commitment and input_instances (> 0), or neither")
         if self.input_instances and self.model_id == ZERO32:
             raise InputError("an input commitment needs a model_id (a proof-gated task)")
+        if self.auditor and self.model_id == ZERO32:
+            raise InputError("requiring an audit needs a model_id (a proof-gated task)")
 
     def encode(self, now: int) -> tuple[Any, ...]:
         """The contract's ``Terms`` tuple, with deadlines counted from ``now``."""
@@ -105,6 +111,7 @@ class TaskTerms:
             spec_hash(self.spec),
             self.input_commitment,
             self.input_instances,
+            to_checksum_address(self.auditor) if self.auditor else ZERO,
         )
 
 
@@ -132,6 +139,7 @@ class EscrowTask:
     input_commitment: bytes = ZERO32
     input_instances: int = 0
     verified_block: int = 0
+    auditor: str | None = None
 
     @property
     def proof_gated(self) -> bool:
@@ -207,10 +215,48 @@ class TaskEscrow:
         result_cid: str,
         proof: bytes,
         instances: list[int],
+        *,
+        audit_uid: str | None = None,
     ) -> dict[str, Any]:
-        """Deliver with an inference proof; a verified proof pays the provider in the same tx."""
-        fn = self.contract.functions.deliverWithProof(task_id, result_cid, proof, instances)
+        """Deliver with an inference proof; a verified proof pays the provider in the same tx.
+
+        A task that requires an audit is delivered with ``audit_uid``, the attestation the escrow
+        checks; when it is not given, the newest valid audit of the task's model by its auditor is
+        looked up on EAS (InputError when there is none).
+        """
+        auditor = self.task(task_id).auditor
+        if auditor is None:
+            fn = self.contract.functions.deliverWithProof(task_id, result_cid, proof, instances)
+        else:
+            uid = audit_uid or self.valid_audit(task_id)
+            fn = self.contract.functions.deliverWithAuditedProof(
+                task_id, result_cid, proof, instances, bytes.fromhex(uid.removeprefix("0x"))
+            )
         return self._send(signer, fn)
+
+    def valid_audit(self, task_id: int) -> str:
+        """The UID of the newest audit on EAS that satisfies task ``task_id``'s audit requirement
+        now: by its auditor, of its model, unrevoked, unexpired. InputError when there is none."""
+        # imported here: aiweb3.zkml loads ezkl, which only a delivery to an audited task needs
+        from aiweb3.chain.eas import EASClient
+        from aiweb3.zkml import model_audits
+
+        task = self.task(task_id)
+        if task.auditor is None:
+            raise InputError(f"task {task_id} requires no audit")
+        model_id = "0x" + task.model_id.hex()
+        eas = EASClient(self.chain, str(self.chain.call(self.contract.functions.eas())))
+        now = self._now()
+        valid = [
+            a for a in model_audits(eas, model_id)
+            if a.auditor == task.auditor and a.problem(now) is None
+        ]  # fmt: skip
+        if not valid:
+            raise InputError(
+                f"task {task_id} requires an audit of model {model_id} by {task.auditor}, and none is "
+                "valid on chain (ask that auditor for `aiweb3 model audit-attest`)"
+            )
+        return valid[-1].uid
 
     # -- arbiter and anyone ------------------------------------------------------------------------
     def resolve(
@@ -252,6 +298,7 @@ class TaskEscrow:
             input_commitment=bytes(t[16]),
             input_instances=int(t[17]),
             verified_block=int(t[18]),
+            auditor=None if int(t[19], 16) == 0 else to_checksum_address(t[19]),
         )
 
     def proof_used_by(self, model_id: bytes, proof: bytes) -> int:

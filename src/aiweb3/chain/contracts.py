@@ -154,12 +154,13 @@ SYSTEM_CONTRACTS: list[SystemContract] = [
     # zkml: the ezkl reusable Halo2 verifier and the model registry that uses it
     SystemContract("Halo2VerifierReusable"),
     SystemContract("ModelRegistry", args=lambda deployed: [deployed["Halo2VerifierReusable"]]),
-    # agents: proof-gated escrow release calls ModelRegistry.verifyInference
-    SystemContract("TaskEscrow", args=lambda d: [d["AIUSD"], d["ModelRegistry"]]),
-    SystemContract("AgentRegistry", args=lambda d: [d["TaskEscrow"]]),
     # attestations (audits): the Ethereum Attestation Service, deployed from its npm artifacts
     SystemContract("SchemaRegistry"),
     SystemContract("EAS", args=lambda d: [d["SchemaRegistry"]]),
+    # agents: proof-gated escrow release calls ModelRegistry.verifyInference; a task may also
+    # require an EAS model audit
+    SystemContract("TaskEscrow", args=lambda d: [d["AIUSD"], d["ModelRegistry"], d["EAS"]]),
+    SystemContract("AgentRegistry", args=lambda d: [d["TaskEscrow"]]),
 ]
 
 

@@ -236,12 +236,19 @@ def post(
         None, help="Proof-gated: the input commitment the proof must answer (0x + 64 hex)."
     ),
     input_instances: int = typer.Option(1, help="Leading public instances that commit to the input."),
+    require_audit: str | None = typer.Option(
+        None,
+        help="Proof-gated: the auditor address whose valid EAS audit of the model the proof needs "
+        "(checked on chain at delivery; see `aiweb3 auditor list`).",
+    ),
 ) -> None:
     """Post a task: the budget is pulled into escrow with a permit the agent signs."""
     ctx = Context()
     escrow = _escrow(ctx)
     if input_commitment is not None and model is None:
         raise InputError("--input-commitment needs --model (a proof-gated task)")
+    if require_audit is not None and model is None:
+        raise InputError("--require-audit needs --model (a proof-gated task)")
     terms = TaskTerms(
         parse_amount(budget),
         checksum(arbiter),
@@ -252,6 +259,7 @@ def post(
         model_id=_bytes32(model, "--model") if model else b"\0" * 32,
         input_commitment=_bytes32(input_commitment, "--input-commitment") if input_commitment else b"\0" * 32,
         input_instances=input_instances if input_commitment else 0,
+        auditor=checksum(require_audit) if require_audit else None,
     )
     wallet = _wallet(ctx, agent)
     refusal = _counterparty_refusal(wallet, agent, terms.provider, escrow.address)
@@ -341,6 +349,7 @@ def task_show(task_id: int = typer.Argument(...)) -> None:
         "input": "0x" + t.input_commitment.hex() if t.input_instances else "any",
         "result": t.result_cid or "-", "paid to provider": f"{fmt_amount(t.paid_to_provider)} AIUSD",
         "verified inference": f"block {t.verified_block}" if t.settled_by_proof else "-",
+        "audit required": f"by {t.auditor}" if t.auditor else "no",
     }  # fmt: skip
     for key, value in rows.items():
         console.print(f"{key:>17}: {value}")

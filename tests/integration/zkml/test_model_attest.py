@@ -13,11 +13,11 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
-from aiweb3.agents import AgentWallet, SpendPolicy, TaskEscrow, TaskTerms
+from aiweb3.agents import AgentWallet, SpendPolicy, TaskEscrow, TaskStatus, TaskTerms
 from aiweb3.chain import Chain, Deployment
 from aiweb3.chain.eas import AIWEB3_SCHEMAS, EASClient, OffchainAttestation, encode_data, schema_uid
 from aiweb3.cli.main import app
-from aiweb3.errors import InputError
+from aiweb3.errors import InputError, TransactionReverted
 from aiweb3.zkml import (
     AuditorTrust,
     CompiledModel,
@@ -32,6 +32,7 @@ from aiweb3.zkml import (
     run,
 )
 from aiweb3.zkml.attest import Rederived, attest_audit, evaluate
+from aiweb3.zkml.registry import ModelRegistryClient
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "zkml"
 
@@ -226,8 +227,8 @@ def test_requester_posts_a_proof_gated_task_only_for_an_audited_model(
     mlp_model: CompiledModel,
     accounts: list[LocalAccount],
 ) -> None:
-    """Client-side: the requester checks for a trusted audit before posting (TaskEscrow itself
-    does not read EAS)."""
+    """Client-side: the requester checks for a trusted audit before posting (the escrow's own
+    on-chain check at delivery is the next test)."""
     home = tmp_path / "requester"
     (home / "deployments").mkdir(parents=True)
     (home / "deployments" / f"{chain.chain_id}.json").write_bytes(
@@ -254,3 +255,96 @@ def test_requester_posts_a_proof_gated_task_only_for_an_audited_model(
     attest_audit(eas, auditor, derived, figures, "bafy-x", valid_days=30)
     task_id = post_if_audited()
     assert escrow.task(task_id).model_id == bytes.fromhex(mlp_model.model_id[2:])
+
+
+def test_escrow_task_that_requires_an_audit_pays_only_with_a_valid_one(
+    chain: Chain,
+    deployments: dict[str, Deployment],
+    aiweb3_home: Path,
+    eas: EASClient,
+    derived: Rederived,
+    mlp_model: CompiledModel,
+    mlp_proof: InferenceProof,
+    accounts: list[LocalAccount],
+) -> None:
+    """On chain: TaskEscrow reads EAS at delivery. A proof of the right model is refused until the
+    named auditor's audit is valid: none, another auditor's, another model's, not an audit at all,
+    revoked and expired are each refused with their reason; a valid one pays the provider."""
+    registry = ModelRegistryClient.from_home(chain, aiweb3_home)
+    if mlp_model.model_id not in {m.model_id for m in registry.models()}:
+        mlp_model.register(chain, accounts[0])
+    escrow = TaskEscrow.from_home(chain, aiweb3_home)
+    assert chain.call(escrow.contract.functions.eas()) == deployments["EAS"].address
+    requester, provider, arbiter, auditor, stranger = (accounts[i] for i in (1, 2, 4, 6, 7))
+    policy = SpendPolicy(10_000_000, 20_000_000).allowing(
+        tokens=[escrow.token.address], contracts=[escrow.address], counterparties=[escrow.address]
+    )
+    model_id = bytes.fromhex(mlp_model.model_id[2:])
+    with pytest.raises(InputError, match="needs a model_id"):
+        TaskTerms(1_000_000, arbiter.address, auditor=auditor.address)
+    terms = TaskTerms(
+        1_000_000, arbiter.address, model_id=model_id, auditor=auditor.address, deliver_within=30 * 86400
+    )
+    task_id = escrow.post(AgentWallet(requester, policy), terms)
+    assert escrow.task(task_id).auditor == auditor.address
+    escrow.accept(provider, task_id)
+    proof, instances = mlp_proof.proof, mlp_proof.instances
+
+    def deliver(uid: str) -> str:
+        fn = escrow.contract.functions.deliverWithAuditedProof(
+            task_id, "bafk-result", proof, instances, bytes.fromhex(uid[2:])
+        )
+        with pytest.raises(TransactionReverted) as refused:
+            chain.transact(provider, fn)
+        return str(refused.value.error_name)
+
+    # no audit at all: the client says so before sending; the contract refuses the plain path
+    with pytest.raises(InputError, match="requires an audit of model"):
+        escrow.deliver_with_proof(provider, task_id, "bafk-result", proof, instances)
+    with pytest.raises(TransactionReverted) as plain:
+        chain.transact(
+            provider, escrow.contract.functions.deliverWithProof(task_id, "bafk", proof, instances)
+        )
+    assert plain.value.error_name == "AuditRequired"
+    figures = evaluate(derived, [[0.0] * 8], [1], None, "")
+    by_stranger = attest_audit(eas, stranger, derived, figures, "bafy-x", valid_days=30)
+    assert isinstance(by_stranger, ModelAudit)
+    assert deliver(by_stranger.uid) == "WrongAuditor"
+    other = attest_audit(
+        eas,
+        auditor,
+        dataclasses.replace(derived, model_id="0x" + "11" * 32),
+        figures,
+        "bafy-x",
+        valid_days=30,
+    )
+    assert isinstance(other, ModelAudit)
+    assert deliver(other.uid) == "AuditOfAnotherModel"
+    dataset = AIWEB3_SCHEMAS["dataset-audit"]
+    not_audit, _ = eas.attest(auditor, schema_uid(dataset), encode_data(dataset, {
+        "datasetCid": "bafy-d", "records": 3, "findings": "", "approved": True}))  # fmt: skip
+    assert deliver(not_audit) == "NotAModelAudit"
+    assert deliver("0x" + "22" * 32) == "NotAModelAudit"  # no such attestation
+    revoked = attest_audit(eas, auditor, derived, figures, "bafy-x", valid_days=30)
+    assert isinstance(revoked, ModelAudit)
+    eas.revoke(auditor, schema_uid(AIWEB3_SCHEMAS["model-audit"]), revoked.uid)
+    assert deliver(revoked.uid) == "AuditRevoked"
+    short = attest_audit(eas, auditor, derived, figures, "bafy-x", valid_days=1)
+    assert isinstance(short, ModelAudit)
+    chain.rpc("evm_increaseTime", [2 * 86400])
+    chain.rpc("evm_mine", [])
+    assert deliver(short.uid) == "AuditExpired"
+    with pytest.raises(InputError, match="none is valid"):
+        escrow.valid_audit(task_id)
+    assert escrow.task(task_id).status is TaskStatus.ACCEPTED
+
+    # a valid audit by the named auditor: the client finds it, the escrow checks it and pays
+    valid = attest_audit(eas, auditor, derived, figures, "bafy-x", valid_days=30)
+    assert isinstance(valid, ModelAudit) and escrow.valid_audit(task_id) == valid.uid
+    receipt = escrow.deliver_with_proof(provider, task_id, "bafk-result", proof, instances)
+    task = escrow.task(task_id)
+    assert task.status is TaskStatus.COMPLETED and task.paid_to_provider == 1_000_000
+    accepted = chain.events(escrow.contract, "AuditAccepted", receipt)
+    assert [("0x" + bytes(e["attestation"]).hex(), e["auditor"]) for e in accepted] == [
+        (valid.uid, auditor.address)
+    ]

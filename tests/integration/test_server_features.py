@@ -134,7 +134,9 @@ def test_prove_job_then_verify_the_proof_and_reject_tampered_ones(
         "local": True,
         "registered": True,
         "on chain": True,
+        "audit": None,  # no audit: said, but it does not change the verdict
     }
+    assert verdict["checks"][-1]["detail"].startswith("no audit")
     # dropped as a plain file it is recognised as a proof too
     assert client.post("/api/verify", files={"file": ("p.json", proof.content)}).json()["ok"] is True
 

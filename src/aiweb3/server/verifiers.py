@@ -89,7 +89,7 @@ class ProofVerifier:
     def verify(self, services: Services, uploads: dict[str, Path], names: dict[str, str]) -> dict[str, Any]:
         """The verdict with one check per step (parse, local, registered, on chain)."""
         from aiweb3.server import modeljobs
-        from aiweb3.zkml import label_outputs, load_output_labels
+        from aiweb3.zkml import audit_report, label_outputs, load_output_labels
 
         part = "proof" if "proof" in uploads else "file"
         checks: list[dict[str, Any]] = []
@@ -133,6 +133,10 @@ class ProofVerifier:
         except AIWeb3Error as exc:
             onchain, detail = False, str(exc)
         checks.append({"name": "on chain", "ok": onchain, "detail": detail})
+        # informational: who audited the model (the user's trusted auditors), next to the verdict
+        audit_line = audit_report(services.chain, services.home, proof.model_id)[1]
+        checks.append({"name": "audit", "ok": True if audit_line.startswith("audited by") else None,
+                       "detail": audit_line})  # fmt: skip
         ok = onchain and local is not False and not record.deprecated
         outputs = ", ".join(f"{v:.4g}" for v in _flat(proof.outputs))
         prediction = label_outputs(proof.outputs, load_output_labels(services.home, proof.model_id))

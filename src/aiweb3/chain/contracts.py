@@ -161,6 +161,9 @@ SYSTEM_CONTRACTS: list[SystemContract] = [
     # require an EAS model audit
     SystemContract("TaskEscrow", args=lambda d: [d["AIUSD"], d["ModelRegistry"], d["EAS"]]),
     SystemContract("AgentRegistry", args=lambda d: [d["TaskEscrow"]]),
+    # privacy: stealth addresses (the ERC-6538 meta-address registry and the ERC-5564 announcer)
+    SystemContract("ERC6538Registry"),
+    SystemContract("ERC5564Announcer"),
 ]
 
 

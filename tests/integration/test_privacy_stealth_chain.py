@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from typer.testing import CliRunner
 from web3.contract import Contract
 
 from aiweb3.agents import TokenInfo
-from aiweb3.chain import Chain, Deployment, artifact
+from aiweb3.chain import Chain, Deployment, artifact, dev_account
+from aiweb3.cli.main import app
 from aiweb3.errors import InputError, TransactionReverted
 from aiweb3.privacy import (
     StealthKeys,
@@ -104,3 +106,47 @@ def test_send_scan_and_sweep_through_a_relayer(
         sweep(chain, token, mine[1], alice, fresh, relayer, fee=500_000)
     with pytest.raises(InputError, match="less than"):
         send_stealth(chain, aiweb3_home, Account.create(), token, alice.meta, 1)
+
+
+def test_privacy_cli_meta_send_scan_sweep(
+    chain: Chain, deployments: dict[str, Deployment], aiweb3_home: Path, aiusd: Contract,
+    accounts: list[LocalAccount], tmp_path: Path,
+) -> None:  # fmt: skip
+    home = tmp_path / "home"
+    (home / "deployments").mkdir(parents=True)
+    book = f"deployments/{chain.chain_id}.json"
+    (home / book).write_bytes((aiweb3_home / book).read_bytes())
+    env = {"AIWEB3_HOME": str(home), "AIWEB3_RPC_URL": chain.url, "AIWEB3_PASSWORD": "stealth-pass",
+           "COLUMNS": "250"}  # fmt: skip
+    cli = CliRunner()
+
+    def run(*args: str, ok: bool = True, password: str = "stealth-pass") -> str:
+        result = cli.invoke(app, list(args), env={**env, "AIWEB3_PASSWORD": password})
+        assert (result.exit_code == 0) is ok, result.output + repr(result.exception)
+        return result.output if ok else str(result.exception)
+
+    made = run("privacy", "meta", "new", "bob")
+    uri = made.split("stealth meta-address of bob: ")[1].split()[0]
+    assert uri.startswith("st:eth:0x") and run("privacy", "meta", "show", "bob").strip() == uri
+    assert "exist already" in run("privacy", "meta", "new", "bob", ok=False)
+    stored = (home / "stealth" / "bob.json").read_text()
+    assert (home / "stealth" / "bob.json").stat().st_mode & 0o777 == 0o600 and "ciphertext" in stored
+
+    public = dev_account(5).address
+    assert "has registered no stealth meta-address" in run(
+        "privacy", "send", "--to", public, "--amount", "1", "--account", "dev:3", ok=False
+    )
+    run("privacy", "meta", "register", "bob", "--account", "dev:5")
+    sent = run("privacy", "send", "--to", public, "--amount", "1.5", "--account", "dev:3")
+    one_time = sent.split("to one-time address ")[1].split()[0]
+    assert one_time != public and _balance(chain, aiusd, one_time) == 1_500_000
+
+    assert "wrong password" in run("privacy", "scan", "bob", password="guess", ok=False)
+    scanned = run("privacy", "scan", "bob")
+    assert one_time in scanned and "1 payment(s)" in scanned
+    fresh = Account.create().address
+    swept = run("privacy", "sweep", "bob", "--to", fresh, "--relayer", "dev:4", "--fee", "0.1")
+    assert f"swept 1.5 AIUSD from {one_time}" in swept
+    assert _balance(chain, aiusd, fresh) == 1_400_000 and _balance(chain, aiusd, one_time) == 0
+    assert "nothing to sweep" in run("privacy", "sweep", "bob", "--to", fresh, "--relayer", "dev:4")
+    assert "stealth-pass" not in scanned + swept

@@ -175,7 +175,7 @@ class Asker:
             try:
                 if name == "offline":
                     if parsed is None:
-                        problems.append("the parser did not understand")
+                        problems.append("offline: the parser did not understand")
                         continue
                     answer = self._run(question, "offline", parsed)
                 else:

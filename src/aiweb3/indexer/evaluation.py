@@ -170,6 +170,7 @@ def evaluate_blind(
     model: LanguageModel | None = None,
     engine: str | None = None,
     on_answer: Callable[[str, str, Answer | None, bool], None] | None = None,
+    sample: int | None = None,
 ) -> BlindResult:
     """Score an engine on one half ("dev", "test" or "all") of :data:`~aiweb3.indexer.eval_set.EVAL_SET`.
 
@@ -177,15 +178,18 @@ def evaluate_blind(
     error); an answerable one when its rows match the gold result. A question whose gold
     result is empty (or all NULL) is skipped: the seed could not make it non-empty.
     ``engine`` defaults to "offline" without a model and "model" with one ("auto" routes);
-    ``on_answer(question, kind, answer, correct)`` sees every scored question.
+    ``on_answer(question, kind, answer, correct)`` sees every scored question; ``sample`` keeps
+    about that many questions of the half, evenly spaced (the same ones on every call).
     """
     asker = Asker(con, model)
     engine = engine or ("offline" if model is None else "model")
     values = facts(con)
     result = BlindResult(engine, half)
-    for item in EVAL_SET:
-        if half != "all" and split(item) != half:
-            continue
+    items = [item for item in EVAL_SET if half == "all" or split(item) == half]
+    if sample is not None and 0 < sample < len(items):
+        step = len(items) / sample
+        items = [items[int(i * step)] for i in range(sample)]
+    for item in items:
         question = fill(item.question, values)
         gold: list[Any] = []
         if item.gold is not None:

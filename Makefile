@@ -47,7 +47,7 @@ $(NPM_STAMP): package-lock.json
 	@touch $@
 
 run: setup
-	@echo "starting aiweb3 (node, contracts, API, dashboard)..."
+	@echo "starting aiweb3 (node, contracts, language model, API, dashboard)..."
 	$(BIN)/aiweb3 up
 
 lint: setup

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from eth_utils import to_checksum_address
 
+from aiweb3.llm.runtime import RuntimeInfo
+
 AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 PROVIDER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 ARBITER = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc"
@@ -153,3 +155,17 @@ def test_agents_demo_prints_a_readable_trace(home: Path) -> None:
     ]
     for line in [*steps, "6. feedback", "7. tip", *facts, "1 payment refused by policy"]:
         assert line in out, out
+
+
+def test_agents_demo_planned_by_the_embedded_model(home: Path, llm_runtime: RuntimeInfo) -> None:
+    """The embedded model's server (real SmolLM2-135M) plans the demo through `--planner model`."""
+    env = {**_env(home), "AIWEB3_LLM_URL": llm_runtime.api_url}
+    proc = subprocess.run([*AIWEB3, "agents", "demo", "--planner", "model"], env=env, capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    out = proc.stdout
+    assert f"planner: language model default@{llm_runtime.api_url}" in out
+    planned = next(line for line in out.splitlines() if line.startswith("plan "))
+    assert planned.startswith(f"plan the model default@{llm_runtime.api_url} planned: find_agents"), out
+    assert "0. find_agents" in out and "diagnosis-prover" in out and "done: " in out
+    assert "Traceback" not in proc.stderr

@@ -18,6 +18,7 @@ from eth_utils import keccak
 
 from aiweb3.chain import Chain, LocalNode, NodeConfig
 from aiweb3.indexer.seed import seed_chain
+from aiweb3.llm.runtime import RuntimeInfo
 
 AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 
@@ -385,3 +386,22 @@ def test_index_seed_drives_every_indexed_contract(env: dict[str, Any], tmp_path:
         "InferenceVerified",
     }
     assert wanted <= events
+
+
+def test_ask_routes_by_default_when_a_model_is_available(
+    env: dict[str, Any], llm_runtime: RuntimeInfo
+) -> None:
+    """With a model available (here the embedded model's server, by URL) `aiweb3 ask` routes each
+    question (--engine auto) and says which engine answered; --engine offline still works."""
+    cli(env, "index", "run", "--rpc-url", env["url"])
+    with_model = {**env, "env": {**env["env"], "AIWEB3_LLM_URL": llm_runtime.api_url}}
+    routed = json.loads(cli(with_model, "ask", "how many blocks are indexed?", "--json").stdout)
+    assert routed["engine"] == "offline (auto: measured better for count questions)"
+    plain = cli(with_model, "ask", "how many blocks are indexed?").stdout
+    assert "(offline (auto: measured better for count questions))" in plain
+    offline = json.loads(
+        cli(with_model, "ask", "how many blocks are indexed?", "--engine", "offline", "--json").stdout
+    )
+    assert offline["engine"] == "offline" and offline["rows"] == routed["rows"]
+    bad = cli(with_model, "ask", "x", "--engine", "fast", check=False)
+    assert bad.returncode == 1 and "--engine must be 'auto', 'offline' or 'model'" in bad.stderr

@@ -136,8 +136,11 @@ def test_ask_with_the_embedded_model(
     proc = subprocess.run(cmd, env=_env(aiweb3_home), capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
-    if not proc.stdout.strip():  # the tiny model's plan can fail validation twice: one line says so
-        assert proc.returncode == 1 and proc.stderr.startswith("error: the model's plan failed twice")
+    if not proc.stdout.strip():  # the tiny model's plan can fail validation twice, or (on a crowded
+        # machine) miss the 60 s deadline: one line says so
+        assert proc.returncode == 1
+        one_liners = ("error: the model's plan failed twice", "error: the language model at ")
+        assert proc.stderr.startswith(one_liners)
         assert len(proc.stderr.strip().splitlines()) == 1
         return
     answer = json.loads(proc.stdout)

@@ -6,12 +6,12 @@ import math
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI, Request
 
 from aiweb3.agents.demo import compile_diagnosis_model, run_demo
-from aiweb3.agents.runtime import OpenAIPlanner, Step
-from aiweb3.agents.serving import BackgroundServer
+from aiweb3.agents.runtime import Step
 from aiweb3.chain import Chain, Deployment
+from aiweb3.llm import LLMConfig, OpenAICompatible, load_model
+from aiweb3.llm.runtime import RuntimeInfo
 from aiweb3.zkml import CompiledModel, ModelRegistryClient
 
 pytestmark = pytest.mark.usefixtures("chain_isolation")
@@ -61,23 +61,23 @@ def test_demo_research_agent_buys_verifies_stores_hires_and_rates(
     assert summary["refused"] == 1
 
 
-def test_demo_with_a_language_model_planner(
-    chain: Chain, aiweb3_home: Path, deployments: dict[str, Deployment], mlp: CompiledModel
+def test_demo_planned_by_the_embedded_model(
+    chain: Chain,
+    aiweb3_home: Path,
+    deployments: dict[str, Deployment],
+    mlp: CompiledModel,
+    llm_runtime: RuntimeInfo,
 ) -> None:
-    """A tiny real OpenAI-compatible server plans: find the prover, then stop."""
-    answers = ['{"tool": "find_agents", "args": {"capability": "inference.diagnosis", "max_price": 1000000}}',
-               '{"done": true}']  # fmt: skip
-    prompts: list[str] = []
-    app = FastAPI()
-
-    @app.post("/v1/chat/completions")
-    async def chat(request: Request) -> dict[str, object]:
-        body = await request.json()
-        prompts.append(body["messages"][0]["content"])
-        return {"choices": [{"message": {"content": answers[min(len(prompts), 2) - 1]}}]}
-
-    with BackgroundServer(app) as llm:
-        trace, _ = run_demo(chain, aiweb3_home, planner=OpenAIPlanner(llm.url + "/v1", "tiny"), model=mlp)
-    assert [s.action.tool for s in trace.steps] == ["find_agents"] and trace.finished
+    """aiweb3's embedded model (real SmolLM2-135M) plans the demo; its plan is checked first."""
+    llm = load_model(LLMConfig(home=aiweb3_home, timeout=120), embedded=True)
+    assert isinstance(llm, OpenAICompatible)
+    notes: list[str] = []
+    trace, summary = run_demo(chain, aiweb3_home, llm=llm, note=notes.append, model=mlp)
+    (said,) = [n for n in notes if n.startswith("planner: ")]
+    assert llm.calls[-1].purpose == "agent: plan"
+    tools = [s.action.tool for s in trace.steps]
+    # greedy decoding: the same plan every run; SmolLM2-135M names find_agents for this goal
+    assert said == f"planner: the model {llm.name} planned: {' -> '.join(tools)}"
+    assert tools[0] == "find_agents" and trace.finished and not any(s.error for s in trace.steps)
     assert trace.steps[0].result["name"] == "diagnosis-prover"
-    assert "buy_inference(endpoint: string, inputs: list[float])" in prompts[0]
+    assert summary["spent"] == trace.spent

@@ -11,7 +11,7 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from web3.contract import Contract
 
 from aiweb3.agents import (
@@ -36,10 +36,10 @@ from aiweb3.agents.providers import (
     storage_app,
     storage_price,
 )
-from aiweb3.agents.runtime import Action, OpenAIPlanner, Runtime, ScriptedPlanner, Tool
+from aiweb3.agents.runtime import Action, Runtime, ScriptedPlanner, Tool
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.chain import Chain, Deployment
-from aiweb3.errors import ConfigError, InputError, StoreError, TransactionReverted
+from aiweb3.errors import InputError, StoreError, TransactionReverted
 from aiweb3.store import LocalStore, cid_of
 from aiweb3.zkml import CompiledModel, ModelRegistryClient
 
@@ -201,44 +201,3 @@ def test_scripted_planner_threads_results_and_stops_on_error(
     bad_ref = Runtime(wallet, _tools(log), ScriptedPlanner([Action("add", {"a": "$5.sum", "b": 1})]))
     with pytest.raises(InputError, match=r"\$5.sum"):
         bad_ref.run("x")
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[tuple[str, list[dict[str, Any]], list[str]]]:
-    """A tiny real OpenAI-compatible server: adds 2+3, then 5+4, then says done; records requests."""
-    seen: list[dict[str, Any]] = []
-    answers = ['{"tool": "add", "args": {"a": 2, "b": 3}, "why": "start"}',
-               'Sure! {"tool": "add", "args": {"a": 5, "b": 4}}', '{"done": true}']  # fmt: skip
-    app = FastAPI()
-
-    @app.post("/v1/chat/completions")
-    async def chat(request: Request) -> dict[str, Any]:
-        body = await request.json()
-        seen.append(body)
-        text = answers[min(len(seen) - 1, len(answers) - 1)]
-        return {"choices": [{"message": {"role": "assistant", "content": text}}]}
-
-    with BackgroundServer(app) as srv:
-        yield srv.url + "/v1", seen, answers
-
-
-def test_openai_compatible_planner(
-    fake_llm: tuple[str, list[dict[str, Any]], list[str]], accounts: list[LocalAccount]
-) -> None:
-    url, seen, answers = fake_llm
-    log: list[str] = []
-    wallet = AgentWallet(accounts[0], SpendPolicy(1, 1))
-    trace = Runtime(wallet, _tools(log), OpenAIPlanner(url, "tiny", api_key="k")).run("add things")
-    assert log == ["add 2 3", "add 5 4"] and trace.finished
-    assert seen[0]["model"] == "tiny" and "add(a: int, b: int)" in seen[0]["messages"][0]["content"]
-    assert '"sum": 5' in seen[1]["messages"][1]["content"]  # the history reaches the model
-
-    with pytest.raises(ConfigError, match="failed"):
-        OpenAIPlanner("http://127.0.0.1:9/v1", "m").next_action("g", [], [])
-    seen.clear()
-    answers[:] = ['{"tool": "rm_rf", "args": {}}']
-    with pytest.raises(ConfigError, match="unknown tool"):
-        OpenAIPlanner(url, "m").next_action("g", _tools([]), [])
-    answers[:] = ["I would rather not."]
-    with pytest.raises(ConfigError, match="without a JSON action"):
-        OpenAIPlanner(url, "m").next_action("g", _tools([]), [])

@@ -18,11 +18,12 @@ import pytest
 from aiweb3.chain import Chain, LocalNode, NodeConfig, artifact
 from aiweb3.errors import IndexerError, InputError, LLMUnavailable, QueryRefused
 from aiweb3.indexer import METRICS, Indexer, IndexStore, Params
-from aiweb3.indexer.ask import Asker
+from aiweb3.indexer.ask import ROUTES, Asker
 from aiweb3.indexer.evaluation import evaluate, evaluate_blind, results_match
 from aiweb3.indexer.explain import explain_sql
 from aiweb3.indexer.seed import SeedReport, seed_chain
 from aiweb3.llm import LLMConfig, NoModel, OpenAICompatible, load_model
+from aiweb3.llm.runtime import RuntimeInfo
 
 
 @pytest.fixture(scope="module")
@@ -325,3 +326,41 @@ def test_explain_without_a_model() -> None:
 def test_store_paths(tmp_path: Path) -> None:
     with pytest.raises(IndexerError, match="no index"):
         IndexStore(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_auto_routes_each_question_and_says_which_engine_answered(
+    indexed: Any, llm_runtime: RuntimeInfo, aiweb3_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--engine auto with aiweb3's embedded model (real SmolLM2-135M): the measured routes send a
+    question the parser understood to the parser; one it did not to the model; an engine that
+    yields no valid SQL hands over to the other, and the answer says which one answered."""
+    store, _, _ = indexed
+    model = load_model(LLMConfig(home=aiweb3_home, timeout=120), embedded=True)
+    assert isinstance(model, OpenAICompatible)
+    asker = Asker(store.con, model)
+    question = "how many transactions in the last 2 hours"
+    offline = asker.ask(question, engine="offline")
+    routed = asker.ask(question, engine="auto")
+    assert routed.engine == "offline (auto: measured better for count questions)"
+    assert routed.rows == offline.rows and routed.sql == offline.sql
+    calls = len(model.calls)
+    assert calls == 0 or model.calls[-1].purpose != "ask: query plan"  # the model was not asked
+
+    pulse = asker.ask("take the chain's pulse", engine="auto")
+    assert model.calls[-1].purpose == "ask: query plan"  # the parser did not understand: the model tried
+    # SmolLM2-135M names a subject that does not exist, twice (or, on a crowded machine, misses
+    # the deadline): no SQL is made up, and the message says what each engine did
+    assert pulse.engine == "auto" and not pulse.answered and pulse.sql is None
+    assert pulse.message.startswith("Neither engine could answer (model: ")
+    assert "offline: the parser did not understand" in pulse.message
+
+    # as if the model had measured better for counts: it goes first, misses its 1 s deadline, and
+    # the parser answers instead, saying so
+    monkeypatch.setitem(ROUTES, "count", "model")
+    hurried = load_model(LLMConfig(home=aiweb3_home, timeout=1), embedded=True)
+    swapped = Asker(store.con, hurried).ask(question, engine="auto")
+    assert swapped.engine.startswith("offline (auto: fallback; model: the language model at ")
+    assert "did not answer within 1s" in swapped.engine and swapped.rows == offline.rows
+
+    none = Asker(store.con, NoModel()).ask(question, engine="auto")
+    assert none.engine == "offline (auto: no language model)" and none.rows == offline.rows

@@ -4,7 +4,8 @@ On the local chain: the system contracts (AIUSD, ModelRegistry, TaskEscrow, Agen
 the example breast-cancer MLP (examples/zkml) compiled with ezkl and registered in the
 ModelRegistry; a proving agent selling real zero-knowledge proofs of it and a storage agent,
 both serving over real HTTP and registered with agent cards. The research
-agent then follows a script (the deterministic planner): find the prover in the registry, pay
+agent then follows a script (the deterministic planner), or the plan a language model made
+from the same actions (checked; the script runs when it is invalid): find the prover in the registry, pay
 it over x402, check the proof on chain, pay the storage agent, fetch and check the CID, hire the
 prover again through proof-gated escrow, leave feedback — and try one payment its policy refuses.
 """
@@ -25,7 +26,9 @@ from eth_account.signers.local import LocalAccount
 from aiweb3.agents.eip3009 import TokenInfo
 from aiweb3.agents.escrow import TaskEscrow, TaskTerms
 from aiweb3.agents.facilitator import Facilitator
+from aiweb3.agents.goals import RESEARCH_TOOL_SPECS
 from aiweb3.agents.http402 import PayingClient, PaymentGate
+from aiweb3.agents.planning import ModelPlanner, PlanningModel, playbook_of
 from aiweb3.agents.policy import SpendPolicy
 from aiweb3.agents.providers import (
     EscrowWork,
@@ -49,6 +52,7 @@ __all__ = [
     "EXAMPLE_MLP",
     "DemoWorld",
     "compile_diagnosis_model",
+    "demo_script",
     "demo_world",
     "example_samples",
     "research_tools",
@@ -285,42 +289,17 @@ def research_tools(world: DemoWorld) -> list[Tool]:
         auth = world.research.authorize_transfer(world.token, to, amount, purpose="tip")
         return {"signed": "0x" + auth.nonce.hex()}
 
-    s = "string"
-    return [
-        Tool(
-            "find_agents",
-            "search the registry by capability and max price",
-            find_agents,
-            {"capability": s, "max_price": "int"},
-        ),
-        Tool(
-            "buy_inference",
-            "pay a proving agent over x402 for one proven inference",
-            buy_inference,
-            {"endpoint": s, "inputs": "list[float]"},
-        ),
-        Tool(
-            "verify_onchain",
-            "check an inference proof on chain",
-            verify_onchain,
-            {"model_id": s, "proof": s, "instances": "list[str]"},
-        ),
-        Tool(
-            "store",
-            "store a JSON record with the storage agent (x402)",
-            store,
-            {"record": "object", "days": "int"},
-        ),
-        Tool("fetch", "fetch a blob and check its CID", fetch, {"cid": s}),
-        Tool(
-            "hire",
-            "post a proof-gated escrow task to an agent",
-            hire,
-            {"agent_id": "int", "inputs": "list[float]", "budget": "int"},
-        ),
-        Tool("feedback", "rate the provider of a paid task", feedback, {"task_id": "int", "score": "int"}),
-        Tool("tip", "send a payment authorization", tip, {"to": s, "amount": "int"}),
-    ]
+    run: dict[str, Callable[..., dict[str, Any]]] = {
+        "find_agents": find_agents,
+        "buy_inference": buy_inference,
+        "verify_onchain": verify_onchain,
+        "store": store,
+        "fetch": fetch,
+        "hire": hire,
+        "feedback": feedback,
+        "tip": tip,
+    }
+    return [Tool(name, text, run[name], dict(params)) for name, text, params in RESEARCH_TOOL_SPECS]
 
 
 def _diagnosis(logits: list[float], classes: list[str]) -> dict[str, Any]:
@@ -337,15 +316,21 @@ def _storage_url(world: DemoWorld) -> str:
 
 
 def demo_script(patient: list[float]) -> list[Action]:
-    """The research agent's scripted plan (``$N.key``: step N's result)."""
+    """The research agent's scripted plan, one action per tool (``$tool.key``: that tool's result)."""
     return [
         Action("find_agents", {"capability": "inference.diagnosis", "max_price": AIUSD}, "find a prover"),
         Action(
-            "buy_inference", {"endpoint": "$0.endpoint", "inputs": patient}, "buy one proven score (x402)"
+            "buy_inference",
+            {"endpoint": "$find_agents.endpoint", "inputs": patient},
+            "buy one proven score (x402)",
         ),
         Action(
             "verify_onchain",
-            {"model_id": "$1.model_id", "proof": "$1.proof", "instances": "$1.instances"},
+            {
+                "model_id": "$buy_inference.model_id",
+                "proof": "$buy_inference.proof",
+                "instances": "$buy_inference.instances",
+            },
             "check the proof on chain",
         ),
         Action(
@@ -353,22 +338,22 @@ def demo_script(patient: list[float]) -> list[Action]:
             {
                 "record": {
                     "patient": patient,
-                    "diagnosis": "$1.diagnosis",
-                    "score": "$1.score",
-                    "model": "$1.model_id",
-                    "verified_in": "$2.tx",
+                    "diagnosis": "$buy_inference.diagnosis",
+                    "score": "$buy_inference.score",
+                    "model": "$buy_inference.model_id",
+                    "verified_in": "$verify_onchain.tx",
                 },
                 "days": 30,
             },
             "keep the result",
         ),
-        Action("fetch", {"cid": "$3.cid"}, "read it back and check the CID"),
+        Action("fetch", {"cid": "$store.cid"}, "read it back and check the CID"),
         Action(
             "hire",
-            {"agent_id": "$0.agent_id", "inputs": patient, "budget": 2 * AIUSD},
+            {"agent_id": "$find_agents.agent_id", "inputs": patient, "budget": 2 * AIUSD},
             "second opinion through proof-gated escrow",
         ),
-        Action("feedback", {"task_id": "$5.task_id", "score": 92}, "rate the prover"),
+        Action("feedback", {"task_id": "$hire.task_id", "score": 92}, "rate the prover"),
         Action(
             "tip",
             {"to": "0x000000000000000000000000000000000000dEaD", "amount": 25 * AIUSD},
@@ -384,16 +369,24 @@ def run_demo(
     note: Callable[[str], None] = lambda _: None,
     on_step: Callable[[Step], None] | None = None,
     planner: Planner | None = None,
+    llm: PlanningModel | None = None,
     model: CompiledModel | None = None,
 ) -> tuple[Trace, dict[str, Any]]:
     """Run the whole demo; returns the trace and a summary (balances, reputation).
 
-    ``planner`` replaces the scripted plan (e.g. an :class:`OpenAIPlanner` on a language model);
-    ``model`` an already compiled diagnosis model (default: compile the example MLP in ``home``).
+    ``planner`` replaces the scripted plan; ``llm`` (a model of :mod:`aiweb3.llm`) plans with a
+    :class:`~aiweb3.agents.planning.ModelPlanner` over the script's actions, falling back to the
+    script when its plan is invalid (``note`` says which ran); ``model`` is an already compiled
+    diagnosis model (default: compile the example MLP in ``home``).
     """
     patient = [float(x) for x in example_samples()["samples"][1]]  # a held-out malignant case
+    script = demo_script(patient)
+    if planner is None and llm is not None:
+        planner = ModelPlanner(
+            llm, playbook_of(script), fallback=ScriptedPlanner(script), note=lambda t: note("planner: " + t)
+        )
     with demo_world(chain, home, note, model=model) as world:
-        chosen = planner or ScriptedPlanner(demo_script(patient))
+        chosen = planner or ScriptedPlanner(script)
         runtime = Runtime(world.research, research_tools(world), chosen, on_step=on_step)
         trace = runtime.run(GOAL)
         aiusd = chain.contract(artifact("AIUSD").abi, world.token.address)

@@ -2,28 +2,35 @@
 
 A :class:`Planner` looks at the goal and the steps so far and names the next tool call (or
 stops). :class:`ScriptedPlanner` follows a fixed script — arguments may refer to earlier
-results as ``"$N.key"`` (step N's result, key ``key``) — and works with no language model.
-:class:`OpenAIPlanner` asks any OpenAI-compatible chat-completions endpoint (llama.cpp,
-Ollama, vLLM, hosted) for the next call as JSON. Every step, and every payment the wallet
-signed or refused during it, is recorded in the :class:`Trace`.
+results as ``"$N.key"`` (step N's result, key ``key``) or ``"$tool.key"`` (the latest
+successful step of that tool) — and works with no language model. The planners that think
+with a language model or with rules are in :mod:`aiweb3.agents.planning`. Every step, and
+every payment the wallet signed or refused during it, is recorded in the :class:`Trace`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
 from aiweb3.agents.policy import PaymentRecord
 from aiweb3.agents.wallet import AgentWallet
-from aiweb3.errors import AIWeb3Error, ConfigError, InputError
+from aiweb3.errors import AIWeb3Error, InputError
 
-__all__ = ["Action", "OpenAIPlanner", "Planner", "Runtime", "ScriptedPlanner", "Step", "Tool", "Trace"]
+__all__ = [
+    "Action",
+    "Planner",
+    "Runtime",
+    "ScriptedPlanner",
+    "Step",
+    "Tool",
+    "Trace",
+    "references",
+    "resolve",
+]
 
 
 @dataclass(frozen=True)
@@ -80,22 +87,50 @@ class Planner(Protocol):
         ...
 
 
-_REF = re.compile(r"^\$(\d+)\.([A-Za-z0-9_]+)$")
+_REF = re.compile(r"^\$(\d+|[A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z0-9_]+)$")
 
 
-def _resolve(value: Any, steps: list[Step]) -> Any:
+def references(value: Any) -> set[str]:
+    """The tool names ``value`` refers to as ``"$tool.key"`` (step numbers are left out)."""
+    if isinstance(value, str):
+        m = _REF.match(value)
+        return {m.group(1)} if m and not m.group(1).isdigit() else set()
+    if isinstance(value, list):
+        return set().union(*(references(v) for v in value)) if value else set()
+    if isinstance(value, dict):
+        return set().union(*(references(v) for v in value.values())) if value else set()
+    return set()
+
+
+def _produced(ref: str, key: str, steps: list[Step]) -> dict[str, Any] | None:
+    """The result holding ``key`` of step ``ref`` (a number) or of the latest step of tool ``ref``."""
+    if ref.isdigit():
+        index = int(ref)
+        found = steps[index] if index < len(steps) else None
+    else:
+        found = next((s for s in reversed(steps) if s.action.tool == ref and not s.error), None)
+    return found.result if found is not None and key in found.result else None
+
+
+def resolve(value: Any, steps: list[Step]) -> Any:
+    """``value`` with every ``"$N.key"`` (step N's result) and ``"$tool.key"`` (the latest
+    successful step of that tool) replaced by what that step produced.
+
+    Raises:
+        InputError: a reference to a result no earlier step produced.
+    """
     if isinstance(value, str):
         m = _REF.match(value)
         if m:
-            index, key = int(m.group(1)), m.group(2)
-            if index >= len(steps) or key not in steps[index].result:
-                raise InputError(f"script refers to {value}, which no earlier step produced")
-            return steps[index].result[key]
+            result = _produced(m.group(1), m.group(2), steps)
+            if result is None:
+                raise InputError(f"the plan refers to {value}, which no earlier step produced")
+            return result[m.group(2)]
         return value
     if isinstance(value, list):
-        return [_resolve(v, steps) for v in value]
+        return [resolve(v, steps) for v in value]
     if isinstance(value, dict):
-        return {k: _resolve(v, steps) for k, v in value.items()}
+        return {k: resolve(v, steps) for k, v in value.items()}
     return value
 
 
@@ -110,65 +145,7 @@ class ScriptedPlanner:
         if len(steps) >= len(self.script) or (steps and steps[-1].error):
             return None
         planned = self.script[len(steps)]
-        return Action(planned.tool, _resolve(planned.args, steps), planned.why)
-
-
-class OpenAIPlanner:
-    """Asks an OpenAI-compatible ``/chat/completions`` endpoint for the next action.
-
-    The model must answer with one JSON object: ``{"tool": NAME, "args": {...}, "why": "..."}``
-    or ``{"done": true}``. Anything else is a ConfigError naming what came back.
-    """
-
-    def __init__(
-        self, base_url: str, model: str, *, api_key: str | None = None, http: httpx.Client | None = None
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = http or httpx.Client(timeout=120.0)
-
-    def _prompt(self, goal: str, tools: list[Tool], steps: list[Step]) -> list[dict[str, str]]:
-        catalogue = "\n".join(f"- {t.name}({', '.join(f'{k}: {v}' for k, v in t.params.items())}): "
-                              f"{t.description}" for t in tools)  # fmt: skip
-        history = "\n".join(
-            f"{s.index}. {s.action.tool}({json.dumps(s.action.args)}) -> "
-            f"{json.dumps(s.result) if not s.error else 'ERROR ' + s.error}"
-            for s in steps
-        )
-        system = (
-            "You are an autonomous agent. Choose ONE next tool call. Answer with only a JSON object "
-            '{"tool": name, "args": {...}, "why": short reason} or {"done": true}.\n'
-            f"Tools:\n{catalogue}"
-        )
-        user = f"Goal: {goal}\nSteps so far:\n{history or '(none)'}"
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-    def next_action(self, goal: str, tools: list[Tool], steps: list[Step]) -> Action | None:
-        """One chat completion; parses the JSON answer."""
-        try:
-            reply = self._http.post(
-                f"{self.base_url}/chat/completions",
-                headers=self._headers,
-                json={"model": self.model, "messages": self._prompt(goal, tools, steps), "temperature": 0},
-            )
-            reply.raise_for_status()
-            text = reply.json()["choices"][0]["message"]["content"]
-        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"language model at {self.base_url} failed ({exc}); check the URL and model"
-            ) from None
-        match = re.search(r"\{.*\}", text, re.S)
-        try:
-            data = json.loads(match.group(0) if match else text)
-        except ValueError:
-            raise ConfigError(f"language model answered without a JSON action: {text[:200]!r}") from None
-        if data.get("done"):
-            return None
-        names = {t.name for t in tools}
-        if data.get("tool") not in names or not isinstance(data.get("args", {}), dict):
-            raise ConfigError(f"language model chose an unknown tool or bad args: {text[:200]!r}")
-        return Action(str(data["tool"]), dict(data.get("args", {})), str(data.get("why", "")))
+        return Action(planned.tool, resolve(planned.args, steps), planned.why)
 
 
 class Runtime:

@@ -360,32 +360,51 @@ def task_show(task_id: int = typer.Argument(...)) -> None:
 
 @agents_app.command()
 def demo(
+    planner: str = typer.Option(
+        "auto",
+        help="'model' (a language model plans: AIWEB3_LLM_URL, else the embedded model), 'scripted' "
+        "(the fixed script), or 'auto' (the model when one is available: AIWEB3_LLM_URL, "
+        "AIWEB3_LLM=embedded, or the embedded model running, as after `aiweb3 up`; else the script).",
+    ),
     llm_url: str | None = typer.Option(
         None,
         "--llm-url",
         envvar="AIWEB3_LLM_URL",
-        help="OpenAI-compatible base URL: plan with a language model.",
+        help="OpenAI-compatible base URL to plan with (default: aiweb3's embedded model).",
     ),
     llm_model: str = typer.Option("default", "--llm-model", envvar="AIWEB3_LLM_MODEL", help="Model name."),
 ) -> None:
     """A research agent with 20 AIUSD buys a proven diagnosis, stores it, hires and rates (local chain).
 
-    Without --llm-url the deterministic scripted planner runs the plan."""
-    import os
+    A language model (the embedded one unless --llm-url names another) chooses the steps; its plan
+    is checked, and the deterministic script runs when it is invalid (--planner)."""
+    from dataclasses import replace
 
     from aiweb3.agents.demo import GOAL, run_demo
-    from aiweb3.agents.runtime import OpenAIPlanner
+    from aiweb3.llm import LLMConfig, OpenAICompatible, load_model
+    from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
 
+    if planner not in ("auto", "model", "scripted"):
+        raise InputError("--planner must be 'auto', 'model' or 'scripted'")
     ctx = Context()
-    planner = (
-        OpenAIPlanner(llm_url, llm_model, api_key=os.environ.get("AIWEB3_LLM_API_KEY")) if llm_url else None
-    )
     if ctx.chain.chain_id != LOCAL_CHAIN_ID:
         raise InputError("the demo funds accounts from the faucet: run it on the local chain")
+    config = replace(LLMConfig.from_env(), url=llm_url or None, model=llm_model, home=ctx.settings.home)
+    if planner == "auto":
+        running = ModelRuntime(RuntimeConfig(home=ctx.settings.home)).info() is not None
+        planner = "model" if config.url or config.embedded or running else "scripted"
+        if planner == "scripted":
+            console.print("[dim]no language model running: the script plans (`--planner model` starts "
+                          "the embedded one)[/dim]", highlight=False)  # fmt: skip
+    llm: OpenAICompatible | None = None
+    if planner == "model":
+        loaded = load_model(config, embedded=True)
+        llm = loaded if isinstance(loaded, OpenAICompatible) else None
     token = _token(ctx)
 
     def note(text: str) -> None:
-        console.print(f"[dim]setup[/dim] {text}", highlight=False)
+        label = "plan" if text.startswith("planner:") else "setup"
+        console.print(f"[dim]{label}[/dim] {text.removeprefix('planner: ')}", highlight=False)
 
     def step(s: Step) -> None:
         mark = "[red]✗[/red]" if s.error else "[green]✓[/green]"
@@ -401,8 +420,8 @@ def demo(
                           f"({p.kind}{': ' + p.purpose if p.purpose else ''})", highlight=False)  # fmt: skip
 
     console.print(f"[bold]goal:[/bold] {GOAL}")
-    console.print(f"[dim]planner: {'language model at ' + llm_url if llm_url else 'scripted'}[/dim]")
-    trace, summary = run_demo(ctx.chain, ctx.settings.home, note=note, on_step=step, planner=planner)
+    console.print(f"[dim]planner: {'language model ' + llm.name if llm is not None else 'scripted'}[/dim]")
+    trace, summary = run_demo(ctx.chain, ctx.settings.home, note=note, on_step=step, llm=llm)
     console.print(
         f"[bold]done[/bold]: {len(trace.steps)} steps, spent {token.format(summary['spent'])}, "
         f"balance {token.format(summary['research_balance'])}, prover reputation "

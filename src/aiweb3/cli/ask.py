@@ -17,10 +17,12 @@ from aiweb3.cli.context import Context, console
 from aiweb3.cli.index import default_db
 from aiweb3.cli.metric import pretty_sql, render_rows
 from aiweb3.cli.service_link import open_index
+from aiweb3.config import Settings
 from aiweb3.errors import InputError
-from aiweb3.indexer.ask import Answer, Asker
+from aiweb3.indexer.ask import ENGINES, Answer, Asker
 from aiweb3.indexer.explain import explain_sql
 from aiweb3.llm import LLMConfig, load_model
+from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
 
 __all__ = ["ask", "render_answer"]
 
@@ -56,19 +58,27 @@ def ask(
     sql: bool = typer.Option(False, "--sql", help="Show the SQL that ran."),
     engine: str | None = typer.Option(
         None,
-        help="'offline' or 'model' (default: offline, then the model if AIWEB3_LLM_URL or "
-        "AIWEB3_LLM=embedded names one; 'model' alone uses the embedded model unless a URL is set).",
+        help="'auto' (each question to the engine measured better for it, the other as fallback), "
+        "'offline' (the parser) or 'model' (a language model writes the plan: AIWEB3_LLM_URL, else the "
+        "embedded model). Default: auto when a model is available (AIWEB3_LLM_URL, AIWEB3_LLM=embedded, "
+        "or the embedded model running), else offline.",
     ),
     db: Path | None = typer.Option(None, "--db", help="DuckDB file."),
     limit: int = typer.Option(1000, help="Most rows returned."),
     timeout: float = typer.Option(10.0, help="Seconds a query may run."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
-    """Ask a question about the indexed chain (set AIWEB3_LLM_URL to let a language model help)."""
-    if engine not in (None, "offline", "model"):
-        raise InputError("--engine must be 'offline' or 'model'")
-    # --engine model without AIWEB3_LLM_URL uses the embedded model (started, or found running)
-    model = load_model(LLMConfig.from_env(), embedded=True if engine == "model" else None)
+    """Ask a question about the indexed chain (a language model helps when one is available)."""
+    if engine not in (None, *ENGINES):
+        raise InputError("--engine must be 'auto', 'offline' or 'model'")
+    config = LLMConfig.from_env()
+    if engine is None:
+        running = ModelRuntime(RuntimeConfig(home=config.home or Settings.load().home)).info() is not None
+        engine = "auto" if config.url or config.embedded or running else "offline"
+        model = load_model(config, embedded=True) if engine == "auto" else load_model(config)
+    else:
+        # model and auto without AIWEB3_LLM_URL use the embedded model (started, or found running)
+        model = load_model(config, embedded=engine in ("model", "auto"))
     if engine == "model" and not model.available:
         raise InputError("--engine model needs a language model: the embedded one, or AIWEB3_LLM_URL")
     if explain and _SQL_START.match(question):

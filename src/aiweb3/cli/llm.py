@@ -170,7 +170,13 @@ def chat(
         info = _runtime(ctx).info()
         if LLMConfig.from_env().url or info is None:
             raise InputError("receipts need the embedded model; unset AIWEB3_LLM_URL")
-        result = client.chat(request.messages, temperature=temperature, seed=seed, max_tokens=max_tokens)
+        result = client.chat(
+            request.messages,
+            temperature=temperature,
+            seed=seed,
+            max_tokens=max_tokens,
+            purpose="llm chat (receipt)",
+        )
         signer = ctx.signer(account)
         signed = sign_receipt(
             signer,
@@ -185,7 +191,9 @@ def chat(
         console.print(result.text, highlight=False, markup=False, soft_wrap=True)
         err_console.print(f"receipt {signed.hash[:16]}… signed by {signer.address} written to {receipt}")
         return
-    for piece in client.stream(request.messages, temperature=temperature, seed=seed, max_tokens=max_tokens):
+    for piece in client.stream(
+        request.messages, temperature=temperature, seed=seed, max_tokens=max_tokens, purpose="llm chat"
+    ):
         sys.stdout.write(piece)
         sys.stdout.flush()
     sys.stdout.write("\n")
@@ -245,7 +253,9 @@ def bench(
         t0 = time.monotonic()
         text = "".join(
             client.stream(
-                [{"role": "user", "content": f"Write a short story, number {i}."}], max_tokens=max_tokens
+                [{"role": "user", "content": f"Write a short story, number {i}."}],
+                max_tokens=max_tokens,
+                purpose="llm bench",
             )
         )
         record = client.calls[-1]

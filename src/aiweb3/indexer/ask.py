@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 from pydantic import ValidationError
 
-from aiweb3.errors import InputError, QueryRefused
+from aiweb3.errors import InputError, LLMUnavailable, QueryRefused
 from aiweb3.indexer.answerable import Decline
 from aiweb3.indexer.lexicon import Lexicon
 from aiweb3.indexer.metrics import METRICS
@@ -30,7 +30,16 @@ from aiweb3.indexer.schema import ALL_TABLES
 from aiweb3.indexer.sqlguard import QueryResult, run_query
 from aiweb3.llm import ChatMessage, LanguageModel, NoModel
 
-__all__ = ["Answer", "Asker", "known_tables"]
+__all__ = ["ENGINES", "ROUTES", "Answer", "Asker", "known_tables"]
+
+#: The engines :meth:`Asker.ask` knows.
+ENGINES = ("offline", "model", "auto")
+
+#: Which engine ``auto`` sends a question the parser understood to, by the plan's measure (absent:
+#: "offline"). Set from ``bench/nlq.py`` on the blind test set (docs/indexer.md): with the embedded
+#: SmolLM2-135M the parser was as good or better on every measure it parses, so none routes to the
+#: model; questions the parser does not understand go to the model.
+ROUTES: dict[str, str] = {}
 
 _EXAMPLES = (
     "'how many transactions in the last 2 hours', 'total AIUSD transferred yesterday, not mints', "
@@ -120,7 +129,9 @@ class Asker:
 
         Args:
             engine: "offline" (the deterministic parser only), "model" (the language model
-                writes the plan), or None (the parser, then the model when one is configured).
+                writes the plan), "auto" (each question to the engine measured better for it,
+                the other one when the first yields no valid SQL; see :meth:`route`), or None
+                (the parser, then the model when one is configured).
 
         Raises:
             InputError: empty or overlong question, unknown token or address.
@@ -130,6 +141,8 @@ class Asker:
         parsed = parse_question(question, self.lexicon)
         if isinstance(parsed, Decline):
             return Answer(question, "offline", answered=False, reason=parsed.reason, message=parsed.text())
+        if engine == "auto":
+            return self._auto(question, parsed)
         if engine == "model" or (parsed is None and engine is None and self.model.available):
             plan, attempts = self._model_plan(question)
             return self._run(question, f"model {self.model.name}", plan, attempts)
@@ -144,6 +157,43 @@ class Asker:
                 + " (or configure a language model: AIWEB3_LLM_URL).",
             )
         return self._run(question, "offline", parsed)
+
+    def route(self, parsed: Plan | None) -> tuple[str, str]:
+        """The engine ``auto`` tries first for a question the parser read as ``parsed``, and why."""
+        if not self.model.available:
+            return "offline", "no language model"
+        if parsed is None:
+            return "model", "the parser did not understand"
+        first = ROUTES.get(parsed.measure, "offline")
+        return first, f"measured better for {parsed.measure} questions"
+
+    def _auto(self, question: str, parsed: Plan | None) -> Answer:
+        first, why = self.route(parsed)
+        order = [first] + [e for e in ("offline", "model") if e != first and self.model.available]
+        problems: list[str] = []
+        for name in order:
+            try:
+                if name == "offline":
+                    if parsed is None:
+                        problems.append("offline: the parser did not understand")
+                        continue
+                    answer = self._run(question, "offline", parsed)
+                else:
+                    plan, attempts = self._model_plan(question)
+                    answer = self._run(question, f"model {self.model.name}", plan, attempts)
+            except (QueryRefused, InputError, LLMUnavailable) as exc:  # no valid SQL here: try the next
+                problems.append(f"{name}: {str(exc).splitlines()[0]}")
+                continue
+            note = why if name == first else f"fallback; {'; '.join(problems)}"
+            answer.engine = f"{answer.engine} (auto: {note})"
+            return answer
+        return Answer(
+            question,
+            "auto",
+            answered=False,
+            reason="not understood",
+            message="Neither engine could answer (" + "; ".join(problems) + "). Try e.g. " + _EXAMPLES + ".",
+        )
 
     def answer_plan(self, question: str, plan: Plan) -> Answer:
         """Compile, check and run ``plan`` as the answer to ``question``."""
@@ -214,7 +264,7 @@ class Asker:
         # An OpenAI-compatible client: ask for the plan under its JSON schema (aiweb3's embedded
         # runtime enforces it with a grammar while generating; other servers may too).
         fmt = {"type": "json_schema", "json_schema": {"name": "Plan", "schema": plan_json_schema()}}
-        return str(chat(messages, response_format=fmt, max_tokens=512).text)
+        return str(chat(messages, response_format=fmt, max_tokens=512, purpose="ask: query plan").text)
 
     def _model_plan(self, question: str) -> tuple[Plan, int]:
         messages = self._prompt(question)

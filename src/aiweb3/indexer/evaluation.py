@@ -22,14 +22,14 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
 from aiweb3.errors import AIWeb3Error
-from aiweb3.indexer.ask import Asker
+from aiweb3.indexer.ask import Answer, Asker
 from aiweb3.indexer.eval_questions import HELDOUT, QUESTIONS
 from aiweb3.indexer.eval_set import EVAL_SET, facts, fill, split
 from aiweb3.llm import LanguageModel
@@ -164,21 +164,32 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def evaluate_blind(
-    con: duckdb.DuckDBPyConnection, *, half: str = "test", model: LanguageModel | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    half: str = "test",
+    model: LanguageModel | None = None,
+    engine: str | None = None,
+    on_answer: Callable[[str, str, Answer | None, bool], None] | None = None,
+    sample: int | None = None,
 ) -> BlindResult:
     """Score an engine on one half ("dev", "test" or "all") of :data:`~aiweb3.indexer.eval_set.EVAL_SET`.
 
     An unanswerable question is right when it is declined (a decline or a one-line input
     error); an answerable one when its rows match the gold result. A question whose gold
     result is empty (or all NULL) is skipped: the seed could not make it non-empty.
+    ``engine`` defaults to "offline" without a model and "model" with one ("auto" routes);
+    ``on_answer(question, kind, answer, correct)`` sees every scored question; ``sample`` keeps
+    about that many questions of the half, evenly spaced (the same ones on every call).
     """
     asker = Asker(con, model)
-    engine = "offline" if model is None else "model"
+    engine = engine or ("offline" if model is None else "model")
     values = facts(con)
     result = BlindResult(engine, half)
-    for item in EVAL_SET:
-        if half != "all" and split(item) != half:
-            continue
+    items = [item for item in EVAL_SET if half == "all" or split(item) == half]
+    if sample is not None and 0 < sample < len(items):
+        step = len(items) / sample
+        items = [items[int(i * step)] for i in range(sample)]
+    for item in items:
         question = fill(item.question, values)
         gold: list[Any] = []
         if item.gold is not None:
@@ -188,15 +199,17 @@ def evaluate_blind(
                 continue
         result.total[item.kind] += 1
         started = time.perf_counter()
+        answer: Answer | None = None
         try:
             answer = asker.ask(question, engine=engine)
             answered, rows, why = answer.answered, answer.rows, answer.message or str(answer.sql)
         except AIWeb3Error as exc:
             answered, rows, why = False, [], f"error: {exc}"
         result.latencies.append(time.perf_counter() - started)
+        right = False
         if item.gold is None:
             if not answered:
-                result.correct[item.kind] += 1
+                right = True
                 result.declined_unanswerable += 1
             else:
                 result.failures.append((question, "answered, should decline"))
@@ -204,9 +217,13 @@ def evaluate_blind(
             result.wrongly_declined += 1
             result.failures.append((question, f"declined: {why}"))
         elif results_match(gold, rows):
-            result.correct[item.kind] += 1
+            right = True
         else:
             result.failures.append((question, f"wrong: {why}"))
+        if right:
+            result.correct[item.kind] += 1
+        if on_answer is not None:
+            on_answer(question, item.kind, answer, right)
     return result
 
 

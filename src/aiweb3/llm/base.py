@@ -110,12 +110,15 @@ def load_model(config: LLMConfig, *, embedded: bool | None = None) -> LanguageMo
 
     An OpenAI-compatible HTTP client when it has a URL; else, when ``embedded`` (or
     ``config.embedded``) is true, a client of aiweb3's embedded model server (started, or found
-    running, for ``config.home``); else the "none" backend.
+    running, for ``config.home``); else the "none" backend. Calls are recorded in the call log of
+    ``config.home`` (always for the embedded model, which has a home; for a URL, when ``home`` is set).
     """
     if config.url is not None:
+        from aiweb3.llm.calllog import CallLog, call_log_path
         from aiweb3.llm.openai import OpenAICompatible
 
-        return OpenAICompatible(config)
+        log = CallLog(call_log_path(config.home)) if config.home is not None else None
+        return OpenAICompatible(config, on_call=log.append if log else None)
     if embedded if embedded is not None else config.embedded:
         from aiweb3.llm.embedded import embedded_client
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiweb3.config import Settings
 from aiweb3.llm.base import LLMConfig
+from aiweb3.llm.calllog import CallLog, call_log_path
 from aiweb3.llm.openai import OpenAICompatible
 from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig, RuntimeInfo
 
@@ -26,10 +27,15 @@ def ensure_runtime(home: Path | None = None, model: str | None = None) -> Runtim
 def embedded_client(config: LLMConfig) -> OpenAICompatible:
     """An OpenAI-compatible client of the embedded runtime (started if needed).
 
-    ``config.model`` names a registered model ("default" means the home's default model).
+    ``config.model`` names a registered model ("default" means the home's default model). Every
+    call is also appended to the home's call log (:mod:`aiweb3.llm.calllog`), which the dashboard shows.
     """
     wanted = None if config.model == "default" else config.model
-    info = ensure_runtime(config.home, wanted)
-    client = OpenAICompatible(replace(config, url=info.api_url, model=info.model), send_deadline=True)
+    home = config.home or Settings.load().home
+    info = ensure_runtime(home, wanted)
+    log = CallLog(call_log_path(home))
+    client = OpenAICompatible(
+        replace(config, url=info.api_url, model=info.model), send_deadline=True, on_call=log.append
+    )
     client.name = f"{info.model}@embedded"
     return client

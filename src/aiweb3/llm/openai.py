@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -25,7 +25,8 @@ T = TypeVar("T", bound=BaseModel)
 
 @dataclass(frozen=True)
 class CallRecord:
-    """What one call cost: tokens, latency (and time to first token when streamed), outcome."""
+    """What one call cost: tokens, latency (and time to first token when streamed), outcome, and
+    what it was for (``purpose``, a short label such as "agent plan"; never the prompt)."""
 
     model: str
     kind: str
@@ -36,6 +37,7 @@ class CallRecord:
     ttft_s: float | None = None
     ok: bool = True
     error: str | None = None
+    purpose: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class OpenAICompatible:
         send_deadline: also tell the server the deadline (``deadline_ms``; aiweb3's own runtime
             stops generating then). Off for other servers, which may refuse unknown fields.
         history: how many call records :attr:`calls` keeps.
+        on_call: also given every call record (e.g. :meth:`aiweb3.llm.calllog.CallLog.append`).
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class OpenAICompatible:
         transport: httpx.BaseTransport | None = None,
         send_deadline: bool = False,
         history: int = 200,
+        on_call: Callable[[CallRecord], None] | None = None,
     ) -> None:
         if not config.url:
             raise LLMUnavailable("OpenAICompatible needs a URL (AIWEB3_LLM_URL)")
@@ -112,6 +116,7 @@ class OpenAICompatible:
         self.name = f"{config.model}@{config.url}"
         self.send_deadline = send_deadline
         self.calls: deque[CallRecord] = deque(maxlen=history)
+        self.on_call = on_call
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self._http = httpx.Client(
             base_url=config.url.rstrip("/"), headers=headers, timeout=config.timeout, transport=transport
@@ -159,6 +164,8 @@ class OpenAICompatible:
             model=self.config.model, kind=kind, started_at=started, latency_s=time.monotonic() - t0, **fields
         )
         self.calls.append(record)
+        if self.on_call is not None:
+            self.on_call(record)
         return record
 
     def chat(
@@ -172,6 +179,7 @@ class OpenAICompatible:
         tools: Sequence[Tool] | None = None,
         timeout: float | None = None,
         kind: str = "chat",
+        purpose: str = "",
     ) -> ChatResult:
         """One completion.
 
@@ -180,6 +188,7 @@ class OpenAICompatible:
             response_format: OpenAI ``response_format`` (e.g. a ``json_schema``).
             tools: functions the model may call; the answer's ``tool_calls`` holds the choice.
             timeout: deadline for this call in seconds (default: the config's timeout).
+            purpose: what the call is for, kept in its record (a label, never the prompt).
 
         Raises:
             LLMUnavailable: unreachable, past the deadline, an HTTP error, or not the OpenAI format.
@@ -199,7 +208,14 @@ class OpenAICompatible:
             resp = self._http.post("/chat/completions", json=body, timeout=deadline)
         except httpx.HTTPError as exc:
             self._record(
-                kind, started, t0, prompt_tokens=None, completion_tokens=None, ok=False, error="unreachable"
+                kind,
+                started,
+                t0,
+                prompt_tokens=None,
+                completion_tokens=None,
+                ok=False,
+                error="unreachable",
+                purpose=purpose,
             )
             raise self._unreachable(exc, deadline) from None
         if resp.status_code != 200:
@@ -211,6 +227,7 @@ class OpenAICompatible:
                 completion_tokens=None,
                 ok=False,
                 error=str(resp.status_code),
+                purpose=purpose,
             )
             raise self._error(resp)
         try:
@@ -235,6 +252,7 @@ class OpenAICompatible:
             t0,
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
+            purpose=purpose,
         )
         return ChatResult(
             text=content,
@@ -256,6 +274,7 @@ class OpenAICompatible:
         seed: int | None = None,
         max_tokens: int | None = None,
         timeout: float | None = None,
+        purpose: str = "",
     ) -> Iterator[str]:
         """Yield the answer's text as it is generated (server-sent events).
 
@@ -306,6 +325,7 @@ class OpenAICompatible:
             prompt_tokens=usage.get("prompt_tokens"),
             completion_tokens=usage.get("completion_tokens"),
             ttft_s=ttft,
+            purpose=purpose,
         )
 
     def structured(
@@ -318,6 +338,7 @@ class OpenAICompatible:
         seed: int | None = None,
         max_tokens: int | None = 256,
         timeout: float | None = None,
+        purpose: str = "",
     ) -> T:
         """Ask for JSON matching ``schema`` and return it parsed.
 
@@ -343,6 +364,7 @@ class OpenAICompatible:
                 response_format=fmt,
                 timeout=timeout,
                 kind="json",
+                purpose=purpose,
             )
             try:
                 return schema.model_validate_json(result.text)
@@ -367,13 +389,16 @@ class OpenAICompatible:
         *,
         timeout: float | None = None,
         max_tokens: int | None = 256,
+        purpose: str = "",
     ) -> ToolCall:
         """Ask the model to pick one of ``tools`` and its arguments.
 
         Raises:
             LLMOutputInvalid: it named no known tool.
         """
-        result = self.chat(messages, tools=tools, timeout=timeout, max_tokens=max_tokens, kind="tool")
+        result = self.chat(
+            messages, tools=tools, timeout=timeout, max_tokens=max_tokens, kind="tool", purpose=purpose
+        )
         known = {t.name for t in tools}
         for call in result.tool_calls:
             if call.name in known:

@@ -123,6 +123,7 @@ def run_request(client: OpenAICompatible, request: InferenceRequest, *, timeout:
         max_tokens=request.max_tokens,
         timeout=timeout,
         kind="receipt",
+        purpose="receipt re-execution",
     ).text
 
 

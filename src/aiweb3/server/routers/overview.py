@@ -16,7 +16,7 @@ from aiweb3.server.http import services_of
 from aiweb3.server.pages import render
 from aiweb3.server.services import Services
 
-__all__ = ["feature", "overview_data"]
+__all__ = ["feature", "llm_calls", "overview_data"]
 
 api = APIRouter(tags=["overview"])
 pages = APIRouter()
@@ -30,6 +30,7 @@ def overview_data(services: Services) -> dict[str, Any]:
     return {
         "chain": head,
         "llm": _llm(services),
+        "llm_calls": llm_calls(services.home),
         "contracts": contracts,
         "counts": {
             "blocks": head["head"] + 1,
@@ -52,6 +53,26 @@ def _llm(services: Services) -> dict[str, Any] | None:
     if info is None:
         return None
     return {"model": info.model, "sha256": info.sha256, "runtime": info.runtime, "url": info.api_url}
+
+
+def llm_calls(home: Path, n: int = 10) -> list[dict[str, Any]]:
+    """The newest language-model calls of this home (from the call log: no prompts, no answers)."""
+    from aiweb3.llm import CallLog, call_log_path
+
+    return [
+        {
+            "model": r.model,
+            "kind": r.kind,
+            "purpose": r.purpose or r.kind,
+            "at": r.started_at,
+            "latency_s": round(r.latency_s, 3),
+            "prompt_tokens": r.prompt_tokens,
+            "completion_tokens": r.completion_tokens,
+            "ok": r.ok,
+            "error": r.error,
+        }
+        for r in CallLog(call_log_path(home)).recent(n)
+    ]
 
 
 def _feature_counts(services: Services) -> dict[str, int | None]:

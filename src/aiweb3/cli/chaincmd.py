@@ -110,6 +110,8 @@ def up(
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         cors_origins=tuple(cors_origin),
         allowed_hosts=tuple(allowed_host),
+        ray_address=ctx.settings.ray_address,
+        ray_required=ctx.settings.ray_required,
     )
     services = Services.open(config, ctx.chain)
     index_path: str | None = None

@@ -200,28 +200,39 @@ class RayWorkers:
         with self._lock:
             if self._joined is not None:
                 return
-            if self.address is not None and _reachable(self.address):
-                ray.init(address=self.address, namespace="aiweb3", log_to_driver=False)
-                self._joined = f"cluster {self.address}"
-            else:
-                if self.address is not None:
-                    why = f"the Ray cluster at {self.address} is unreachable"
-                    if self.required:
-                        raise ConfigError(
-                            f"{why}; start it (ray start --head), fix AIWEB3_RAY_ADDRESS, "
-                            "or unset AIWEB3_RAY_REQUIRED to fall back to a local Ray runtime"
-                        )
-                    self.fallback = why
-                    self._warn(f"{why}: proving and compiling on a local Ray runtime instead")
-                if not ray.is_initialized():
-                    ray.init(
-                        num_cpus=1,
-                        object_store_memory=_OBJECT_STORE_BYTES,
-                        include_dashboard=False,
-                        namespace="aiweb3",
-                        log_to_driver=False,
+            why = None
+            if self.address is not None:
+                why = self._join_cluster(ray)
+                if why is None:
+                    self._joined = f"cluster {self.address}"
+                    return
+                if self.required:
+                    raise ConfigError(
+                        f"{why}; start it (ray start --head), fix AIWEB3_RAY_ADDRESS, "
+                        "or unset AIWEB3_RAY_REQUIRED to fall back to a local Ray runtime"
                     )
-                self._joined = _LOCAL
+                self.fallback = why
+                self._warn(f"{why}: proving and compiling on a local Ray runtime instead")
+            if not ray.is_initialized():
+                ray.init(
+                    num_cpus=1,
+                    object_store_memory=_OBJECT_STORE_BYTES,
+                    include_dashboard=False,
+                    namespace="aiweb3",
+                    log_to_driver=False,
+                )
+            self._joined = _LOCAL
+
+    def _join_cluster(self, ray: Any) -> str | None:
+        """Connect to ``self.address``; None when joined, else why not."""
+        assert self.address is not None
+        if not _reachable(self.address):
+            return f"the Ray cluster at {self.address} is unreachable"
+        try:
+            ray.init(address=self.address, namespace="aiweb3", log_to_driver=False)
+        except Exception as exc:  # Ray raises plain ConnectionError/RuntimeError for a bad cluster
+            return f"the Ray cluster at {self.address} refused the connection ({type(exc).__name__}: {exc})"
+        return None
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], on_step: StepFn) -> Any:
         import ray

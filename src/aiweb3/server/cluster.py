@@ -18,7 +18,7 @@ waits, so the nodes must share ``AIWEB3_HOME`` (one machine, or a shared filesys
 from __future__ import annotations
 
 import atexit
-import contextlib
+import importlib.util
 import json
 import os
 import secrets
@@ -325,8 +325,6 @@ def open_workers(
         if required:
             raise ConfigError("AIWEB3_RAY_REQUIRED is set but AIWEB3_RAY_ADDRESS=off; choose one")
         return LocalWorkers(home)
-    with contextlib.suppress(ImportError):
-        import ray  # noqa: F401
-
-        return RayWorkers(home, None if value == _LOCAL else value, required=required, warn=warn)
-    raise ConfigError("Ray is not installed: run `make setup`, or set AIWEB3_RAY_ADDRESS=off")
+    if importlib.util.find_spec("ray") is None:  # found without importing it (Ray loads on the first job)
+        raise ConfigError("Ray is not installed: run `make setup`, or set AIWEB3_RAY_ADDRESS=off")
+    return RayWorkers(home, None if value == _LOCAL else value, required=required, warn=warn)

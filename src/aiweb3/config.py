@@ -26,6 +26,8 @@ _KEYS = {
     "state_interval": "AIWEB3_STATE_INTERVAL",
     "api_host": "AIWEB3_API_HOST",
     "api_port": "AIWEB3_API_PORT",
+    "ray_address": "AIWEB3_RAY_ADDRESS",
+    "ray_required": "AIWEB3_RAY_REQUIRED",
 }
 
 
@@ -39,6 +41,10 @@ class Settings:
         chain_id: the chain id expected at ``rpc_url`` (checked on connect), or None.
         account: default signer (keystore name or address); None means dev account 0 locally.
         state_interval: seconds between node state dumps.
+        ray_address: where the service's proving and compile jobs run: ``local`` (a local Ray
+            runtime, the default), ``off`` (the service's own process) or a Ray cluster address.
+        ray_required: refuse those jobs when the cluster is unreachable instead of falling back
+            to a local runtime.
     """
 
     home: Path = field(default_factory=lambda: Path.home() / ".aiweb3")
@@ -48,6 +54,8 @@ class Settings:
     state_interval: int = 5
     api_host: str = "127.0.0.1"
     api_port: int = 8480
+    ray_address: str = "local"
+    ray_required: bool = False
 
     @classmethod
     def load(cls, env: dict[str, str] | None = None, toml_path: Path | None = None) -> Settings:
@@ -86,6 +94,19 @@ class Settings:
                 state_interval=int(values.get("state_interval", 5)),
                 api_host=str(values.get("api_host", "127.0.0.1")),
                 api_port=int(values.get("api_port", 8480)),
+                ray_address=str(values.get("ray_address") or "local"),
+                ray_required=_flag(values.get("ray_required", False), "ray_required"),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"a setting has the wrong type: {exc}") from exc
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} is {value!r}; give 1 or 0 (true or false)")

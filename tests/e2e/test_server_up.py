@@ -149,3 +149,20 @@ def test_up_refuses_a_port_out_of_range_with_one_line(home: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "port 99999 is not a TCP port" in proc.stderr and "--port" in proc.stderr
+
+
+def test_up_refuses_an_unreachable_ray_cluster_it_was_told_to_require(home: Path) -> None:
+    with socket.socket() as closed:  # bound, never listening, then closed: nothing answers there
+        closed.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{closed.getsockname()[1]}"
+    proc = subprocess.run(
+        [*AIWEB3, "up", "--no-llm", "--port", "0", "--no-demo", "--no-index"],
+        env={**_env(home), "AIWEB3_RAY_ADDRESS": address, "AIWEB3_RAY_REQUIRED": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"error: the Ray cluster at {address} is unreachable; start it" in proc.stderr, proc.stderr
+    assert "aiweb3 is up" not in proc.stdout

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+
+from aiweb3.agents.http402 import parse_payment_required
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "zkml"
 AIWEB3 = str(Path(sys.executable).parent / "aiweb3")
@@ -66,6 +72,7 @@ def test_model_cli_end_to_end(cli: Cli, tmp_path: Path) -> None:
     shown = json.loads(cli("model", "show", mid, "--onchain", "--json").stdout)
     assert shown["onchain"]["price"] == 250_000 and shown["onchain"]["metadata_uri"] == "ipfs://card"
     _tables_and_summary_fit_80_columns(cli, mid)
+    _serve_asks_the_registered_price(cli, mid)
 
     sample = json.loads((EXAMPLES / "mlp_samples.json").read_text())["samples"][3]
     proof_path = tmp_path / "proof.json"
@@ -105,6 +112,45 @@ def test_model_cli_end_to_end(cli: Cli, tmp_path: Path) -> None:
     cli("model", "deprecate", mid, "--account", "dev:1")
     refused = cli("model", "verify", str(proof_path), "--onchain", ok=False)
     assert "ModelIsDeprecated" in refused.stderr
+
+
+def _serve_asks_the_registered_price(cli: Cli, mid: str) -> None:
+    """`model serve` listens, asks the registered price (x402) and refuses bad input before it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [AIWEB3, "model", "serve", mid[:10], "--port", str(port)],
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith(f"serving {mid} on http://127.0.0.1:{port}: 0.25 AIUSD per inference"), first
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                info = httpx.get(url, timeout=5).json()
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert info["model_id"] == mid and info["price"] == 250_000 and info["batch_size"] == 1
+        sample = json.loads((EXAMPLES / "mlp_samples.json").read_text())["samples"][0]
+        unpaid = httpx.post(f"{url}/infer", json={"inputs": sample}, timeout=30)
+        assert unpaid.status_code == 402
+        assert parse_payment_required(unpaid).accepts[0].amount == "250000"
+        bad = httpx.post(f"{url}/infer", json={"inputs": [1, 2]}, timeout=30)
+        assert bad.status_code == 400 and "expected [1, 8]" in bad.json()["detail"]
+        assert httpx.get(f"{url}/proofs/nothing", timeout=5).status_code == 404
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    busy = cli("model", "serve", mid[:10], "--port", "99999", ok=False)
+    assert busy.stderr.strip() == "error: --port 99999 is not a TCP port: give 1 to 65535"
 
 
 def _tables_and_summary_fit_80_columns(cli: Cli, mid: str) -> None:

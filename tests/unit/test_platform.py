@@ -137,3 +137,15 @@ def test_stale_artifact_is_detected(tmp_path: Path) -> None:
     source.write_text(source.read_text() + "\n// changed\n")
     with pytest.raises(StaleArtifact, match="make artifacts"):
         check_artifacts_fresh(copy)
+
+
+def test_ray_settings_default_to_a_local_runtime_and_check_the_flag(tmp_path: Path) -> None:
+    s = Settings.load(env={"AIWEB3_HOME": str(tmp_path)}, toml_path=tmp_path / "none.toml")
+    assert s.ray_address == "local" and s.ray_required is False
+    s = Settings.load(
+        env={"AIWEB3_HOME": str(tmp_path), "AIWEB3_RAY_ADDRESS": "10.0.0.5:6379", "AIWEB3_RAY_REQUIRED": "1"},
+        toml_path=tmp_path / "none.toml",
+    )
+    assert s.ray_address == "10.0.0.5:6379" and s.ray_required is True
+    with pytest.raises(ConfigError, match="ray_required is 'maybe'"):
+        Settings.load(env={"AIWEB3_HOME": str(tmp_path), "AIWEB3_RAY_REQUIRED": "maybe"})

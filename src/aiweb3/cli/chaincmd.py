@@ -19,6 +19,7 @@ from aiweb3.presence import ServiceRecord, clear_service_record, write_service_r
 
 if TYPE_CHECKING:
     from aiweb3.llm.runtime import ModelRuntime
+    from aiweb3.server import Services
 
 __all__ = ["deploy", "up"]
 
@@ -110,6 +111,8 @@ def up(
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         cors_origins=tuple(cors_origin),
         allowed_hosts=tuple(allowed_host),
+        ray_address=ctx.settings.ray_address,
+        ray_required=ctx.settings.ray_required,
     )
     services = Services.open(config, ctx.chain)
     index_path: str | None = None
@@ -118,6 +121,8 @@ def up(
             f"[yellow]job {lost.id} ({lost.kind}):[/yellow] {lost.message}", soft_wrap=True, highlight=False
         )
     try:
+        if ctx.settings.ray_required:  # refuse now, not at the first job, when the cluster is down
+            _join_required_cluster(services)
         for note in reconcile(services):
             err_console.print(f"[yellow]repaired:[/yellow] {note}", soft_wrap=True, highlight=False)
         if index:
@@ -219,3 +224,13 @@ def _stop_node(ctx: Context, started_here: bool) -> None:
         console.print("node stopped; state saved")
     else:
         console.print("stopped (the node was already running before and keeps running)")
+
+
+def _join_required_cluster(services: Services) -> None:
+    """Join the Ray cluster ``AIWEB3_RAY_REQUIRED`` insists on (ConfigError when unreachable)."""
+    from aiweb3.server.cluster import RayWorkers
+
+    workers = services.workers
+    if isinstance(workers, RayWorkers):
+        where = workers.describe_after_join()["where"]
+        console.print(f"jobs: compile and prove on the Ray {where}", soft_wrap=True, highlight=False)

@@ -497,3 +497,12 @@ def srs_import(file: Path = typer.Argument(..., help="A ceremony SRS file (e.g. 
     ctx = Context()
     entry = zk.ZkmlHome(ctx.settings.home).srs.import_file(file)
     console.print(f"imported SRS for logrows {entry.logrows}: {entry.cid}")
+
+
+def _register_serve() -> None:
+    from aiweb3.cli.zkmlserve import serve_model
+
+    model_app.command("serve")(serve_model)
+
+
+_register_serve()

@@ -21,7 +21,6 @@ from aiweb3.server.services import Services
 from aiweb3.zkml import (
     CompiledModel,
     InferenceProof,
-    Model,
     ModelRegistryClient,
     RegisteredModel,
     VerifiedInference,
@@ -214,15 +213,12 @@ def compile_job(
         total = len(COMPILE_STEPS) + 1
         try:
             progress.update(0, total, f"reading {onnx.name}")
-            model = Model.from_onnx(onnx, home=services.home)
-            if name:
-                model.name = name
 
-            def step(what: str) -> None:
+            def step(what: str, where: str) -> None:
                 done = COMPILE_STEPS.index(what) + 1 if what in COMPILE_STEPS else total - 1
-                progress.update(done, total, f"{what} ({onnx.name})")
+                progress.update(done, total, f"{what} ({onnx.name}) on {where}")
 
-            compiled = model.compile(samples, on_progress=step)
+            compiled = services.workers.compile(onnx, samples, name, step)
             if classes:
                 save_output_labels(services.home, compiled.model_id, classes)
             progress.update(total, total, f"compiled {compiled.model_id[:10]}…")
@@ -257,12 +253,12 @@ def prove_job(services: Services, model_id: str, inputs: Any, *, onchain: bool) 
         total = 4 if onchain else 3
         steps = {"witness": (1, "computing the witness"), "prove": (2, "proving (the slow part)")}
 
-        def step(what: str) -> None:
+        def step(what: str, where: str) -> None:
             done, text = steps.get(what, (1, what))
-            progress.update(done, total, text)
+            progress.update(done, total, f"{text} on {where}")
 
         progress.update(0, total, f"checking the input of {model.name}")
-        proof = model.prove(inputs, on_progress=step)
+        proof = services.workers.prove(model, inputs, step)
         progress.update(3, total, "verifying the proof locally")
         proof.verify(model)
         data = json.dumps(proof.to_json(), indent=1).encode()

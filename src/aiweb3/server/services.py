@@ -6,6 +6,7 @@ there is no module-level state.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from aiweb3.errors import AIWeb3Error, DeploymentError
 from aiweb3.files import atomic_write_text, ensure_private_dir
 from aiweb3.provenance import CreatorRegistry
 from aiweb3.server.analytics import IndexFollower, default_index_path
+from aiweb3.server.cluster import Workers, open_workers
 from aiweb3.server.guards import StreamSlots
 from aiweb3.server.jobs import JobManager
 from aiweb3.server.jobstore import JobStore, clean_uploads
@@ -36,6 +38,7 @@ __all__ = ["DEFAULT_MAX_UPLOAD", "ServerConfig", "Services"]
 
 DEFAULT_MAX_UPLOAD = 256 * 1024 * 1024
 _CREATOR = "creator"
+log = logging.getLogger("aiweb3.server")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,12 @@ class ServerConfig:
             naming any other host gets 400: DNS rebinding).
         streams_per_client, streams_total: open event streams one client address, and all
             clients together, may hold (429 past them).
+        ray_address: where proving and compile jobs run: ``"off"`` (this process, through a
+            hot prover pool), ``"local"`` (a local Ray runtime started on the first such job)
+            or a Ray cluster's address (``host:port``, ``ray://host:port``). ``aiweb3 up``
+            takes it from ``AIWEB3_RAY_ADDRESS`` and uses ``"local"`` when that is unset.
+        ray_required: refuse such jobs when the cluster is unreachable, instead of falling back
+            to a local Ray runtime with a warning (``AIWEB3_RAY_REQUIRED=1``).
     """
 
     home: Path
@@ -63,6 +72,8 @@ class ServerConfig:
     allowed_hosts: tuple[str, ...] = ()
     streams_per_client: int = 16
     streams_total: int = 64
+    ray_address: str = "off"
+    ray_required: bool = False
 
     @property
     def url(self) -> str:
@@ -191,6 +202,16 @@ class Services:
                 ) from None
         return self.creator_handle
 
+    @cached_property
+    def workers(self) -> Workers:
+        """Where proving and compile jobs do their work (Ray, or this process): see ``ray_address``."""
+        return open_workers(
+            self.home,
+            self.config.ray_address,
+            required=self.config.ray_required,
+            warn=lambda text: log.warning("%s", text),
+        )
+
     def start_indexer(self, path: Path | None = None, *, poll_interval: float = 1.0) -> IndexFollower:
         """Follow the chain into ``<home>/index/index.duckdb`` (or ``path``) from a background thread.
 
@@ -203,8 +224,10 @@ class Services:
         return self.index
 
     def close(self) -> None:
-        """Stop the job pool (running jobs finish), then the indexer."""
+        """Stop the job pool (running jobs finish), the workers, then the indexer."""
         self.jobs.close(wait=True)
+        if "workers" in self.__dict__:
+            self.workers.close()
         if self.index is not None:
             self.index.stop()
             self.index = None

@@ -7,6 +7,7 @@
     result.verify_onchain(chain, signer=signer)   # InferenceVerified on chain
     prove_batch(batched_model, inputs)            # one proof per batch_size inferences
     ProverPool().prove(model, x)                  # a long-lived prover per model
+    ProofStream(model, pool).submit(x)            # output now, proof when its batch is proven
 
 Only this package imports ezkl (through ``aiweb3.zkml._ezkl``).
 """
@@ -34,6 +35,7 @@ from aiweb3.zkml.model import CompiledModel, CompileOptions, Model, ZkmlHome, co
 from aiweb3.zkml.proof import FIELD_MODULUS, InferenceProof, dequantize, prove, run, verify
 from aiweb3.zkml.registry import InferenceCheck, ModelRegistryClient, RegisteredModel
 from aiweb3.zkml.srs import DEV_WARNING, SrsEntry, SrsStore, srs_logrows
+from aiweb3.zkml.stream import ProofStream, StreamTicket
 
 __all__ = [
     "DEV_WARNING",
@@ -50,10 +52,12 @@ __all__ = [
     "Model",
     "ModelAudit",
     "ModelRegistryClient",
+    "ProofStream",
     "ProverPool",
     "RegisteredModel",
     "SrsEntry",
     "SrsStore",
+    "StreamTicket",
     "VerifiedInference",
     "ZkmlHome",
     "audit",

@@ -28,6 +28,7 @@ __all__ = [
     "read_batch_file",
     "save_batch_proofs",
     "split_outputs",
+    "stack_inputs",
 ]
 
 
@@ -93,15 +94,28 @@ def prove_batch(
     for number, chunk in enumerate(chunks, 1):
         if on_progress:
             on_progress(f"batch {number}/{len(chunks)}")
-        padded = chunk + [chunk[-1]] * (size - len(chunk))
-        stacked = [[x for one in padded for x in one[i]] for i in range(len(model.inputs))]
-        shaped = [
-            _shape(flat, [int(d) for d in s]) for flat, (_n, s) in zip(stacked, model.inputs, strict=True)
-        ]
-        proof = run(shaped[0] if len(shaped) == 1 else shaped)
+        proof = run(_stacked(model, chunk))
         proof.batch_size, proof.count = size, len(chunk)
         proofs.append(proof)
     return proofs
+
+
+def stack_inputs(model: CompiledModel, inputs: Sequence[Any]) -> Any:
+    """The batched circuit's input for up to ``batch_size`` inferences (padded with the last one).
+
+    Raises:
+        InputError: an input is malformed (named by index), or there are too many.
+    """
+    if len(inputs) > model.batch_size:
+        raise InputError(f"{len(inputs)} inferences do not fit one batch of {model.batch_size}")
+    return _stacked(model, check_batch_inputs(model, inputs))
+
+
+def _stacked(model: CompiledModel, chunk: list[list[list[float]]]) -> Any:
+    padded = chunk + [chunk[-1]] * (model.batch_size - len(chunk))
+    stacked = [[x for one in padded for x in one[i]] for i in range(len(model.inputs))]
+    shaped = [_shape(flat, [int(d) for d in s]) for flat, (_n, s) in zip(stacked, model.inputs, strict=True)]
+    return shaped[0] if len(shaped) == 1 else shaped
 
 
 def _shape(flat: list[float], shape: list[int]) -> Any:

@@ -41,9 +41,13 @@ def _job(request: Request, job_id: str) -> Job:
 
 @api.get("/jobs", summary="Recent jobs, newest first")
 def list_jobs(request: Request) -> dict[str, Any]:
-    """Every job the server remembers."""
+    """Every job the server remembers, and where compile and prove jobs run (Ray or this process)."""
     services = services_of(request)
-    return {"jobs": [j.snapshot() for j in services.jobs.list()], "counts": services.jobs.counts()}
+    return {
+        "jobs": [j.snapshot() for j in services.jobs.list()],
+        "counts": services.jobs.counts(),
+        "workers": services.workers.describe(),
+    }
 
 
 @api.get("/jobs/{job_id}", summary="One job: state, progress, result or error")

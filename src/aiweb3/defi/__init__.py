@@ -5,6 +5,16 @@ state = market.pool.state()                     # slot0, liquidity, ticks, fee g
 simulate_swap(state, zero_for_one=True, amount_specified=10**18)   # exact, as the pool
 """
 
+from aiweb3.defi.market import (
+    HISTORIES,
+    MarketConfig,
+    MarketSimulator,
+    PriceModel,
+    StepsReport,
+    fit_price_model,
+    load_history,
+    price_path,
+)
 from aiweb3.defi.uniswap import (
     DEFAULT_POOL,
     FEE_TICK_SPACING,
@@ -42,10 +52,15 @@ from aiweb3.defi.v3math import (
 __all__ = [
     "DEFAULT_POOL",
     "FEE_TICK_SPACING",
+    "HISTORIES",
     "LocalMarket",
+    "MarketConfig",
+    "MarketSimulator",
     "Pool",
     "PoolState",
     "Position",
+    "PriceModel",
+    "StepsReport",
     "SwapResult",
     "TestTokenInfo",
     "TickInfo",
@@ -57,12 +72,15 @@ __all__ = [
     "defi_up",
     "deploy_uniswap",
     "fees_owed",
+    "fit_price_model",
     "full_range",
     "liquidity_for_amounts",
+    "load_history",
     "load_market",
     "load_uniswap",
     "mint_position",
     "mint_tokens",
+    "price_path",
     "price_to_sqrt_price_x96",
     "simulate_swap",
     "sqrt_ratio_at_tick",

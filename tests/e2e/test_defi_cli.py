@@ -3,6 +3,7 @@ input through the real entry point (one line on stderr, exit code 1, no tracebac
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -56,3 +57,18 @@ def test_defi_up_and_pools(home: Path) -> None:
 def test_defi_bad_input_is_one_line(home: Path) -> None:
     err = run(home, "defi", "up", "--fee", "123", ok=False)
     assert "fee tier 123 is not enabled" in err and len(err.strip().splitlines()) == 1
+
+
+def test_defi_backtest_prints_plots_and_records(home: Path, tmp_path: Path) -> None:
+    plot, runs = tmp_path / "bt.png", tmp_path / "bt.json"
+    out = run(
+        home, "defi", "backtest", "--strategy", "passive,fixed", "--seeds", "1", "--steps", "24",
+        "--plot", str(plot), "--json", str(runs),
+    )  # fmt: skip
+    assert "passive" in out and "fixed" in out and "after gas" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads(runs.read_text())
+    assert [r["strategy"] for r in data["runs"]] == ["passive", "fixed"]
+    assert all(r["seed"] == 1000 and r["swaps"] > 0 and r["hold_value"] > 0 for r in data["runs"])
+    err = run(home, "defi", "backtest", "--strategy", "passive,yolo", ok=False)
+    assert "unknown strategy 'yolo'" in err and len(err.strip().splitlines()) == 1

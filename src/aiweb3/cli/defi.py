@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
@@ -64,3 +66,75 @@ def pools() -> None:
         fee = f"{pool.fee / 10_000:.2f}%"
         table.add_row(name, pool.address, fee, f"{price:.4f}", str(tick), str(liquidity))
     console.print(table)
+
+
+@app.command()
+def backtest(
+    strategy: str = typer.Option(
+        "passive,fixed,charm,ai", help="Comma-separated strategies: passive, fixed, charm, ai."
+    ),
+    seeds: int = typer.Option(20, help="Held-out price paths to run (seeds 1000, 1001, ...)."),
+    steps: int = typer.Option(24 * 7, help="Hours of market per run (after a day of warm-up)."),
+    plot: Path | None = typer.Option(Path("defi-backtest.png"), help="Write the PNG plot here."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write every run's figures here (JSON)."),
+) -> None:
+    """Backtest LP strategies on the real pool (local node; each run is rewound after it)."""
+    from aiweb3.chain import deploy_system, dev_account
+    from aiweb3.defi import defi_up
+    from aiweb3.defi.backtest import (
+        HELD_OUT_SEED0,
+        STRATEGIES,
+        BacktestConfig,
+        default_price_model,
+        fund_trader,
+        plot_results,
+        prepare_ai_model,
+        run_backtest,
+        summarize,
+    )
+    from aiweb3.defi.vault import system_registry
+    from aiweb3.files import atomic_write_json
+
+    names = [s.strip() for s in strategy.split(",") if s.strip()]
+    unknown = [n for n in names if n not in STRATEGIES] or ([] if names else ["(none)"])
+    if unknown:
+        raise InputError(f"unknown strategy {unknown[0]!r}; use one or more of {', '.join(STRATEGIES)}")
+    if seeds < 1 or steps < 24:
+        raise InputError("--seeds must be at least 1 and --steps at least 24 (one rebalance period)")
+    ctx = Context()
+    if not ctx.is_local:
+        raise InputError("backtests mint test tokens and rewind the chain: run them on the local node")
+    chain, home = ctx.chain, ctx.settings.home
+    deployer, lp, trader = dev_account(0), dev_account(7), dev_account(8)
+    config = BacktestConfig(steps=steps)
+    prices = default_price_model()
+    ai_model, registry = None, None
+    if "ai" in names:
+        deploy_system(chain, deployer, home)
+        err_console.print("[dim]training, compiling and registering the strategy model…[/dim]")
+        ai_model = prepare_ai_model(chain, deployer, home, prices, config.strategy)
+        registry = system_registry(chain, home)
+    market = defi_up(chain, deployer, home)
+    fund_trader(chain, market, trader)
+    results = run_backtest(
+        chain, market, deployer, lp, trader,
+        strategies=names, seeds=range(HELD_OUT_SEED0, HELD_OUT_SEED0 + seeds), config=config,
+        price_model=prices, ai_model=ai_model, registry=registry,
+        on_result=lambda r: err_console.print(
+            f"[dim]{r.strategy} seed {r.seed}: {100 * r.net_after_gas:+.3f}% after gas[/dim]"
+        ),
+    )  # fmt: skip
+    summary = summarize(results)
+    table = Table("strategy", "runs", "net vs hold", "after gas", "gas", "rebalances", "proving s")
+    for name, s in summary.items():
+        table.add_row(
+            name, f"{s['runs']:.0f}", f"{100 * s['net_vs_hold']:+.3f}%", f"{100 * s['net_after_gas']:+.3f}%",
+            f"{s['gas']:.0f}", f"{s['rebalances']:.0f}", f"{s['prove_seconds']:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    console.print("medians over held-out seeds; every run was rewound on the chain after it")
+    if plot is not None:
+        console.print(f"plot: {plot_results(results, plot)}")
+    if json_out is not None:
+        atomic_write_json(json_out, {"summary": summary, "runs": [r.to_json() for r in results]})
+        console.print(f"runs: {json_out}")

@@ -70,7 +70,7 @@ FEE_TICK_SPACING = {500: 10, 3000: 60, 10000: 200}
 NO_DEADLINE = 2**64 - 1
 _MAX_UINT = 2**256 - 1
 #: blocks the observation buffer of a new pool is grown to (TWAP windows need history)
-OBSERVATION_CARDINALITY = 100
+OBSERVATION_CARDINALITY = 500
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def create_test_tokens(
     art = artifact("TestToken")
     for symbol in symbols:
         known = book["tokens"].get(symbol)
-        if known and chain.code(known["address"]):
+        if known and _is_test_token(chain, known["address"], symbol):
             out.append(TestTokenInfo(symbol, checksum(known["address"]), int(known["decimals"])))
             continue
         address, _ = chain.deploy(deployer, art.abi, art.bytecode, f"Test {symbol}", symbol, 18)
@@ -190,6 +190,19 @@ def create_test_tokens(
         _write_book(home, chain.chain_id, book)
         out.append(TestTokenInfo(symbol, checksum(address), 18))
     return out
+
+
+def _is_test_token(chain: Chain, address: str, symbol: str) -> bool:
+    """True when ``address`` still holds the recorded test token (a reset chain may hold
+    nothing there, or another contract)."""
+    if not chain.code(address):
+        return False
+    try:
+        return (
+            str(chain.call(chain.contract(artifact("TestToken").abi, address).functions.symbol())) == symbol
+        )
+    except ChainError:
+        return False
 
 
 def mint_tokens(chain: Chain, signer: LocalAccount, token: str, to: str, amount: int) -> None:

@@ -28,21 +28,26 @@ from web3.contract import Contract
 from aiweb3.chain import Chain, artifact, checksum
 from aiweb3.chain.client import Receipt
 from aiweb3.crypto.typed_data import Domain, sign_typed
-from aiweb3.defi.lending_models import Network, fit_network, forward, network_onnx
+from aiweb3.defi.lending_models import Network, fit_network, forward, network_onnx, read_network
 from aiweb3.errors import InputError
 from aiweb3.indexer import IndexStore
 from aiweb3.zkml import FIELD_MODULUS, CompiledModel, CompileOptions, InferenceProof, Model
 
 __all__ = [
     "FEATURES",
+    "SHIPPED_CREDIT",
     "CreditModel",
     "CreditRegistryClient",
     "build_credit_model",
+    "credit_onnx",
     "deploy_credit_registry",
     "feature_vector",
+    "train_credit_network",
     "wallet_features",
 ]
 
+#: The trained scoring network shipped with aiweb3 (``python -m aiweb3.defi.lending_train``).
+SHIPPED_CREDIT = Path(__file__).resolve().parent / "models" / "credit_score.onnx"
 FEATURES = ("transactions", "counterparties", "repayments", "liquidations")
 LINK_TYPES = {
     "LinkWallet": [
@@ -137,22 +142,38 @@ class CreditModel:
         return float(forward(self.weights, np.array([features], dtype=np.float32))[0, 0])
 
 
-def build_credit_model(home: Path | str, *, seed: int = 11) -> CreditModel:
-    """Train the scoring network (seeded), export it and compile it with public inputs."""
+def train_credit_network(*, seed: int = 11, epochs: int = 2000) -> Network:
+    """Fit the scoring network to the stated rule on synthetic activity (seeded)."""
     rng = np.random.default_rng(seed)
+    n = 2000
     x = np.stack(
-        [rng.uniform(0, 6, 3000), rng.uniform(0, 5, 3000), rng.uniform(0, 3, 3000), rng.integers(0, 6, 3000)],
+        [rng.uniform(0, 6, n), rng.uniform(0, 5, n), rng.uniform(0, 3, n), rng.integers(0, 6, n)],
         axis=1,
     ).astype(np.float64)
-    weights = fit_network(x, _teacher(x), hidden=8, seed=seed, epochs=2000)
-    folder = Path(home) / "defi"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "credit_score.onnx"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(network_onnx(weights, "credit_score", "features", "score"))
-    tmp.replace(path)
-    samples = [[[0.0, 0.0, 0.0, 0.0]], [[6.0, 5.0, 3.0, 5.0]]] + [[list(map(float, row))] for row in x[:16]]
-    compiled = Model.from_onnx(path, home=home).compile(samples, CompileOptions(input_visibility="public"))
+    return fit_network(x, _teacher(x), hidden=8, seed=seed, epochs=epochs)
+
+
+def credit_onnx(weights: Network) -> bytes:
+    """The scoring network as ONNX (input ``features`` [1, 4], output ``score`` [1, 1])."""
+    return network_onnx(weights, "credit_score", "features", "score", {"features": ",".join(FEATURES)})
+
+
+def calibration_samples() -> list[list[list[float]]]:
+    """Inputs spread over the range of the features."""
+    rng = np.random.default_rng(5)
+    rows = [[0.0, 0.0, 0.0, 0.0], [8.0, 7.0, 4.0, 5.0]]
+    rows += [
+        [float(rng.uniform(0, 6)), float(rng.uniform(0, 5)), float(rng.uniform(0, 3)), 0.0] for _ in range(14)
+    ]
+    return [[row] for row in rows]
+
+
+def build_credit_model(home: Path | str, onnx_path: Path = SHIPPED_CREDIT) -> CreditModel:
+    """Compile the scoring network with public inputs (reused when already compiled in ``home``)."""
+    weights, _meta = read_network(onnx_path)
+    compiled = Model.from_onnx(onnx_path, home=home).compile(
+        calibration_samples(), CompileOptions(input_visibility="public")
+    )
     settings = json.loads(compiled.artifact_path("settings").read_text())
     input_scale = int((settings.get("model_input_scales") or [settings["run_args"]["input_scale"]])[0])
     return CreditModel(compiled, weights, input_scale, int(compiled.output_scales[0]))

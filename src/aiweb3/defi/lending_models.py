@@ -1,19 +1,23 @@
 """Small ReLU networks for the lending market's proven models: fit with numpy, export to ONNX.
 
 The risk model (liquidation protection) and the credit-scoring model are both two-hidden-layer
-networks small enough to prove in a second or two; training them is seeded and takes seconds,
-so they are rebuilt on demand rather than shipped as files.
+networks small enough to prove in a second or two; training them is seeded and takes seconds;
+the trained files ship in ``aiweb3/defi/models/`` (``python -m aiweb3.defi.lending_train`` rewrites them).
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from threadpoolctl import threadpool_limits
 
-__all__ = ["Network", "fit_network", "forward", "network_onnx"]
+from aiweb3.errors import InputError
+
+__all__ = ["Network", "fit_network", "forward", "network_onnx", "read_network"]
 
 Network = list[np.ndarray]  # w1, b1, w2, b2, w3, b3
 
@@ -29,7 +33,16 @@ def forward(weights: Network, x: np.ndarray) -> np.ndarray:
 def fit_network(
     x: np.ndarray, y: np.ndarray, *, hidden: int = 16, seed: int = 7, epochs: int = 3000
 ) -> Network:
-    """Fit a features -> hidden -> hidden -> 1 ReLU network by full-batch Adam on squared error."""
+    """Fit a features -> hidden -> hidden -> 1 ReLU network by full-batch Adam on squared error.
+
+    BLAS runs on one thread: the matrices are tiny, and a threaded BLAS on a busy machine spends
+    far longer synchronising its threads than multiplying (25x measured here).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit(x, y, hidden, seed, epochs)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, hidden: int, seed: int, epochs: int) -> Network:
     rng = np.random.default_rng(seed)
     sizes = [(x.shape[1], hidden), (hidden, hidden), (hidden, 1)]
     params: list[np.ndarray] = []
@@ -55,8 +68,11 @@ def fit_network(
     return [p.astype(np.float32) for p in params]
 
 
-def network_onnx(weights: Network, name: str, input_name: str, output_name: str) -> bytes:
-    """The network as ONNX: input ``[1, features]``, output ``[1, 1]``."""
+def network_onnx(
+    weights: Network, name: str, input_name: str, output_name: str, metadata: dict[str, str] | None = None
+) -> bytes:
+    """The network as ONNX: input ``[1, features]``, output ``[1, 1]``; ``metadata`` is kept in
+    the file's metadata properties."""
     names = ["w1", "b1", "w2", "b2", "w3", "b3"]
     inits = [numpy_helper.from_array(a, n) for a, n in zip(weights, names, strict=True)]
     nodes = [
@@ -75,5 +91,24 @@ def network_onnx(weights: Network, name: str, input_name: str, output_name: str)
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
+    for key, value in (metadata or {}).items():
+        model.metadata_props.add(key=key, value=value)
     onnx.checker.check_model(model)
     return bytes(model.SerializeToString())
+
+
+def read_network(path: Path) -> tuple[Network, dict[str, str]]:
+    """The weights (w1, b1, w2, b2, w3, b3) and metadata of a file :func:`network_onnx` wrote.
+
+    Raises:
+        InputError: the file is missing or is not such a network.
+    """
+    try:
+        model = onnx.load(str(path))
+        found = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+        weights = [np.asarray(found[n], dtype=np.float32) for n in ("w1", "b1", "w2", "b2", "w3", "b3")]
+    except (OSError, KeyError, onnx.onnx_cpp2py_export.checker.ValidationError) as exc:
+        raise InputError(f"{path} is not a network written by aiweb3.defi ({exc})") from None
+    except Exception as exc:  # onnx raises DecodeError and friends
+        raise InputError(f"{path} is not a valid ONNX file: {exc}") from None
+    return weights, {p.key: p.value for p in model.metadata_props}

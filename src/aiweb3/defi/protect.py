@@ -1,16 +1,16 @@
 """Proven liquidation protection: the risk model, its guard contract, the keeper.
 
-    model = build_risk_model(home)                    # train (seeded), export ONNX, compile
+    model = build_risk_model(home)                    # compile the shipped network
     model_id = model.register(chain, deployer)        # commit it in the ModelRegistry
     guard = deploy_guard(chain, deployer, market, model, registry)
     guard.enroll(borrower, "repay", budget)           # the borrower authorises it
     ProtectionKeeper(guard, model).step(keeper, borrower.address)  # prove + act when needed
 
 The model (2 -> 16 -> 16 -> 1 ReLU network) maps the two inputs LiquidationGuard recomputes on
-chain (health factor, spot / TWAP - 1) to the share of the debt to repay. It is trained, with a
-fixed seed, to reproduce ``forward_rule`` at the parameters tuned on training crash paths
-(see :mod:`aiweb3.defi.protect_sim`). Its inputs are public instances of the proof, so the guard
-checks them against the chain state of the block it runs in.
+chain (health factor, spot / TWAP - 1) to the share of the debt to repay. It is trained (seeded;
+``python -m aiweb3.defi.lending_train``) to reproduce ``forward_rule`` at the parameters tuned
+on training crash paths (see :mod:`aiweb3.defi.protect_sim`). Its inputs are public instances
+of the proof, so the guard checks them against the chain state of the block it runs in.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from web3.contract import Contract
 from aiweb3.chain import Chain, artifact, checksum
 from aiweb3.chain.client import Receipt
 from aiweb3.defi.lending import MAX_UINT, LendingMarket
-from aiweb3.defi.lending_models import Network, fit_network, forward, network_onnx
+from aiweb3.defi.lending_models import Network, fit_network, forward, network_onnx, read_network
 from aiweb3.defi.protect_sim import PathConfig, Policy, forward_rule, tune_forward_rule
 from aiweb3.errors import InputError
 from aiweb3.zkml import FIELD_MODULUS, CompiledModel, CompileOptions, InferenceProof, Model
 
 __all__ = [
+    "SHIPPED_RISK",
     "TRAIN_SEEDS",
     "GuardClient",
     "KeeperStep",
@@ -39,14 +40,19 @@ __all__ = [
     "RiskModel",
     "RiskPolicy",
     "build_risk_model",
+    "calibration_samples",
     "deploy_guard",
+    "load_risk_policy",
     "model_policy",
+    "risk_onnx",
     "train_risk_network",
 ]
 
 #: Crash-path seeds the rule is tuned on; benchmarks and reports use other seeds.
 TRAIN_SEEDS = range(10_000, 10_100)
 MODES = {"repay": 1, "collateral": 2}
+#: The trained risk network shipped with aiweb3 (``python -m aiweb3.defi.lending_train`` rewrites it).
+SHIPPED_RISK = Path(__file__).resolve().parent / "models" / "liquidation_risk.onnx"
 
 
 @dataclass(frozen=True)
@@ -115,19 +121,26 @@ def calibration_samples(count: int = 24, seed: int = 3) -> list[list[list[float]
     return [[row] for row in rows]
 
 
-def build_risk_model(home: Path | str, config: PathConfig | None = None) -> RiskModel:
-    """Train the risk network (seeded, ~seconds), export it and compile it with public inputs.
+def risk_onnx(policy: RiskPolicy) -> bytes:
+    """The risk network as ONNX (input ``features`` [1, 2], output ``share`` [1, 1]), with the
+    rule it imitates in its metadata."""
+    meta = {"trigger": str(policy.trigger), "target": str(policy.target), "train_seeds": "10000-10099"}
+    return network_onnx(policy.weights, "liquidation_risk", "features", "share", meta)
 
-    Compiling again reuses the stored circuit and keys (same ONNX, same samples).
-    """
-    policy = train_risk_network(config)
-    folder = Path(home) / "defi"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "liquidation_risk.onnx"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(network_onnx(policy.weights, "liquidation_risk", "features", "share"))
-    tmp.replace(path)
-    compiled = Model.from_onnx(path, home=home).compile(
+
+def load_risk_policy(path: Path = SHIPPED_RISK) -> RiskPolicy:
+    """The risk network from its ONNX file (by default the one shipped with aiweb3)."""
+    weights, meta = read_network(path)
+    try:
+        return RiskPolicy(float(meta["trigger"]), float(meta["target"]), weights)
+    except (KeyError, ValueError):
+        raise InputError(f"{path} lacks the trigger/target metadata of a risk model") from None
+
+
+def build_risk_model(home: Path | str, onnx_path: Path = SHIPPED_RISK) -> RiskModel:
+    """Compile the risk network with public inputs (reused when already compiled in ``home``)."""
+    policy = load_risk_policy(onnx_path)
+    compiled = Model.from_onnx(onnx_path, home=home).compile(
         calibration_samples(), CompileOptions(input_visibility="public")
     )
     settings = json.loads(compiled.artifact_path("settings").read_text())

@@ -1,7 +1,7 @@
 """Copy the vendored contracts' compiled artifacts (ABI + bytecode) from node_modules.
 
-The Ethereum Attestation Service contracts are deployed from the compiled artifacts its npm
-package ships (audited builds; never recompiled here). Run after changing the pinned version in
+The Ethereum Attestation Service and Uniswap v3 contracts are deployed from the compiled artifacts their npm
+packages ship (audited builds; never recompiled here). Run after changing the pinned version in
 package.json: ``.venv/bin/python contracts/vendor.py``. A test fails when the committed copies
 differ from node_modules.
 """
@@ -22,6 +22,18 @@ VENDORED = {
         "artifacts/contracts/SchemaRegistry.sol/SchemaRegistry.json",
     ),
     "EAS": ("@ethereum-attestation-service/eas-contracts", "artifacts/contracts/EAS.sol/EAS.json"),
+    # Uniswap v3 (aiweb3.defi): core and periphery as their authors compiled them
+    "UniswapV3Factory": (
+        "@uniswap/v3-core",
+        "artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
+    ),
+    "UniswapV3Pool": ("@uniswap/v3-core", "artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json"),
+    "SwapRouter": ("@uniswap/v3-periphery", "artifacts/contracts/SwapRouter.sol/SwapRouter.json"),
+    "NonfungiblePositionManager": (
+        "@uniswap/v3-periphery",
+        "artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
+    ),
+    "QuoterV2": ("@uniswap/v3-periphery", "artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json"),
 }
 
 

@@ -1,0 +1,58 @@
+"""`aiweb3 defi up|pools` against its own local node: the happy path in process (CliRunner), bad
+input through the real entry point (one line on stderr, exit code 1, no traceback)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aiweb3.cli.main import app
+
+AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("aiweb3-defi-cli")
+    try:
+        yield path
+    finally:
+        subprocess.run([*AIWEB3, "node", "stop"], env=_env(path), capture_output=True, timeout=60)
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
+    return {**env, "AIWEB3_HOME": str(home), "COLUMNS": "200"}
+
+
+def run(home: Path, *args: str, ok: bool = True) -> str:
+    if ok:
+        result = CliRunner().invoke(app, list(args), env=_env(home))
+        if result.exit_code != 0:
+            raise AssertionError(f"aiweb3 {' '.join(args)} failed: {result.output}") from result.exception
+        return result.output
+    proc = subprocess.run([*AIWEB3, *args], env=_env(home), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc.stderr
+
+
+def test_defi_up_and_pools(home: Path) -> None:
+    assert "no pools yet" in run(home, "defi", "pools")
+    out = run(home, "defi", "up", "--price", "2500")
+    assert "UniswapV3Factory" in out and "price: 2500.0000 TUSD per TETH" in out
+    again = run(home, "defi", "up")
+    assert "nothing seeded" in again and "price: 2500.0000" in again
+    pools = run(home, "defi", "pools")
+    assert "TETH/TUSD" in pools and "0.30%" in pools and "2500.0000" in pools
+
+
+def test_defi_bad_input_is_one_line(home: Path) -> None:
+    err = run(home, "defi", "up", "--fee", "123", ok=False)
+    assert "fee tier 123 is not enabled" in err and len(err.strip().splitlines()) == 1

@@ -19,9 +19,10 @@ interface IInferenceVerifier {
 /// with a proof, verified through the ModelRegistry, that the guard's committed risk model
 /// computed the action from two inputs the guard recomputes from chain state in the same call:
 /// the borrower's health factor (capped at HF_CAP) and the oracle's spot-over-average move
-/// (clipped to +-MAX_MOVE). The model's output is the share of debt to repay (or the collateral
-/// that improves health as much). A proof of another model, of other inputs, or of inputs from an
-/// earlier state is refused; one action per borrower per block; the budget caps the spending.
+/// (clipped to +-MAX_MOVE), within INPUT_TOLERANCE (the average moves with every block's
+/// timestamp). The model's output is the share of debt to repay (or the collateral that improves
+/// health as much). A proof of another model, of other inputs, or of inputs from an earlier state
+/// is refused; each proof acts once; one action per borrower per block; the budget caps spending.
 /// @dev Inputs and outputs are ezkl fixed-point field elements: value * 2^scale, negatives as
 /// FIELD - |value|. The guard keeps no tokens between calls.
 contract LiquidationGuard is ReentrancyGuard {
@@ -49,6 +50,10 @@ contract LiquidationGuard is ReentrancyGuard {
     uint256 public constant MIN_ACTION = 0.01e18;
     /// @notice Public instances of a proof: two inputs, then one output.
     uint256 public constant INSTANCES = 3;
+    /// @notice How far (WAD, absolute) a proven input may be from the chain's value when the
+    /// guard acts. The average price moves with every block's timestamp, so a keeper cannot
+    /// know the exact value of the block its transaction lands in; one per cent is many blocks.
+    uint256 public constant INPUT_TOLERANCE = 0.01e18;
 
     LendingMarket public immutable market;
     IInferenceVerifier public immutable registry;
@@ -57,6 +62,8 @@ contract LiquidationGuard is ReentrancyGuard {
     uint8 public immutable outputScale;
 
     mapping(address => Plan) public plans;
+    /// @notice Proofs already acted on (keccak256 of the proof bytes): each acts once.
+    mapping(bytes32 => bool) public usedProofs;
 
     event Enrolled(address indexed borrower, Mode mode, uint256 budget);
     event Protected(
@@ -72,6 +79,7 @@ contract LiquidationGuard is ReentrancyGuard {
     error BudgetExhausted(uint256 budget);
     error NoDebt(address borrower);
     error BadScale();
+    error ProofAlreadyUsed(bytes32 proofHash);
 
     constructor(LendingMarket market_, IInferenceVerifier registry_, bytes32 modelId_, uint8 inputScale_, uint8 outputScale_) {
         if (inputScale_ > 24 || outputScale_ > 24) revert BadScale();
@@ -123,12 +131,15 @@ contract LiquidationGuard is ReentrancyGuard {
         Plan memory plan = plans[borrower];
         if (plan.mode == Mode.None) revert NotEnrolled(borrower);
         if (plan.lastBlock == block.number) revert AlreadyActedThisBlock(borrower);
+        bytes32 proofHash = keccak256(proof);
+        if (usedProofs[proofHash]) revert ProofAlreadyUsed(proofHash);
         (uint256 hf, int256 move) = _checkInputs(borrower, instances);
         uint256 share = _share(instances[2]);
         if (share < MIN_ACTION) revert NothingToDo(share);
         amount = _amount(borrower, plan, share);
         plans[borrower].budget = plan.budget - amount;
         plans[borrower].lastBlock = uint64(block.number);
+        usedProofs[proofHash] = true;
         emit Protected(borrower, msg.sender, hf, move, share, amount);
         // The registry reverts on a proof that does not verify for the guard's model.
         // slither-disable-next-line unused-return
@@ -136,7 +147,7 @@ contract LiquidationGuard is ReentrancyGuard {
         _execute(plan.mode, borrower, amount);
     }
 
-    /// The proof's input instances must be the features of `borrower` in this very block.
+    /// The proof's input instances must be the features of `borrower` now, within the tolerance.
     function _checkInputs(address borrower, uint256[] calldata instances)
         private
         view
@@ -144,10 +155,16 @@ contract LiquidationGuard is ReentrancyGuard {
     {
         if (instances.length != INSTANCES) revert WrongInstanceCount(instances.length);
         (hf, move) = features(borrower);
-        uint256 hfIn = _quantize(int256(hf), inputScale);
-        if (instances[0] != hfIn) revert StaleInput(0, hfIn, instances[0]);
-        uint256 moveIn = _quantize(move, inputScale);
-        if (instances[1] != moveIn) revert StaleInput(1, moveIn, instances[1]);
+        _requireNear(0, instances[0], int256(hf));
+        _requireNear(1, instances[1], move);
+    }
+
+    function _requireNear(uint256 index, uint256 felt, int256 actual) private view {
+        uint256 expected = _quantize(actual, inputScale);
+        int256 given = felt > FIELD / 2 ? -int256(FIELD - felt) : int256(felt);
+        int256 want = expected > FIELD / 2 ? -int256(FIELD - expected) : int256(expected);
+        int256 gap = given > want ? given - want : want - given;
+        if (uint256(gap) > (INPUT_TOLERANCE << inputScale) / WAD) revert StaleInput(index, expected, felt);
     }
 
     /// Tokens to spend for `share`, capped by the budget.

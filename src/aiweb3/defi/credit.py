@@ -214,7 +214,7 @@ class CreditRegistryClient:
     def linked(self, primary: str) -> list[tuple[str, int]]:
         """The wallets linked to ``primary``: (address, chain id)."""
         rows = self.chain.call(self.contract.functions.linkedWallets(checksum(primary)))
-        return [(str(w), int(c)) for w, c in rows]
+        return [(checksum(str(w)), int(c)) for w, c in rows]
 
     def wallets_hash(self, primary: str) -> bytes:
         """What the attester signs for ``primary``'s linked wallets."""

@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agents": ("aiweb3.cli.agents", "agents_app"),
     "usecase": ("aiweb3.cli.usecase", "usecase"),
     "llm": ("aiweb3.cli.llm", "app"),
-    "defi": ("aiweb3.cli.defi", "app"),
+    "defi": ("aiweb3.cli.defi_credit", "app"),  # the defi group, with `defi protect|credit` added
 }
 
 

@@ -1,5 +1,6 @@
-"""`aiweb3 defi protect|credit` against its own local node: the demos end to end in process
-(CliRunner), bad input through the real entry point (one line on stderr, exit code 1)."""
+"""`aiweb3 defi protect` through the CLI: the simulation in process (CliRunner), bad input through
+the real entry point (one line on stderr, exit code 1). The demos' code runs in
+tests/integration/test_defi_twap.py and test_defi_credit.py."""
 
 from __future__ import annotations
 
@@ -52,14 +53,11 @@ def test_protect_simulate_compares_the_policies(home: Path) -> None:
     assert "/30" in none_row
 
 
-def test_protect_demo_on_the_v3_pool(home: Path) -> None:
+def test_protect_demo_needs_a_pool(home: Path) -> None:
+    # the demo itself runs in tests/integration/test_defi_twap.py (same code, no CLI)
     err = run(home, "defi", "protect", "demo", ok=False)
     errors = [line for line in err.splitlines() if line.startswith("error")]
     assert len(errors) == 1 and "aiweb3 defi up" in errors[0]
-    run(home, "defi", "up")
-    out = run(home, "defi", "protect", "demo", "--crash", "0.25")
-    assert "decision: repay" in out
-    assert "unprotected borrower" in out and "liquidated" in out and "not liquidated" not in out
 
 
 def test_bad_crash_is_one_line(home: Path) -> None:

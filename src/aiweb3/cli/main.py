@@ -42,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "usecase": ("aiweb3.cli.usecase", "usecase"),
     "llm": ("aiweb3.cli.llm", "app"),
     "privacy": ("aiweb3.cli.privacy", "app"),
-    "defi": ("aiweb3.cli.defi", "app"),
+    "defi": ("aiweb3.cli.defi_credit", "app"),  # the defi group, with `defi protect|credit` added
 }
 
 

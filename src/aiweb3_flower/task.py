@@ -7,6 +7,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "BEHAVIOURS",
+    "MALFORMED",
     "accuracy",
     "check_update",
     "init_params",
@@ -21,6 +22,8 @@ Params = list[Array]
 
 #: What a miner does with a round: honest work or one of the attacks the network must survive.
 BEHAVIOURS = ("honest", "label_flip", "sign_flip", "free_rider", "noise")
+#: Updates the aggregator must refuse outright: a wrong shape, non-finite values.
+MALFORMED = ("wrong_shape", "non_finite")
 
 
 def init_params(n_features: int, n_classes: int, seed: int = 0) -> Params:
@@ -99,6 +102,10 @@ def local_update(
         return [g + rng.normal(0.0, 1e-6, g.shape) for g in params]
     if behaviour == "noise":
         return [g + rng.normal(0.0, max(float(np.std(g)), 0.05), g.shape) for g in params]
+    if behaviour == "wrong_shape":
+        return [params[0][:-1], params[1]]
+    if behaviour == "non_finite":
+        return [np.full_like(params[0], np.nan), params[1]]
     raise ValueError(f"unknown behaviour {behaviour!r}; use one of {', '.join(BEHAVIOURS)}")
 
 

@@ -96,10 +96,10 @@ def run_deployment(
     home = workdir / "flwr-home"
     home.mkdir(parents=True, exist_ok=True)
     env["FLWR_HOME"] = str(home)
-    fleet, control, serverappio = _free_port(), _free_port(), _free_port()
+    port = _free_port()  # the SuperLink serves its Fleet, Control and Runtime APIs on one HTTP port
     (home / "config.toml").write_text(
         f'[superlink]\ndefault = "aiweb3"\n\n[superlink.aiweb3]\n'
-        f'address = "127.0.0.1:{control}"\ninsecure = true\n'
+        f'address = "127.0.0.1:{port}"\ninsecure = true\n'
     )
     cfg = run_config(workdir, shards, config)
     app_dir = workdir / "app"
@@ -127,9 +127,9 @@ def run_deployment(
             [
                 str(bindir / "flower-superlink"),
                 "--insecure",
-                "--fleet-api-address", f"127.0.0.1:{fleet}",
-                "--control-api-address", f"127.0.0.1:{control}",
-                "--serverappio-api-address", f"127.0.0.1:{serverappio}",
+                "--host", "127.0.0.1",
+                "--port", str(port),
+                "--disable-runtime-dependency-installation",
                 "--database", str(home / "state.db"),
             ],
         )  # fmt: skip
@@ -139,8 +139,9 @@ def run_deployment(
                 [
                     str(bindir / "flower-supernode"),
                     "--insecure",
-                    "--superlink", f"127.0.0.1:{fleet}",
-                    "--clientappio-api-address", f"127.0.0.1:{_free_port()}",
+                    "--superlink", f"127.0.0.1:{port}",
+                    "--host", "127.0.0.1",
+                    "--port", str(_free_port()),
                     "--node-config", _node_config(node),
                 ],
             )  # fmt: skip
@@ -156,17 +157,19 @@ def run_deployment(
         del submit
         return load_record(Path(cfg["out-dir"]))
     finally:
-        for proc in reversed(procs):
-            _stop_group(proc)
+        _stop(procs)
 
 
-def _stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a process this run started and the app processes it spawned (its own session)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    terminate(proc.pid, proc)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the processes this run started and the app processes they spawned (each started its
+    own session): all asked at once, then each waited for (and killed if it lingers)."""
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in reversed(procs):
+        terminate(proc.pid, proc)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _submit(bindir: Path, app_dir: Path, env: dict[str, str], logs: Path, *, deadline: float) -> str:

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from aiweb3.errors import ConfigError, InputError
 from aiweb3.files import atomic_write_json
-from aiweb3_flower.task import BEHAVIOURS
+from aiweb3_flower.task import BEHAVIOURS, MALFORMED
 
 __all__ = [
     "STRATEGIES",
@@ -104,9 +104,11 @@ def make_shards(
 ) -> Shards:
     """Split a scikit-learn data set: a test set (20%), a hidden evaluation split per validator
     (5% each) and equal shards for the miners; write them under ``workdir/data``."""
-    unknown = [b for b in behaviours if b not in BEHAVIOURS]
+    unknown = [b for b in behaviours if b not in BEHAVIOURS + MALFORMED]
     if unknown:
-        raise InputError(f"unknown miner behaviour {unknown[0]!r}; use one of {', '.join(BEHAVIOURS)}")
+        raise InputError(
+            f"unknown miner behaviour {unknown[0]!r}; use one of {', '.join(BEHAVIOURS + MALFORMED)}"
+        )
     if len(behaviours) < 2 or n_validators < 1:
         raise InputError("a network needs at least 2 miners and 1 validator")
     x, y = _dataset(dataset)
@@ -180,8 +182,10 @@ def flower_python() -> Path:
 
 
 def flower_env() -> dict[str, str]:
-    """Environment for Flower processes: ``aiweb3_flower`` importable, quiet, no telemetry."""
+    """Environment for Flower processes: its tools first on PATH (a SuperLink starts its helpers
+    by name), ``aiweb3_flower`` importable, no telemetry."""
     env = dict(os.environ)
+    env["PATH"] = str(flower_python().parent) + os.pathsep + env.get("PATH", "")
     src = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["FLWR_TELEMETRY_ENABLED"] = "0"

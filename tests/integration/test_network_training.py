@@ -3,6 +3,7 @@ and whole epochs settled on the real node: the robust aggregation and Yuma conse
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from aiweb3.chain import Chain, Deployment, dev_account
 from aiweb3.errors import InputError
 from aiweb3.network import (
     FederationConfig,
+    NetworkReport,
     NetworkSpec,
     Role,
     Shards,
@@ -28,11 +30,16 @@ from aiweb3.network import (
     settle_epochs,
     weights_from_scores,
 )
+from aiweb3.network.result import build_lineage, register_result
+from aiweb3.zkml import ModelRegistryClient, ZkmlHome
 from aiweb3_flower.task import accuracy
 
 BEHAVIOURS = ["honest"] * 6 + ["label_flip", "sign_flip", "free_rider", "noise"]
 BYZANTINE = [j for j, b in enumerate(BEHAVIOURS) if b != "honest"]
 CONFIG = FederationConfig(rounds=3, strategy="trimmed", byzantine=4)
+PARAMS = SubnetParams(commit_period=30, reveal_period=30)
+STAKES = [1000 * 10**6, 900 * 10**6, 800 * 10**6]  # validator 2, the cabal: 30% of the stake
+FREE_RIDER = BEHAVIOURS.index("free_rider")
 
 
 @pytest.fixture(scope="module")
@@ -88,35 +95,46 @@ def _funded(chain: Chain, aiusd: Contract, amount: int) -> LocalAccount:
     return acct
 
 
-def test_network_pays_honest_miners_and_a_minority_cabal_gains_nothing(
+@pytest.fixture(scope="module")
+def network(
     module_chain_isolation: Chain,
     deployments: dict[str, Deployment],
     aiusd: Contract,
     trained: tuple[Shards, TrainingRecord],
-    tmp_path: Path,
-) -> None:
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[NetworkReport, list[LocalAccount], LocalAccount]:
     chain = module_chain_isolation
-    params = SubnetParams(commit_period=30, reveal_period=30)
-    stakes = [1000 * 10**6, 900 * 10**6, 800 * 10**6]  # validator 2: 30% of the stake
-    free_rider = BEHAVIOURS.index("free_rider")
-    sponsor = _funded(chain, aiusd, 10 * params.emission_per_epoch)
-    miners = [_funded(chain, aiusd, params.min_stake) for _ in BEHAVIOURS]
-    validators = [_funded(chain, aiusd, s) for s in stakes]
+    sponsor = _funded(chain, aiusd, 10 * PARAMS.emission_per_epoch)
+    miners = [_funded(chain, aiusd, PARAMS.min_stake) for _ in BEHAVIOURS]
+    validators = [_funded(chain, aiusd, s) for s in STAKES]
     spec = NetworkSpec(
         behaviours=BEHAVIOURS,
-        validator_stakes=stakes,
+        validator_stakes=STAKES,
         cabal=[2],
-        cabal_miners=[free_rider],
+        cabal_miners=[FREE_RIDER],
         federation=CONFIG,
-        subnet=params,
+        subnet=PARAMS,
     )
-    report = run_network(chain, deployments["AIUSD"].address, sponsor, miners, validators, spec, tmp_path)
+    work = tmp_path_factory.mktemp("network")
+    report = run_network(chain, deployments["AIUSD"].address, sponsor, miners, validators, spec, work)
+    return report, miners, sponsor
+
+
+def test_network_pays_honest_miners_and_a_minority_cabal_gains_nothing(
+    chain: Chain,
+    deployments: dict[str, Deployment],
+    aiusd: Contract,
+    trained: tuple[Shards, TrainingRecord],
+    network: tuple[NetworkReport, list[LocalAccount], LocalAccount],
+) -> None:
+    report, _, sponsor = network
+    params = PARAMS
     assert len(report.epochs) == 3
     assert report.byzantine_share == 0.0
     assert all(report.miner_earned[j] > 0 for j in range(6))
-    assert all(e.incentive[free_rider] == 0 for e in report.epochs)
+    assert all(e.incentive[FREE_RIDER] == 0 for e in report.epochs)
     # the cabal's bonds were cut above consensus: it earns less per stake than honest validators
-    per_stake = [e / s for e, s in zip(report.validator_earned, stakes, strict=True)]
+    per_stake = [e / s for e, s in zip(report.validator_earned, STAKES, strict=True)]
     assert per_stake[2] < 0.5 * min(per_stake[:2])
     emitted = sum(e.emitted for e in report.epochs)
     assert 3 * params.emission_per_epoch - 100 <= emitted <= 3 * params.emission_per_epoch
@@ -127,13 +145,44 @@ def test_network_pays_honest_miners_and_a_minority_cabal_gains_nothing(
     shards, record = trained
     honest = Subnet.deploy(chain, sponsor, deployments["AIUSD"].address, params)
     fresh_miners = [_funded(chain, aiusd, params.min_stake) for _ in BEHAVIOURS]
-    fresh_validators = [_funded(chain, aiusd, s) for s in stakes]
+    fresh_validators = [_funded(chain, aiusd, s) for s in STAKES]
     for m in fresh_miners:
         honest.register(m, Role.MINER, params.min_stake)
-    for v, s in zip(fresh_validators, stakes, strict=True):
+    for v, s in zip(fresh_validators, STAKES, strict=True):
         honest.register(v, Role.VALIDATOR, s)
     honest.fund_pool(sponsor, 3 * params.emission_per_epoch)
     honest.dev_advance_to(honest.phase()[2])
     honest.finalize(sponsor)
     settle_epochs(honest, record, shards, fresh_validators, sponsor)
-    assert honest.owed(fresh_miners[free_rider].address) >= report.miner_earned[free_rider]
+    assert honest.owed(fresh_miners[FREE_RIDER].address) >= report.miner_earned[FREE_RIDER]
+
+
+def test_final_model_is_registered_with_its_lineage_and_proves_inferences(
+    chain: Chain,
+    aiweb3_home: Path,
+    network: tuple[NetworkReport, list[LocalAccount], LocalAccount],
+    tmp_path: Path,
+) -> None:
+    report, miners, sponsor = network
+    assert report.training is not None and report.shards is not None
+    x_test, _ = report.shards.load(report.shards.test)
+    lineage = build_lineage(
+        report, report.training, report.shards, [m.address for m in miners], chain_id=chain.chain_id,
+        dataset="digits",
+    )  # fmt: skip
+    result = register_result(
+        chain, sponsor, aiweb3_home, report.training, lineage, [list(x) for x in x_test[:8]], tmp_path
+    )
+    registered = ModelRegistryClient.from_home(chain, aiweb3_home).get(result.model_id)
+    assert registered.metadata_uri == f"ipfs://{result.lineage_cid}"
+    stored = json.loads(ZkmlHome(aiweb3_home).store.get_bytes(result.lineage_cid))
+    assert stored["subnet"] == report.subnet
+    assert [m["account"] for m in stored["miners"]] == [m.address for m in miners]
+    assert [r["epoch"] for r in stored["rounds"]] == [e.epoch for e in report.epochs]
+    assert stored["rounds"][0]["updates"].keys() == {str(j) for j in range(len(BEHAVIOURS))}
+    # a proven inference of the registered model, checked on chain, answers like the trained model
+    proof = result.model.prove(list(x_test[0]))
+    check = proof.verify_onchain(chain, signer=sponsor)
+    assert check.valid and check.model_id == result.model_id
+    logits = np.asarray(x_test[0]) @ report.training.final[0] + report.training.final[1]
+    assert int(np.argmax(proof.outputs[0])) == int(np.argmax(logits))

@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,7 @@ def run_deployment(
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
     procs: list[subprocess.Popen[bytes]] = []
+    previous = _exit_on_sigterm()
 
     def start(name: str, args: list[str]) -> subprocess.Popen[bytes]:
         with open(logs / f"{name}.log", "wb") as log:
@@ -130,7 +132,6 @@ def run_deployment(
                 "--host", "127.0.0.1",
                 "--port", str(port),
                 "--disable-runtime-dependency-installation",
-                "--database", str(home / "state.db"),
             ],
         )  # fmt: skip
         for node in node_configs(shards):
@@ -158,6 +159,19 @@ def run_deployment(
         return load_record(Path(cfg["out-dir"]))
     finally:
         _stop(procs)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm() -> Any:
+    """Make SIGTERM unwind (so ``finally`` stops the Flower processes); returns the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:

@@ -71,6 +71,8 @@ class NetworkReport:
     miner_earned: list[int]
     validator_earned: list[int]
     rejected: dict[int, dict[int, str]]
+    training: TrainingRecord | None = None
+    shards: Shards | None = None
 
     @property
     def byzantine_share(self) -> float:
@@ -193,4 +195,6 @@ def run_network(
         miner_earned=[subnet.owed(m.address) for m in miners],
         validator_earned=[subnet.owed(v.address) for v in validators],
         rejected={r.number: r.rejected for r in record.rounds if r.rejected},
+        training=record,
+        shards=shards,
     )

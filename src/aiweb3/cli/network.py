@@ -186,6 +186,35 @@ def _render(report: NetworkReport) -> None:
     console.print(f"gas per epoch (finalize): {min(gas):,} to {max(gas):,}" if gas else "no epochs")
 
 
+def _register(
+    ctx: Context, report: NetworkReport, owner: LocalAccount, miners: list[str], dataset: str, folder: Path
+) -> dict[str, Any]:
+    """Register the final model with its lineage and verify one proven inference on chain."""
+    from aiweb3.network.result import build_lineage, register_result
+
+    if report.training is None or report.shards is None:
+        raise InputError("the report holds no training record to register")
+    x, y = report.shards.load(report.shards.test)
+    lineage = build_lineage(
+        report, report.training, report.shards, miners, chain_id=ctx.chain.chain_id, dataset=dataset
+    )
+    err_console.print("[dim]compiling the final model for proofs and registering it…[/dim]")
+    result = register_result(
+        ctx.chain, owner, ctx.settings.home, report.training, lineage, [list(r) for r in x[:8]], folder
+    )
+    proof = result.model.prove(list(x[0]))
+    check = proof.verify_onchain(ctx.chain, signer=owner)
+    scores = proof.outputs[0]
+    return {
+        "model_id": result.model_id,
+        "metadata_uri": f"ipfs://{result.lineage_cid}",
+        "verified_on_chain": check.valid,
+        "tx_hash": check.tx_hash,
+        "predicted": max(range(len(scores)), key=lambda k: scores[k]),
+        "label": int(y[0]),
+    }
+
+
 @app.command("demo")
 def demo(
     miners: int = typer.Option(10, help="Miners (Flower clients)."),
@@ -200,6 +229,9 @@ def demo(
     strategy: str = typer.Option("trimmed", help=f"Aggregation: {', '.join(STRATEGIES)}."),
     dataset: str = typer.Option("digits", help="digits or breast_cancer (scikit-learn)."),
     inprocess: bool = typer.Option(False, help="Run Flower in one process instead of SuperLink/SuperNodes."),
+    register: bool = typer.Option(
+        True, help="Register the final model with its lineage in ModelRegistry and prove one inference."
+    ),
     workdir: Path | None = typer.Option(None, help="Keep shards, rounds and Flower logs here."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -235,10 +267,16 @@ def demo(
             ctx.chain, _aiusd(ctx), sponsor, miner_accts, validator_accts, spec, folder,
             mode="inprocess" if inprocess else "deployment",
         )  # fmt: skip
-    NetworkHome(ctx.settings.home, ctx.chain.chain_id).save(
-        report.subnet, report.epochs[0].block - 1 if report.epochs else 0
-    )
+        accounts = [str(m.address) for m in miner_accts]
+        result = _register(ctx, report, sponsor, accounts, dataset, folder) if register else None
+    first_block = report.epochs[0].block - 1 if report.epochs else 0
+    NetworkHome(ctx.settings.home, ctx.chain.chain_id).save(report.subnet, first_block)
     if as_json:
-        console.print_json(json.dumps(report.as_dict()))
-    else:
-        _render(report)
+        console.print_json(json.dumps({**report.as_dict(), "result": result}))
+        return
+    _render(report)
+    if result:
+        console.print(
+            f"final model {result['model_id']} registered with its lineage ({result['metadata_uri']}); "
+            f"a proven inference verified on chain: predicted {result['predicted']}, label {result['label']}"
+        )

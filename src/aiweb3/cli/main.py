@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "llm": ("aiweb3.cli.llm", "app"),
     "privacy": ("aiweb3.cli.privacy", "app"),
     "defi": ("aiweb3.cli.defi_credit", "app"),  # the defi group, with `defi protect|credit` added
+    "network": ("aiweb3.cli.network", "app"),
 }
 
 

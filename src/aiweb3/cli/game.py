@@ -61,6 +61,9 @@ def _show(bot: Bot, draft: BotDraft | None, store: BotStore, against: int) -> No
     if draft is not None:
         by = "the language model" if draft.author == "model" else "the rule reader"
         err_console.print(f"[dim]written by {by}{f' ({draft.note})' if draft.note else ''}[/dim]")
+        if draft.rejected is not None:
+            err_console.print("[dim]the model's program, set aside:[/dim]")
+            err_console.print(draft.rejected.source().rstrip(), highlight=False, markup=False)
     console.print(bot.source().rstrip(), highlight=False, markup=False)
     console.print("\n[bold]In plain words[/bold]")
     console.print(describe(bot), highlight=False, markup=False)
@@ -70,7 +73,8 @@ def _show(bot: Bot, draft: BotDraft | None, store: BotStore, against: int) -> No
             rec = win_rate(bot, reference_bot(name), against)
             table.add_row(name, str(rec.wins), str(rec.losses), str(rec.draws), f"{rec.win_rate:.0%}")
         console.print(table)
-    console.print(f"bot {bot.bot_id.hex()}  ({path})", highlight=False)
+    err_console.print(f"[dim]saved to {path}[/dim]", highlight=False)
+    console.print(f"bot {bot.bot_id.hex()}", highlight=False, soft_wrap=True)
 
 
 def _model(use_model: bool) -> object | None:

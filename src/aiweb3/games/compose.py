@@ -70,11 +70,12 @@ class BotSpec(BaseModel):
 @dataclass(frozen=True)
 class BotDraft:
     """A generated bot: ``author`` is "model" or "rules" (the deterministic reading); ``note``
-    says why the model's program was set aside, if it was."""
+    says why the model's program was set aside, if it was, and ``rejected`` holds that program."""
 
     bot: Bot
     author: str
     note: str = ""
+    rejected: Bot | None = None
 
 
 # -- the deterministic reading ------------------------------------------------------------------
@@ -104,7 +105,7 @@ def _subject(text: str) -> str | None:
     if near_words and not re.search(r"\b(energy|hp|health|life)\b", text):
         return "distance"
     if "energy" in text:
-        return "enemy_energy" if enemy and "my energy" not in text else "my_energy"
+        return "enemy_energy" if enemy and not re.search(r"\bmy energy\b", text) else "my_energy"
     if re.search(r"\b(hp|health|life|low|weak|hurt|wounded|dying|strong|high)\b", text):
         if re.search(r"\b(my|i am|i'm|i)\b", text) and not enemy:
             return "my_hp"
@@ -177,7 +178,7 @@ def read_strategy(description: str) -> Bot:
     in_range = Condition("distance", "<=", 2)
     can_attack = Condition("my_energy", ">=", 2)
     for action, cond_text in clauses:
-        conds = _condition(cond_text) if cond_text else []
+        conds = [c for part in re.split(r"\band\b", cond_text) for c in _condition(part.strip())][:3]
         if conds:
             if action == "attack":
                 extra = [] if any(c.var == "distance" for c in conds) else [in_range]
@@ -266,7 +267,7 @@ def write_bot(description: str, llm: LanguageModel | None = None) -> BotDraft:
     except AIWeb3Error as exc:
         return BotDraft(wanted, "rules", f"the model's answer was refused: {exc}")
     reason = _check_intent(bot, wanted)
-    return BotDraft(wanted, "rules", reason) if reason else BotDraft(bot, "model")
+    return BotDraft(wanted, "rules", reason, bot) if reason else BotDraft(bot, "model")
 
 
 def refine_bot(bot: Bot, instruction: str, llm: LanguageModel | None = None) -> BotDraft:
@@ -287,4 +288,4 @@ def refine_bot(bot: Bot, instruction: str, llm: LanguageModel | None = None) -> 
     except AIWeb3Error as exc:
         return BotDraft(wanted, "rules", f"the model's answer was refused: {exc}")
     reason = _check_intent(new, wanted)
-    return BotDraft(wanted, "rules", reason) if reason else BotDraft(new, "model")
+    return BotDraft(wanted, "rules", reason, new) if reason else BotDraft(new, "model")

@@ -15,7 +15,7 @@ __all__ = ["REFERENCE_BOTS", "Record", "play_local", "reference_bot", "win_rate"
 
 #: Scripted opponents, by name.
 REFERENCE_BOTS: dict[str, str] = {
-    "rusher": "when distance <= 1 and my_energy >= 2: attack\nwhen distance > 1: approach\notherwise: rest\n",
+    "rusher": "when distance <= 2 and my_energy >= 2: attack\nwhen distance > 1: approach\notherwise: rest\n",
     "turtle": (
         "when distance <= 2 and my_energy >= 2 and enemy_hp <= 4: attack\n"
         "when distance <= 2: defend\notherwise: rest\n"

@@ -212,6 +212,12 @@ contract GameArena is ReentrancyGuard {
         return (m.status, m.winner);
     }
 
+    /// @notice The two players (b is the invited opponent, or address(0), while the match is open).
+    function players(uint256 matchId) external view returns (address a, address b) {
+        Match storage m = _matches[matchId];
+        return (m.a, m.b);
+    }
+
     /// @notice The commitment a player sends for `action` with `salt`.
     function commitment(uint256 matchId, uint8 turn, address player, uint8 action, bytes32 salt)
         public

@@ -17,15 +17,19 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
+from aiweb3.agents import AgentWallet, Payment
 from aiweb3.chain import Chain, Deployments, artifact
 from aiweb3.errors import InputError
 from aiweb3.games.botlang import Bot, decide
 from aiweb3.games.rules import EndReason, Fighter, commitment
 
-__all__ = ["Arena", "MatchStatus", "MatchView", "Mover", "PlayedMatch", "TurnRecord", "bot_mover"]
+__all__ = ["Arena", "MatchStatus", "MatchView", "Mover", "PlayedMatch", "Signer", "TurnRecord", "bot_mover"]
 
 ZERO = "0x0000000000000000000000000000000000000000"
 ZERO32 = b"\0" * 32
+
+#: Who signs: a plain key, or an agent wallet bound by its spend policy (stakes are checked and logged).
+Signer = LocalAccount | AgentWallet
 
 #: Chooses a move: (match view, index of the player it plays: 0 or 1) -> action number.
 Mover = Callable[["MatchView", int], int]
@@ -122,17 +126,27 @@ class Arena:
         """The arena recorded in ``<home>/deployments`` for this chain (``aiweb3 game up``)."""
         return cls(chain, Deployments(home, chain.chain_id).address("GameArena"))
 
-    def _send(self, signer: LocalAccount, fn: Any) -> dict[str, Any]:
+    def _send(self, signer: Signer, fn: Any) -> dict[str, Any]:
+        if isinstance(signer, AgentWallet):
+            return dict(signer.transact(self.chain, fn))
         return self.chain.transact(signer, fn)
 
-    def _approve(self, signer: LocalAccount, amount: int) -> None:
-        if amount > 0:
-            self._send(signer, self.token.functions.approve(self.address, amount))
+    def _approve(self, signer: Signer, amount: int, purpose: str) -> None:
+        if amount <= 0:
+            return
+        fn = self.token.functions.approve(self.address, amount)
+        if isinstance(signer, AgentWallet):
+            payment = Payment(
+                "transaction", self.token.address, self.address, amount, self.token.address, purpose
+            )
+            signer.transact(self.chain, fn, payment)
+        else:
+            self.chain.transact(signer, fn)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def create(
         self,
-        signer: LocalAccount,
+        signer: Signer,
         *,
         stake: int = 0,
         opponent: str | None = None,
@@ -142,34 +156,32 @@ class Arena:
         """Open a match (the stake in AIUSD base units is approved and pulled); returns its id."""
         if stake < 0:
             raise InputError("stake must be zero or positive (AIUSD base units)")
-        self._approve(signer, stake)
+        self._approve(signer, stake, "arena stake (new match)")
         fn = self.contract.functions.create(
             to_checksum_address(opponent) if opponent else ZERO, stake, timeout, bot
         )
         receipt = self._send(signer, fn)
         return int(self.chain.events(self.contract, "MatchCreated", receipt)[0]["matchId"])
 
-    def join(self, signer: LocalAccount, match_id: int, *, bot: bytes = ZERO32) -> dict[str, Any]:
+    def join(self, signer: Signer, match_id: int, *, bot: bytes = ZERO32) -> dict[str, Any]:
         """Join an open match, matching its stake."""
-        self._approve(signer, self.match(match_id).stake)
+        self._approve(signer, self.match(match_id).stake, f"arena stake (match {match_id})")
         return self._send(signer, self.contract.functions.join(match_id, bot))
 
-    def cancel(self, signer: LocalAccount, match_id: int) -> dict[str, Any]:
+    def cancel(self, signer: Signer, match_id: int) -> dict[str, Any]:
         """Withdraw a match nobody joined (creator only); the stake comes back."""
         return self._send(signer, self.contract.functions.cancel(match_id))
 
-    def commit(
-        self, signer: LocalAccount, match_id: int, turn: int, action: int, salt: bytes
-    ) -> dict[str, Any]:
+    def commit(self, signer: Signer, match_id: int, turn: int, action: int, salt: bytes) -> dict[str, Any]:
         """Commit ``action`` with ``salt`` for ``turn``."""
         c = commitment(match_id, turn, signer.address, action, salt)
         return self._send(signer, self.contract.functions.commit(match_id, c))
 
-    def reveal(self, signer: LocalAccount, match_id: int, action: int, salt: bytes) -> dict[str, Any]:
+    def reveal(self, signer: Signer, match_id: int, action: int, salt: bytes) -> dict[str, Any]:
         """Reveal the committed move (a mismatch loses the match)."""
         return self._send(signer, self.contract.functions.reveal(match_id, action, salt))
 
-    def claim_timeout(self, signer: LocalAccount, match_id: int) -> dict[str, Any]:
+    def claim_timeout(self, signer: Signer, match_id: int) -> dict[str, Any]:
         """Settle a match whose phase deadline passed."""
         return self._send(signer, self.contract.functions.claimTimeout(match_id))
 
@@ -216,7 +228,7 @@ class Arena:
     def play(
         self,
         match_id: int,
-        players: tuple[LocalAccount, LocalAccount],
+        players: tuple[Signer, Signer],
         movers: tuple[Mover, Mover],
         *,
         max_turns: int | None = None,

@@ -1,4 +1,4 @@
-"""Deploy the game contracts (``aiweb3 game up``): the arena and the bot registry."""
+"""Deploy the game contracts (``aiweb3 game up``): the arena, the bot registry, the betting market."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ GAME_CONTRACTS: list[SystemContract] = [
     SystemContract("AIUSD"),
     SystemContract("GameArena", args=lambda d: [d["AIUSD"]]),
     SystemContract("BotRegistry"),
+    SystemContract("BetMarket", args=lambda d: [d["GameArena"]]),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from aiweb3.chain import Deployments
 from aiweb3.cli.account import fmt_amount, parse_amount
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.config import LOCAL_CHAIN_ID
@@ -29,6 +30,7 @@ app.add_typer(bot_app, name="bot")
 def _arena(ctx: Context) -> Arena:
     chain = ctx.chain
     try:
+        Deployments(ctx.settings.home, chain.chain_id).address("BetMarket")
         return Arena.from_home(chain, ctx.settings.home)
     except DeploymentError:
         if chain.chain_id != LOCAL_CHAIN_ID:
@@ -52,7 +54,7 @@ def up(account: str | None = typer.Option(None, help="Deployer: keystore name/ad
         ctx.settings.home,
         on_progress=lambda n, how: err_console.print(f"[dim]{n}: {how}[/dim]"),
     )
-    for name in ("GameArena", "BotRegistry"):
+    for name in ("GameArena", "BotRegistry", "BetMarket"):
         console.print(f"{name} {deployed[name].address}")
 
 
@@ -225,3 +227,55 @@ def replay(match_id: int = typer.Argument(..., help="The match id.")) -> None:
     _print_turns(arena.turns(match_id))
     console.print(f"match {match_id}: {view.status.name.lower()}, winner {view.winner or 'none (draw)'}",
                   highlight=False)  # fmt: skip
+
+
+@app.command("open")
+def open_match(
+    bot: str = typer.Argument(..., help="Your bot: a stored id (prefix), a file or a reference bot."),
+    stake: str = typer.Option("0", help="Your stake in AIUSD (the joiner matches it; winner takes both)."),
+    opponent: str | None = typer.Option(None, help="Only this address may join (default: anyone)."),
+    account: str = typer.Option("dev:1", help="Your account."),
+    timeout: int = typer.Option(300, help="Seconds each phase may take before a forfeit."),
+) -> None:
+    """Open a match and wait for an opponent; spectators may bet on it until it starts."""
+    ctx = Context()
+    arena = _arena(ctx)
+    b = BotStore(ctx.settings.home).load(bot)
+    match_id = arena.create(ctx.signer(account), stake=parse_amount(stake), opponent=opponent,
+                            timeout=timeout, bot=b.bot_id)  # fmt: skip
+    console.print(f"match {match_id} open (stake {stake} AIUSD, bot {b.bot_id.hex()[:12]})", highlight=False)
+
+
+@app.command()
+def bet(
+    match_id: int = typer.Argument(..., help="The match id."),
+    side: str = typer.Argument(..., help="a (the match's creator) or b (the joiner)."),
+    amount: str = typer.Argument(..., help="AIUSD to bet."),
+    account: str | None = typer.Option(None, help="The bettor's account."),
+) -> None:
+    """Bet on a match before it starts (parimutuel: winners share the pool)."""
+    from aiweb3.errors import InputError
+    from aiweb3.games.betting import BetMarket
+
+    if side.lower() not in ("a", "b"):
+        raise InputError(f"side must be a (the creator) or b (the joiner), not {side!r}")
+    ctx = Context()
+    _arena(ctx)
+    market = BetMarket.from_home(ctx.chain, ctx.settings.home)
+    market.bet(ctx.signer(account), match_id, 0 if side.lower() == "a" else 1, parse_amount(amount))
+    pools = market.pools(match_id)
+    console.print(f"bet placed; pools: a {fmt_amount(pools.on_a)}, b {fmt_amount(pools.on_b)} AIUSD")
+
+
+@app.command()
+def claim(
+    match_id: int = typer.Argument(..., help="The match id."),
+    account: str | None = typer.Option(None, help="The bettor's account."),
+) -> None:
+    """Collect winnings (or a refund) from a settled match's betting pool."""
+    from aiweb3.games.betting import BetMarket
+
+    ctx = Context()
+    _arena(ctx)
+    paid = BetMarket.from_home(ctx.chain, ctx.settings.home).claim(ctx.signer(account), match_id)
+    console.print(f"paid {fmt_amount(paid)} AIUSD")

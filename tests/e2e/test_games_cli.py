@@ -118,3 +118,14 @@ def test_bot_new_with_the_embedded_model(llm_runtime: RuntimeInfo, aiweb3_home: 
     # whoever wrote it (the model, or the rule reader when the model's program missed what was
     # asked), the bot does everything the description names
     assert {"rest", "attack", "defend"} <= bot.actions_used()
+
+
+def test_demo_runs_the_whole_game(
+    aiweb3_home: Path, chain: Chain, deployments: dict[str, Deployment]
+) -> None:
+    out = run(aiweb3_home, "game", "demo", "--no-model")
+    assert "written by the rule reader" in out
+    assert "AI player" in out and "joins" in out
+    assert "collects" in out and "AIUSD from the pool" in out
+    assert "committed in one transaction" in out
+    assert "fails and costs the challenger" in out and "epoch 0 is final" in out

@@ -279,3 +279,25 @@ def claim(
     _arena(ctx)
     paid = BetMarket.from_home(ctx.chain, ctx.settings.home).claim(ctx.signer(account), match_id)
     console.print(f"paid {fmt_amount(paid)} AIUSD")
+
+
+@app.command()
+def demo(
+    description: str = typer.Argument(
+        "keep distance, attack when the enemy is low, defend when my energy is under 3",
+        help="Your bot's strategy in words.",
+    ),
+    model: bool = typer.Option(
+        True, "--model/--no-model", help="Ask the language model (else the rule reader)."
+    ),
+) -> None:
+    """The whole game on the local chain: your bot from words fights an AI player's bot for a
+    wager, a spectator's bet settles, NPC epochs are committed and a false challenge fails."""
+    from aiweb3.errors import InputError
+    from aiweb3.games.demo import run_demo
+
+    ctx = Context()
+    if ctx.chain.chain_id != LOCAL_CHAIN_ID:
+        raise InputError("the demo uses dev accounts: run it on the local chain (no --rpc-url)")
+    run_demo(ctx.chain, ctx.settings.home, description, llm=_model(model),  # type: ignore[arg-type]
+             say=lambda line: console.print(line, highlight=False, markup=False))  # fmt: skip

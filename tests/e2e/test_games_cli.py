@@ -98,6 +98,7 @@ def test_bot_from_words_fights_a_staked_match_on_chain(
     match_id = arena.match_count()
     view = arena.match(match_id)
     assert view.status == MatchStatus.FINISHED and view.bots[0] == bot.bot_id
+    assert bot.bot_id.hex()[:12] in run(aiweb3_home, "game", "league")
     replay = run(aiweb3_home, "game", "replay", str(match_id))
     assert f"match {match_id}: finished" in replay
     assert "no match 999" in refused(aiweb3_home, capsys, monkeypatch, "game", "replay", "999")

@@ -18,6 +18,7 @@ from aiweb3.games.arena import bot_mover
 from aiweb3.games.betting import BetMarket
 from aiweb3.games.botlang import Bot
 from aiweb3.games.compose import write_bot
+from aiweb3.games.league import leaderboard
 from aiweb3.games.players import AIPlayer
 from aiweb3.games.simulate import reference_bot
 
@@ -87,6 +88,11 @@ def test_player_bot_fights_ai_player_for_a_wager_and_spectators_bets_settle(
     assert _balance(chain, aiusd, market.address) == 0
     record = ai.record(arena)
     assert record.games == 1 and record.wins == (1 if winner_side == 1 else 0)
+    by_bot = {s.key: s for s in leaderboard(arena)}
+    winning_bot = (bot if winner_side == 0 else choice.bot).bot_id.hex()
+    assert by_bot[winning_bot].wins == 1 and by_bot[winning_bot].points == 3
+    by_player = {s.key: s for s in leaderboard(arena, by="player")}
+    assert by_player[view.winner].wins == 1
 
 
 def test_ai_player_wager_follows_its_record_within_its_policy(

@@ -301,3 +301,25 @@ def demo(
         raise InputError("the demo uses dev accounts: run it on the local chain (no --rpc-url)")
     run_demo(ctx.chain, ctx.settings.home, description, llm=_model(model),  # type: ignore[arg-type]
              say=lambda line: console.print(line, highlight=False, markup=False))  # fmt: skip
+
+
+@app.command()
+def league(
+    by: str = typer.Option("bot", help="Rank bots or players: bot|player."),
+    top: int = typer.Option(20, min=1, help="How many rows."),
+) -> None:
+    """The leaderboard, from the arena's finished matches on chain."""
+    from aiweb3.errors import InputError
+    from aiweb3.games.league import leaderboard
+
+    if by not in ("bot", "player"):
+        raise InputError(f"--by must be bot or player, not {by!r}")
+    rows = leaderboard(_arena(Context()), by=by)
+    if not rows:
+        console.print("no finished matches yet; play one with `aiweb3 game match <bot> rusher`")
+        return
+    table = Table("#", by, "played", "won", "lost", "drawn", "points")
+    for n, r in enumerate(rows[:top], 1):
+        name = r.key[:12] if by == "bot" else r.key
+        table.add_row(str(n), name, str(r.played), str(r.wins), str(r.losses), str(r.draws), str(r.points))
+    console.print(table)

@@ -8,7 +8,8 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 /// @notice What the market reads from the arena (GameArena's shape).
 interface IGameArena {
     function result(uint256 matchId) external view returns (uint8 status, address winner);
-    function players(uint256 matchId) external view returns (address a, address b);
+    function statusOf(uint256 matchId) external view returns (uint8);
+    function creatorOf(uint256 matchId) external view returns (address);
     function token() external view returns (IERC20);
 }
 
@@ -53,7 +54,7 @@ contract BetMarket is ReentrancyGuard {
     function bet(uint256 matchId, uint8 side, uint256 amount) external nonReentrant {
         if (side > 1) revert BadSide(side);
         if (amount == 0) revert ZeroAmount();
-        (uint8 status,) = arena.result(matchId);
+        uint8 status = arena.statusOf(matchId);
         if (status != OPEN) revert BettingClosed(matchId, status);
         _bets[matchId][msg.sender][side] += amount;
         _totals[matchId][side] += amount;
@@ -63,7 +64,7 @@ contract BetMarket is ReentrancyGuard {
 
     /// @notice Take back every bet on a match that has not started.
     function withdraw(uint256 matchId) external nonReentrant {
-        (uint8 status,) = arena.result(matchId);
+        uint8 status = arena.statusOf(matchId);
         if (status != OPEN) revert BettingClosed(matchId, status);
         uint256[2] storage mine = _bets[matchId][msg.sender];
         (_totals[matchId][0], _totals[matchId][1]) = (_totals[matchId][0] - mine[0], _totals[matchId][1] - mine[1]);
@@ -107,8 +108,7 @@ contract BetMarket is ReentrancyGuard {
 
     function _winningSide(uint256 matchId, uint8 status, address winner) private view returns (bool, uint8) {
         if (status == CANCELLED || winner == address(0)) return (true, 0);
-        (address a,) = arena.players(matchId);
-        uint8 side = winner == a ? 0 : 1;
+        uint8 side = winner == arena.creatorOf(matchId) ? 0 : 1;
         return (_totals[matchId][side] == 0, side);
     }
 

@@ -150,15 +150,15 @@ contract GameArena is ReentrancyGuard {
     }
 
     /// @notice Commit this turn's move: keccak256(abi.encode(matchId, turn, msg.sender, action, salt)).
-    function commit(uint256 matchId, bytes32 commitment) external {
+    function commit(uint256 matchId, bytes32 sealedMove) external {
         Match storage m = _open(matchId, Status.Committing);
         if (block.timestamp > m.deadline) revert DeadlinePassed(m.deadline, block.timestamp);
         if (msg.sender == m.a) {
             if (m.commitA != 0) revert AlreadyCommitted(msg.sender);
-            m.commitA = commitment;
+            m.commitA = sealedMove;
         } else if (msg.sender == m.b) {
             if (m.commitB != 0) revert AlreadyCommitted(msg.sender);
-            m.commitB = commitment;
+            m.commitB = sealedMove;
         } else {
             revert NotPlayer(msg.sender);
         }
@@ -212,10 +212,14 @@ contract GameArena is ReentrancyGuard {
         return (m.status, m.winner);
     }
 
-    /// @notice The two players (b is the invited opponent, or address(0), while the match is open).
-    function players(uint256 matchId) external view returns (address a, address b) {
-        Match storage m = _matches[matchId];
-        return (m.a, m.b);
+    /// @notice A match's status.
+    function statusOf(uint256 matchId) external view returns (Status) {
+        return _matches[matchId].status;
+    }
+
+    /// @notice Who opened a match (its first player).
+    function creatorOf(uint256 matchId) external view returns (address) {
+        return _matches[matchId].a;
     }
 
     /// @notice The commitment a player sends for `action` with `salt`.

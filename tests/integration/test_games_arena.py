@@ -46,7 +46,7 @@ fighters = st.builds(Fighter, coords, coords, st.integers(0, 10), st.integers(0,
 actions = st.integers(0, len(Action) - 1)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(a=fighters, b=fighters, act_a=actions, act_b=actions, seed=st.binary(min_size=32, max_size=32))
 def test_step_matches_contract(
     arena: Arena, a: Fighter, b: Fighter, act_a: int, act_b: int, seed: bytes

@@ -225,9 +225,14 @@ _EXAMPLE_OUT = (
 )
 
 
-def _check_intent(bot: Bot, wanted: Bot) -> str:
+def _asked_actions(text: str) -> set[str]:
+    """The actions a description names (as the rule reader reads its clauses)."""
+    return {action for action, _ in _clauses(text)}
+
+
+def _check_intent(bot: Bot, asked: set[str]) -> str:
     """Empty when ``bot`` can take every action the description asked for, else the reason."""
-    missing = {r.action for r in wanted.rules} - bot.actions_used()
+    missing = asked - bot.actions_used()
     return f"the model's bot never does {', '.join(sorted(missing))}" if missing else ""
 
 
@@ -266,7 +271,7 @@ def write_bot(description: str, llm: LanguageModel | None = None) -> BotDraft:
         bot = _ask(llm, messages)
     except AIWeb3Error as exc:
         return BotDraft(wanted, "rules", f"the model's answer was refused: {exc}")
-    reason = _check_intent(bot, wanted)
+    reason = _check_intent(bot, _asked_actions(text))
     return BotDraft(wanted, "rules", reason, bot) if reason else BotDraft(bot, "model")
 
 
@@ -287,5 +292,5 @@ def refine_bot(bot: Bot, instruction: str, llm: LanguageModel | None = None) -> 
         new = _ask(llm, messages)
     except AIWeb3Error as exc:
         return BotDraft(wanted, "rules", f"the model's answer was refused: {exc}")
-    reason = _check_intent(new, wanted)
+    reason = _check_intent(new, _asked_actions(text) | bot.actions_used())
     return BotDraft(wanted, "rules", reason, new) if reason else BotDraft(new, "model")

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "privacy": ("aiweb3.cli.privacy", "app"),
     "defi": ("aiweb3.cli.defi_credit", "app"),  # the defi group, with `defi protect|credit` added
     "network": ("aiweb3.cli.network", "app"),
+    "game": ("aiweb3.cli.game", "app"),
 }
 
 

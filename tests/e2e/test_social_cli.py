@@ -1,41 +1,74 @@
-"""`aiweb3 social`: start the relay, make identities, post, answer in a thread, react, read the feed."""
+"""`aiweb3 social`: start the relay, make identities, post, answer in a thread, read the feed; an AI
+account greets a newcomer, its post verifies, the owner pauses it."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main", "social"]
+from typer.testing import CliRunner
+
+from aiweb3.chain import Chain
+from aiweb3.cli.main import app
+from aiweb3.errors import InputError
 
 
-def run(home: Path, *args: str, code: int = 0) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
-    env.update({"AIWEB3_HOME": str(home), "COLUMNS": "250"})
-    proc = subprocess.run([*AIWEB3, *args], env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == code, proc.stderr + proc.stdout
-    assert "Traceback" not in proc.stderr + proc.stdout
-    return proc.stdout + proc.stderr
+def run(home: Path, rpc: str, *args: str, code: int = 0) -> str:
+    """Run `aiweb3 social ARGS` in this process (the relay is still its own process)."""
+    env = {"AIWEB3_HOME": str(home), "AIWEB3_RPC_URL": rpc, "AIWEB3_CHAIN_ID": "31337", "AIWEB3_LLM": None}
+    result = CliRunner().invoke(app, ["social", *args], env=env)
+    assert result.exit_code == code, (result.output, result.exception)
+    if code == 0:
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return " ".join(result.output.split())  # rich wraps long lines
 
 
-def test_social_cli_relay_post_thread_feed(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    assert "stopped" in run(home, "status", code=3)
-    assert "relay started: ws://127.0.0.1:" in run(home, "up")
+def test_social_cli_relay_thread_feed_and_an_ai_account(tmp_path: Path, chain: Chain) -> None:
+    home, rpc = tmp_path / "home", chain.url
+    assert "relay started: ws://127.0.0.1:" in run(home, rpc, "up")
     try:
-        run(home, "key", "alice")
-        run(home, "key", "bob")
-        out = run(home, "post", "gm nostr", "--as", "alice", "--topic", "zkml")
-        root = out.split("published ")[1].split()[0]
-        out = run(home, "post", "gm alice", "--as", "bob", "--reply-to", root)
-        reply = out.split("published ")[1].split()[0]
-        run(home, "react", reply, "--as", "alice")
-        lines = [json.loads(x) for x in run(home, "feed", "--json").splitlines() if x.startswith("{")]
-        by_id = {e["id"]: e for e in lines}
-        assert ["e", root, "", "root"] in by_id[reply]["tags"]
-        assert by_id[root]["content"] == "gm nostr"
-        assert "no event" in run(home, "post", "x", "--as", "bob", "--reply-to", "ab" * 32, code=2)
+        run(home, rpc, "key", "alice")
+        run(home, rpc, "key", "bob")
+        root = run(home, rpc, "post", "gm nostr", "--as", "alice", "--topic", "zkml").split()[1]
+        reply = run(home, rpc, "post", "gm alice", "--as", "bob", "--reply-to", root).split()[1]
+        feed = [json.loads(x) for x in run(home, rpc, "feed", "--json").replace("} {", "}\n{").splitlines()]
+        by_id = {e["id"]: e for e in feed}
+        assert ["e", root, "", "root"] in by_id[reply]["tags"] and by_id[root]["content"] == "gm nostr"
+
+        # an AI account greets a newcomer; its post is labelled, names its operator and verifies
+        run(
+            home,
+            rpc,
+            "account",
+            "create",
+            "greeter",
+            "--topic",
+            "zkml",
+            "--operator",
+            "ops",
+            "--wallet",
+            "dev:2",
+        )
+        run(home, rpc, "key", "carol")
+        newcomer = run(home, rpc, "post", "hello, new here and into zkml", "--as", "carol").split()[1]
+        assert f"greet posted {newcomer[:12]}" in run(home, rpc, "account", "run", "greeter")
+        lines = run(home, rpc, "feed", "--json").replace("} {", "}\n{").splitlines()
+        greeting = next(e for e in map(json.loads, lines) if ["e", newcomer, "", "root"] in e["tags"])
+        assert ["l", "ai-generated", "content-origin"] in greeting["tags"]
+        out = run(home, rpc, "verify", greeting["id"])
+        assert "AI post by operator" in out and "manifest 0x" in out
+        assert "NOT a verified AI post" in run(home, rpc, "verify", root, code=1)
+
+        run(home, rpc, "account", "pause", "greeter")
+        run(home, rpc, "key", "dave")
+        run(home, rpc, "post", "first post, zkml curious", "--as", "dave")
+        assert "0 posts" in run(home, rpc, "account", "run", "greeter")
+        log = run(home, rpc, "account", "log", "greeter")
+        assert "greet posted" in log and "paused by the owner" in log and "account paused" in log
+
+        result = CliRunner().invoke(
+            app, ["social", "post", "x", "--as", "nobody"], env={"AIWEB3_HOME": str(home)}
+        )
+        assert isinstance(result.exception, InputError) and "no identity" in str(result.exception)
     finally:
-        assert "relay stopped" in run(home, "down")
+        assert "relay stopped" in run(home, rpc, "down")

@@ -1,22 +1,38 @@
-"""``aiweb3 social up|down|status|key|post|react|profile|feed`` — Nostr, on the local relay or any relay."""
+"""``aiweb3 social up|down|status|key|post|react|profile|feed|verify|account`` — Nostr, on the local
+relay or any relay."""
 
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import typer
 
-from aiweb3.cli.context import Context, console
+from aiweb3.chain import Deployments, deploy_system, dev_account
+from aiweb3.cli.context import Context, console, err_console
+from aiweb3.config import LOCAL_CHAIN_ID
+from aiweb3.errors import DeploymentError, InputError
+from aiweb3.llm import LLMConfig, load_model
+from aiweb3.provenance import registry_domain
 from aiweb3.social import (
     KIND_NOTE,
     KIND_PROFILE,
     KIND_REACTION,
+    AIAccount,
     KeyRing,
     LocalRelay,
     NostrClient,
+    Operator,
+    Persona,
     RelayConfig,
+    Rules,
+    check_ai_post,
+    load_account_files,
     reaction_tags,
     reply_tags,
+    save_account_files,
+    set_paused,
 )
 
 app = typer.Typer(
@@ -152,3 +168,152 @@ def _report(event_id: str, accepted: tuple[str, ...], refused: dict[str, str]) -
         console.print(f"refused by {url}: {why}", highlight=False)
     if not accepted:
         raise typer.Exit(1)
+
+
+account_app = typer.Typer(help="AI-managed accounts: persona, rules, pause, log, run.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+
+
+def _account_dir(ctx: Context, name: str) -> Path:
+    KeyRing(ctx.settings.home)._path(name)  # validates the name
+    return ctx.settings.home / "social" / "accounts" / name
+
+
+def _operator(ctx: Context, name: str, wallet: str) -> Operator:
+    """The operator: a Nostr identity of this home and a wallet that signs manifests in the
+    CreatorRegistry's EIP-712 domain (contracts deployed on demand on the local chain)."""
+    chain = ctx.chain
+    try:
+        registry = Deployments(ctx.settings.home, chain.chain_id).address("CreatorRegistry")
+    except DeploymentError:
+        if chain.chain_id != LOCAL_CHAIN_ID:
+            raise
+        err_console.print("[dim]deploying the system contracts on the local chain…[/dim]")
+        registry = deploy_system(chain, dev_account(0), ctx.settings.home)["CreatorRegistry"].address
+    identity = KeyRing(ctx.settings.home).get_or_create(name)
+    return Operator(
+        name, identity.pubkey, ctx.signer(wallet or None), registry_domain(chain.chain_id, registry)
+    )
+
+
+def _open_account(ctx: Context, name: str, client: NostrClient) -> AIAccount:
+    directory = _account_dir(ctx, name)
+    data = load_account_files(directory)
+    operator = _operator(ctx, data["operator"], data.get("wallet", ""))
+    model = load_model(LLMConfig.from_env())
+    return AIAccount(directory, KeyRing(ctx.settings.home).get(name), operator, client, model)
+
+
+@account_app.command("create")
+def account_create(
+    name: str = typer.Argument(..., help="Account name (also the name of its Nostr key)."),
+    topic: list[str] = typer.Option(..., "--topic", help="A topic it may post about (repeatable)."),
+    operator: str = typer.Option(..., "--operator", help="Operator identity named on every post."),
+    wallet: str = typer.Option("", "--wallet", help="Wallet that signs manifests: keystore name or dev:N."),
+    display: str = typer.Option("", "--display-name", help="Persona name (default: NAME)."),
+    about: str = typer.Option("", "--about", help="Persona description."),
+    tone: str = typer.Option("friendly", "--tone"),
+    max_per_hour: int = typer.Option(6, "--max-per-hour", help="Rate limit on posts."),
+    answer: str = typer.Option("anyone", "--answer", help="anyone | mentions | nobody"),
+    fact: list[str] | None = typer.Option(None, "--fact", help="TOPIC=answer text the owner vouches for."),
+    no_greet: bool = typer.Option(False, "--no-greet", help="Do not welcome newcomers."),
+    no_share: bool = typer.Option(False, "--no-share", help="Do not share others' posts."),
+) -> None:
+    """Create an AI-managed account: its own key, a persona and the owner's rules."""
+    ctx = Context()
+    facts: dict[str, str] = {}
+    for item in fact or []:
+        key_, sep, text = item.partition("=")
+        if not sep or not key_.strip() or not text.strip():
+            raise InputError(f"--fact {item!r} must look like TOPIC=text")
+        facts[key_.strip().lower()] = text.strip()
+    rules = Rules(
+        topics=tuple(topic),
+        tone=tone,
+        max_posts_per_hour=max_per_hour,
+        answer=answer,
+        greet_new_users=not no_greet,
+        share_relevant=not no_share,
+        facts=facts,
+    )
+    directory = _account_dir(ctx, name)
+    if (directory / "account.json").exists():
+        raise InputError(f"AI account {name!r} already exists; pick another name")
+    identity = KeyRing(ctx.settings.home).create(name)
+    save_account_files(directory, Persona(display or name, about), rules, operator, wallet=wallet)
+    console.print(
+        f"AI account {name}: {identity.npub}, topics {', '.join(rules.topics)}, operator {operator}"
+    )
+
+
+@account_app.command("pause")
+def account_pause(name: str = typer.Argument(...)) -> None:
+    """Pause an account: it does nothing until resumed (logged)."""
+    _set_paused(name, True)
+
+
+@account_app.command("resume")
+def account_resume(name: str = typer.Argument(...)) -> None:
+    """Resume a paused account (logged)."""
+    _set_paused(name, False)
+
+
+def _set_paused(name: str, paused: bool) -> None:
+    set_paused(_account_dir(Context(), name), paused)
+    console.print(f"{name} {'paused' if paused else 'resumed'}")
+
+
+@account_app.command("log")
+def account_log(name: str = typer.Argument(...), limit: int = typer.Option(30, "--limit", min=1)) -> None:
+    """Show the account's last actions and why it took or declined them."""
+    path = _account_dir(Context(), name) / "actions.jsonl"
+    lines = path.read_text().splitlines() if path.exists() else []
+    for line in lines[-limit:]:
+        a = json.loads(line)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(a["at"]))
+        target = (a.get("target") or "")[:12]
+        posted = f" -> {a['event_id'][:12]}" if a.get("event_id") else ""
+        why = f" ({a['reason']})" if a.get("reason") else ""
+        console.print(
+            f"{stamp} {a['kind']} {a['outcome']} {target}{posted}{why}", highlight=False, markup=False
+        )
+
+
+@account_app.command("run")
+def account_run(
+    name: str = typer.Argument(...),
+    relay: list[str] | None = RELAY_OPT,
+) -> None:
+    """Read new notes once and act on them: greet, answer, share (see `account log`)."""
+    ctx = Context()
+    with NostrClient(_urls(ctx, relay)) as client:
+        actions = _open_account(ctx, name, client).run_once()
+    posted = sum(a.outcome == "posted" for a in actions)
+    console.print(f"{name}: {len(actions)} notes handled, {posted} posts")
+    for a in actions:
+        console.print(
+            f"  {a.kind} {a.outcome} {(a.target or '')[:12]} {a.reason}", highlight=False, markup=False
+        )
+
+
+@app.command()
+def verify(
+    event_id: str = typer.Argument(..., help="Event to check."),
+    relay: list[str] | None = RELAY_OPT,
+) -> None:
+    """Check an AI post's label, operator and signed manifest."""
+    ctx = Context()
+    with NostrClient(_urls(ctx, relay)) as client:
+        found = client.fetch({"ids": [event_id]})
+    if not found:
+        raise InputError(f"no event {event_id} on the relay")
+    check = check_ai_post(found[0])
+    if not check.ok:
+        console.print(f"NOT a verified AI post: {check.reason}", highlight=False)
+        raise typer.Exit(1)
+    console.print(
+        f"AI post by operator {check.operator} (wallet {check.wallet}); manifest {check.manifest_id}",
+        highlight=False,
+    )
+    if check.inference_tx:
+        console.print(f"decision proven on chain: model {check.model_id}, inference tx {check.inference_tx}")

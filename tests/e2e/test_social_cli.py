@@ -59,6 +59,9 @@ def test_social_cli_relay_thread_feed_and_an_ai_account(tmp_path: Path, chain: C
         assert "AI post by operator" in out and "manifest 0x" in out
         assert "NOT a verified AI post" in run(home, rpc, "verify", root, code=1)
 
+        out = run(home, rpc, "digest", "greeter", "--for", "alice", "--post")
+        assert f"[nostr:{newcomer}]" in out and "posted " in out  # carol's zkml note, cited
+
         run(home, rpc, "account", "pause", "greeter")
         run(home, rpc, "key", "dave")
         run(home, rpc, "post", "first post, zkml curious", "--as", "dave")

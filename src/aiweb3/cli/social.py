@@ -4,7 +4,9 @@ relay or any relay."""
 from __future__ import annotations
 
 import json
+import re
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -20,6 +22,7 @@ from aiweb3.social import (
     KIND_PROFILE,
     KIND_REACTION,
     AIAccount,
+    ChainItem,
     KeyRing,
     LocalRelay,
     NostrClient,
@@ -27,9 +30,13 @@ from aiweb3.social import (
     Persona,
     RelayConfig,
     Rules,
+    build_digest,
+    chain_items_from_index,
     check_ai_post,
     load_account_files,
+    names_from_profiles,
     reaction_tags,
+    read_interests,
     reply_tags,
     save_account_files,
     set_paused,
@@ -317,3 +324,38 @@ def verify(
     )
     if check.inference_tx:
         console.print(f"decision proven on chain: model {check.model_id}, inference tx {check.inference_tx}")
+
+
+@app.command()
+def digest(
+    account: str = typer.Argument(..., help="AI account that writes (and with --post, posts) the digest."),
+    for_: str = typer.Option(..., "--for", help="Reader: an identity name of this home or a hex pubkey."),
+    post_it: bool = typer.Option(False, "--post", help="Publish it as the account's AI note."),
+    min_amount: float = typer.Option(1000.0, "--min-amount", help="Smallest AIUSD transfer worth a line."),
+    index: Path | None = typer.Option(
+        None, "--index", help="Indexer DuckDB (default: <home>/index/index.duckdb)."
+    ),
+    relay: list[str] | None = RELAY_OPT,
+) -> None:
+    """A digest for one reader: their follows, their topics and the indexed chain, every line cited."""
+    ctx = Context()
+    reader = for_ if re.fullmatch(r"[0-9a-f]{64}", for_) else KeyRing(ctx.settings.home).get(for_).pubkey
+    index = index or ctx.settings.home / "index" / "index.duckdb"
+    items: list[ChainItem] = []
+    if index.exists():
+        token = Deployments(ctx.settings.home, ctx.chain.chain_id).address("AIUSD")
+        items = chain_items_from_index(index, token=token, min_amount=Decimal(str(min_amount)))
+    else:
+        err_console.print(f"[dim]no index at {index}: on-chain events left out (`aiweb3 index run`)[/dim]")
+    with NostrClient(_urls(ctx, relay)) as client:
+        interests = read_interests(client, reader)
+        notes = client.fetch({"kinds": [KIND_NOTE], "limit": 500})
+        made = build_digest(
+            interests, notes, items, names=names_from_profiles(client, [n.pubkey for n in notes])
+        )
+        console.print(made.text, highlight=False, markup=False)
+        if post_it:
+            action = _open_account(ctx, account, client).post_digest(made)
+            if action.outcome != "posted":
+                raise InputError(f"the digest was not posted: {action.reason}")
+            console.print(f"posted {action.event_id}")

@@ -26,6 +26,7 @@ from aiweb3.errors import AIWeb3Error, InputError
 from aiweb3.files import atomic_write_json, ensure_private_dir
 from aiweb3.llm import ChatMessage, LanguageModel
 from aiweb3.social.client import NostrClient
+from aiweb3.social.digest import Digest, digest_tags
 from aiweb3.social.events import KIND_NOTE, Identity, NostrEvent, reply_tags
 from aiweb3.social.guard import injection_reasons, output_violations, spam_reasons
 from aiweb3.social.labels import Operator, ai_post_tags
@@ -352,6 +353,27 @@ class AIAccount:
         if not self.rules.share_relevant:
             return self._log(Action(time.time(), "share", "skipped", post.id, reason="sharing is off"))
         return self._act("share", post)
+
+    def post_digest(self, digest: Digest) -> Action:
+        """Post ``digest`` as an AI note tagging its reader and every cited source."""
+        if self.paused:
+            return self._log(Action(time.time(), "digest", "skipped", digest.user, reason="account paused"))
+        if self._posts_last_hour() >= self.rules.max_posts_per_hour:
+            return self._log(
+                Action(time.time(), "digest", "skipped", digest.user, reason="rate limit reached")
+            )
+        text = digest.text
+        tags = [*digest_tags(digest), ["t", "digest"], *ai_post_tags(text, self.operator)]
+        event = self.identity.sign(KIND_NOTE, text, tags)
+        published = self.client.publish(event)
+        if not published.ok:
+            why = "; ".join(published.refused.values()) or "no relay stored it"
+            return self._log(
+                Action(time.time(), "digest", "refused", digest.user, event.id, f"relay refused: {why}")
+            )
+        return self._log(
+            Action(time.time(), "digest", "posted", digest.user, event.id, f"{len(digest.lines)} items")
+        )
 
     def run_once(self, *, limit: int = 200) -> list[Action]:
         """Read notes since the last run and act: greet first-time authors, answer questions

@@ -102,11 +102,14 @@ class NostrClient:
             out = await self._client.send_event(_sdk_event(event), ok_timeout=timedelta(seconds=self.timeout))
         except Exception as exc:
             raise RelayError(f"no relay took event {event.id[:12]}… ({exc})") from None
-        return Published(
-            id=event.id,
-            accepted=tuple(str(u.__str__()) for u in out.success),
-            refused={str(u): str(why) for u, why in out.failed.items()},
-        )
+        accepted = [str(u) for u in out.success]
+        refused: dict[str, str] = {}
+        for url, why in out.failed.items():
+            if str(why).startswith("duplicate:"):  # NIP-01: the relay already holds this very event
+                accepted.append(str(url))
+            else:
+                refused[str(url)] = str(why)
+        return Published(id=event.id, accepted=tuple(accepted), refused=refused)
 
     def fetch(self, query: dict[str, Any], *, timeout: float | None = None) -> list[NostrEvent]:
         """Events matching a NIP-01 filter (``{"kinds": [1], "authors": [...], "#e": [...]}``),

@@ -16,10 +16,11 @@ __all__ = ["injection_reasons", "is_spam", "output_violations", "spam_reasons"]
 _URL = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:xyz|top|click|ru|io|gg|link)\b", re.I)
 _SPAM_PHRASES = (
     "airdrop", "giveaway", "free money", "free tokens", "claim your", "claim now", "100x", "1000x",
-    "guaranteed", "dm me", "send me", "double your", "act now", "limited time", "pump", "moon",
-    "click here", "whatsapp", "telegram", "investment opportunity", "wallet drainer", "seed phrase",
-    "earn $", "make money", "crypto signals", "casino", "bonus", "promo code", "referral",
+    "guaranteed", "dm me", "double your", "act now", "limited time", "click here",
+    "investment opportunity", "wallet drainer", "earn $", "make money", "crypto signals", "promo code",
 )  # fmt: skip
+#: Words that are innocent alone ("the bonus chapter") and spammy together ("telegram pump referral").
+_WEAK_PHRASES = ("bonus", "pump", "moon", "referral", "telegram", "whatsapp", "casino", "send me", "signals")
 _INJECTION = tuple(
     re.compile(p, re.I)
     for p in (
@@ -49,6 +50,9 @@ def spam_reasons(text: str, *, seen: Iterable[str] = ()) -> list[str]:
     phrases = [p for p in _SPAM_PHRASES if p in lowered]
     if phrases:
         reasons.append(f"spam phrases: {', '.join(phrases[:3])}")
+    weak = [p for p in _WEAK_PHRASES if p in lowered]
+    if len(weak) >= 2:
+        reasons.append(f"spam words: {', '.join(weak[:3])}")
     links = len(_URL.findall(text))
     if links >= 2:
         reasons.append(f"{links} links")

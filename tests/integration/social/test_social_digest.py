@@ -68,7 +68,9 @@ def test_digest_cites_notes_and_transactions_and_keeps_junk_out(
 
     interests = read_interests(nostr, reader.pubkey)
     assert interests.follows == {alice.pubkey} and interests.topics["zkml"] > 0 and "ezkl" in interests.topics
-    notes = nostr.fetch({"kinds": [1], "limit": 500})
+    # this test's notes (other tests share the relay; their notes would compete for the lines)
+    mine = [reader.pubkey, alice.pubkey, stranger.pubkey, spammer.pubkey]
+    notes = nostr.fetch({"kinds": [1], "authors": mine, "limit": 500})
     digest = build_digest(
         interests, notes, items, names=names_from_profiles(nostr, [n.pubkey for n in notes])
     )

@@ -40,6 +40,7 @@ PAGES = [
     ("content", "/content", "Signed content"),
     ("datasets", "/datasets", "Data sets"),
     ("agents", "/agents", "Agents"),
+    ("social", "/social", "Social"),
     ("analytics", "/analytics", "Analytics"),
     ("jobs", "/jobs", "Jobs"),
     ("verify", "/verify", "Verify a file"),

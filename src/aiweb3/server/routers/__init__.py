@@ -17,6 +17,7 @@ from aiweb3.server.routers import (
     jobs,
     models,
     overview,
+    social,
     verify,
 )
 
@@ -29,6 +30,7 @@ FEATURES: list[Feature] = [
     content.feature,
     datasets.feature,
     agents.feature,
+    social.feature,
     analytics.feature,
     jobs.feature,
     verify.feature,

@@ -1,5 +1,5 @@
 """Decentralised social (issue 22), on a real nostr-relay started for the run and a labelled,
-project-written feed (bench/social_feed.py: 360 posts, spam and injection attempts included).
+project-written feed (bench/_social_feed.py: 360 posts, spam and injection attempts included).
 
 1. Spam filter precision and recall on the feed (no peer: absolute figures).
 2. Injection attempts that changed an AI account's behaviour (goal 0): every injection post is
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import websockets
 from _common import fail, interleave, log, report  # bench/ is on sys.path when run as a script
-from social_feed import TOPICS, labelled_feed
+from _social_feed import TOPICS, labelled_feed
 
 from aiweb3.chain import dev_account
 from aiweb3.llm import ChatMessage

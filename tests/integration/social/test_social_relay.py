@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 
 import websockets
 
@@ -81,3 +82,19 @@ def test_relay_refuses_bad_signatures_and_swapped_ids(relay: RelayInfo, nostr: N
     answer = _send_raw(relay.url, good)  # the untouched event is accepted
     assert answer[2] is True
     assert [e.id for e in nostr.fetch({"authors": [mallory.pubkey]})] == [good["id"]]
+
+
+def test_client_ignores_events_a_relay_serves_altered(relay_home: LocalRelay, nostr: NostrClient) -> None:
+    """A relay whose database was edited behind its back serves an altered event: never handed out."""
+    author = Identity.generate()
+    kept, altered = author.sign(KIND_NOTE, "kept as signed"), author.sign(KIND_NOTE, "to be altered")
+    assert all(p.ok for p in nostr.publish_many([kept, altered]))
+    with sqlite3.connect(relay_home.db_file) as db:
+        changed = db.execute(
+            "UPDATE events SET content = ? WHERE id = ?",
+            ("words the author never signed", bytes.fromhex(altered.id)),
+        ).rowcount
+    assert changed == 1
+    with NostrClient([relay_home.url]) as fresh:  # no cache of the good copy
+        got = fresh.fetch({"authors": [author.pubkey]})
+    assert [e.id for e in got] == [kept.id]

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from eth_account.signers.local import LocalAccount
 from typer.testing import CliRunner
 
 from aiweb3.chain import Chain
 from aiweb3.cli.main import app
-from aiweb3.errors import InputError
+from aiweb3.errors import InputError, PolicyViolation
 
 
 def run(home: Path, rpc: str, *args: str, code: int = 0) -> str:
@@ -23,8 +24,10 @@ def run(home: Path, rpc: str, *args: str, code: int = 0) -> str:
     return " ".join(result.output.split())  # rich wraps long lines
 
 
-def test_social_cli_relay_thread_feed_and_an_ai_account(tmp_path: Path, chain: Chain) -> None:
-    home, rpc = tmp_path / "home", chain.url
+def test_social_cli_relay_thread_feed_and_an_ai_account(
+    module_home: Path, chain: Chain, accounts: list[LocalAccount]
+) -> None:
+    home, rpc = module_home, chain.url  # the session's contracts; dev accounts hold AIUSD
     assert "relay started: ws://127.0.0.1:" in run(home, rpc, "up")
     try:
         run(home, rpc, "key", "alice")
@@ -61,6 +64,23 @@ def test_social_cli_relay_thread_feed_and_an_ai_account(tmp_path: Path, chain: C
 
         out = run(home, rpc, "digest", "greeter", "--for", "alice", "--post")
         assert f"[nostr:{newcomer}]" in out and "posted " in out  # carol's zkml note, cited
+
+        # a paid NIP-90 job: alice pays 2 AIUSD from dev:1 for a summary of her thread
+        provider = run(home, rpc, "key", "summariser").split("(")[1].split(")")[0]
+        payee = accounts[2].address  # dev:3
+        out = run(home, rpc, "job", "request", root, "--as", "alice", "--provider", provider,
+                  "--provider-wallet", payee, "--price", "2", "--account", "dev:1")  # fmt: skip
+        assert "2 AIUSD to" in out
+        out = run(
+            home, rpc, "job", "serve", "summariser", "--operator", "ops", "--wallet", "dev:3", "--price", "2"
+        )
+        assert "1 jobs" in out and "delivered: result" in out
+        over = ["job", "request", root, "--as", "alice", "--provider", provider, "--provider-wallet", payee,
+                "--price", "9", "--account", "dev:1"]  # fmt: skip
+        refused = CliRunner().invoke(
+            app, ["social", *over], env={"AIWEB3_HOME": str(home), "AIWEB3_RPC_URL": rpc}
+        )
+        assert isinstance(refused.exception, PolicyViolation)  # over the per-job limit: nothing signed
 
         run(home, rpc, "account", "pause", "greeter")
         run(home, rpc, "key", "dave")

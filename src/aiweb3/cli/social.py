@@ -1,5 +1,5 @@
-"""``aiweb3 social up|down|status|key|post|react|profile|feed|verify|account`` — Nostr, on the local
-relay or any relay."""
+"""``aiweb3 social up|down|status|key|post|react|profile|feed|verify|account|digest|job`` — Nostr, on
+the local relay or any relay."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import typer
 
-from aiweb3.chain import Deployments, deploy_system, dev_account
+from aiweb3.agents import AgentWallet, Facilitator, PaymentLog, SpendPolicy, TokenInfo
+from aiweb3.chain import Deployments, checksum, deploy_system, dev_account
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import DeploymentError, InputError
@@ -30,6 +31,7 @@ from aiweb3.social import (
     Persona,
     RelayConfig,
     Rules,
+    SummaryProvider,
     build_digest,
     chain_items_from_index,
     check_ai_post,
@@ -38,6 +40,7 @@ from aiweb3.social import (
     reaction_tags,
     read_interests,
     reply_tags,
+    request_summary,
     save_account_files,
     set_paused,
 )
@@ -359,3 +362,75 @@ def digest(
             if action.outcome != "posted":
                 raise InputError(f"the digest was not posted: {action.reason}")
             console.print(f"posted {action.event_id}")
+
+
+job_app = typer.Typer(
+    help="Paid AI jobs on Nostr (NIP-90 thread summaries, paid in AIUSD).", no_args_is_help=True
+)
+app.add_typer(job_app, name="job")
+
+
+def _token(ctx: Context) -> TokenInfo:
+    return TokenInfo(Deployments(ctx.settings.home, ctx.chain.chain_id).address("AIUSD"), ctx.chain.chain_id)
+
+
+@job_app.command("request")
+def job_request(
+    thread: str = typer.Argument(..., help="Root event id of the thread to summarise."),
+    as_: str = typer.Option(..., "--as", help="Customer identity that signs the request."),
+    provider: str = typer.Option(..., "--provider", help="Provider's Nostr pubkey (hex)."),
+    provider_wallet: str = typer.Option(
+        ..., "--provider-wallet", help="Provider's wallet address (the payee)."
+    ),
+    price: str = typer.Option(..., "--price", help="AIUSD to pay, e.g. 2 or 0.5."),
+    account: str = typer.Option("", "--account", help="Paying wallet: keystore name or dev:N."),
+    max_per_job: str = typer.Option("5", "--max-per-job", help="Spend policy: most AIUSD per job."),
+    max_per_day: str = typer.Option("20", "--max-per-day", help="Spend policy: most AIUSD per UTC day."),
+    relay: list[str] | None = RELAY_OPT,
+) -> None:
+    """Ask a provider for a paid summary; the payment is signed only within the spend policy."""
+    ctx = Context()
+    token = _token(ctx)
+    policy = SpendPolicy(
+        per_payment_limit=token.units(max_per_job),
+        daily_limit=token.units(max_per_day),
+        allowed_tokens=frozenset({token.address}),
+        allowed_counterparties=frozenset({checksum(provider_wallet)}),
+    )
+    log = PaymentLog(ctx.settings.home / "social" / f"payments-{as_}.json")
+    wallet = AgentWallet(ctx.signer(account or None), policy, log=log, name=as_)
+    identity = KeyRing(ctx.settings.home).get(as_)
+    with NostrClient(_urls(ctx, relay)) as client:
+        event = request_summary(
+            client, identity, wallet, token, provider=provider, provider_wallet=provider_wallet,
+            thread_root=thread, price=token.units(price),
+        )  # fmt: skip
+    console.print(f"job {event.id} requested: {token.format(token.units(price))} to {provider_wallet}")
+
+
+@job_app.command("serve")
+def job_serve(
+    name: str = typer.Argument(..., help="Provider identity (its pubkey is what customers tag)."),
+    operator: str = typer.Option(..., "--operator", help="Operator identity named on every result."),
+    wallet: str = typer.Option(
+        "", "--wallet", help="Provider wallet: receives payments, settles them, signs manifests."
+    ),
+    price: str = typer.Option(..., "--price", help="AIUSD per summary."),
+    relay: list[str] | None = RELAY_OPT,
+) -> None:
+    """Handle pending summary jobs once: check each payment, summarise, settle, deliver."""
+    ctx = Context()
+    token = _token(ctx)
+    signer = ctx.signer(wallet or None)
+    identity = KeyRing(ctx.settings.home).get_or_create(name)
+    op = _operator(ctx, operator, wallet)
+    facilitator = Facilitator(ctx.chain, token, signer)
+    with NostrClient(_urls(ctx, relay)) as client:
+        provider = SummaryProvider(
+            identity, op, client, facilitator, token, signer.address, token.units(price)
+        )
+        outcomes = provider.serve_once()
+    console.print(f"{name} ({identity.pubkey}): {len(outcomes)} jobs")
+    for o in outcomes:
+        detail = f"result {o.result}, settled in {o.settlement}" if o.status == "delivered" else o.reason
+        console.print(f"  {o.request[:12]} {o.status}: {detail}", highlight=False, markup=False)

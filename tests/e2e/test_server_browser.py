@@ -41,6 +41,7 @@ PAGES = [
     ("datasets", "/datasets", "Data sets"),
     ("agents", "/agents", "Agents"),
     ("games", "/games", "Games"),
+    ("social", "/social", "Social"),
     ("analytics", "/analytics", "Analytics"),
     ("jobs", "/jobs", "Jobs"),
     ("verify", "/verify", "Verify a file"),

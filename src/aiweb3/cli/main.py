@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "defi": ("aiweb3.cli.defi_credit", "app"),  # the defi group, with `defi protect|credit` added
     "network": ("aiweb3.cli.network", "app"),
     "game": ("aiweb3.cli.game", "app"),
+    "social": ("aiweb3.cli.social", "app"),
 }
 
 

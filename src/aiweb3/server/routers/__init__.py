@@ -18,6 +18,7 @@ from aiweb3.server.routers import (
     jobs,
     models,
     overview,
+    social,
     verify,
 )
 
@@ -31,6 +32,7 @@ FEATURES: list[Feature] = [
     datasets.feature,
     agents.feature,
     games.feature,
+    social.feature,
     analytics.feature,
     jobs.feature,
     verify.feature,

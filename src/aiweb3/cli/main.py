@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agents": ("aiweb3.cli.agents", "agents_app"),
     "usecase": ("aiweb3.cli.usecase", "usecase"),
     "llm": ("aiweb3.cli.llm", "app"),
+    "dev": ("aiweb3.cli.dev", "app"),
 }
 
 

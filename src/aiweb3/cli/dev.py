@@ -76,3 +76,19 @@ def explain_cmd(
         return
     print(result.render())
     console.print(f"[dim]({result.engine})[/dim]")
+
+
+@app.command("mcp")
+def mcp(
+    path: list[Path] | None = typer.Option(
+        None, "--path", "-p", help="Project folder(s) to read instead of aiweb3's own sources (repeatable)."
+    ),
+    engine: str | None = typer.Option(None, help=_ENGINE_HELP),
+) -> None:
+    """Serve the assistant to coding assistants over MCP (stdio): docs, explain, the chain."""
+    from aiweb3.cli.context import Context
+    from aiweb3.devassist.mcp_server import DevTools, build_server
+
+    ctx = Context()
+    tools = DevTools(path or default_roots(), lambda: ctx.chain, ctx.settings.home, _model(engine))
+    build_server(tools).run("stdio")

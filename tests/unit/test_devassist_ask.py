@@ -46,7 +46,7 @@ def test_an_answer_cites_lines_that_carry_each_claim(retriever: Retriever) -> No
 
 
 def test_a_citation_check_refuses_a_claim_its_line_does_not_carry() -> None:
-    real = Claim("A task may name a model", "contracts/src/TaskEscrow.sol", 22)
+    real = Claim("A task may name a model", "contracts/src/TaskEscrow.sol", 23)
     assert check_citation(real, default_roots())
     assert not check_citation(
         Claim("A task may name a model", "contracts/src/TaskEscrow.sol", 2), default_roots()

@@ -101,7 +101,7 @@ def sentences(p: Passage) -> list[tuple[int, str]]:
         if not buf:
             start = p.start + offset
         buf.append(line)
-        code_line = line.endswith(("{", "}", ";", ")")) or raw.startswith(("    ", "\t"))
+        code_line = line.endswith(("{", "}", ";", ")")) or raw.startswith(("    ", "\t", "|"))
         if _SENTENCE_END.search(line) or code_line or len(" ".join(buf)) > 300:
             out.append((start, " ".join(buf)))
             buf = []
@@ -230,7 +230,8 @@ def answer_question(
 def check_citation(claim: Claim, roots: Sequence[Path]) -> bool:
     """Whether the cited file exists under one of ``roots`` and carries the claim at that line.
 
-    "Carries" means the cited line and the three after it hold at least 60% of the claim's words.
+    "Carries" means that the lines from the cited one on, as many as the claim's length needs (at
+    most twelve), hold at least 60% of the claim's words.
     """
     for root in roots:
         base = root.parent if root.is_file() else root
@@ -240,7 +241,10 @@ def check_citation(claim: Claim, roots: Sequence[Path]) -> bool:
             lines = candidate.read_text(encoding="utf-8").splitlines()
             if not 1 <= claim.line <= len(lines):
                 return False
-            window = " ".join(lines[claim.line - 1 : claim.line + 3])
+            window, end = "", claim.line - 1
+            while end < min(len(lines), claim.line + 11) and len(window) < len(claim.text):
+                window += " " + lines[end]
+                end += 1
             terms = content_terms(claim.text)
             return bool(terms) and len(terms & content_terms(window)) / len(terms) >= 0.6
     return False

@@ -92,3 +92,34 @@ def mcp(
     ctx = Context()
     tools = DevTools(path or default_roots(), lambda: ctx.chain, ctx.settings.home, _model(engine))
     build_server(tools).run("stdio")
+
+
+new_app = typer.Typer(name="new", help="Scaffolds that compile and pass their tests before they are written.")
+app.add_typer(new_app)
+
+
+@new_app.command("contract")
+def new_contract(
+    name: str = typer.Argument(..., help="Contract name, e.g. ShopEscrow."),
+    description: str = typer.Option(..., "--from", help="What it should do, e.g. 'an escrow that ...'."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Folder to create (default: ./NAME)."),
+    engine: str | None = typer.Option(None, help=_ENGINE_HELP),
+    repairs: int = typer.Option(2, min=0, max=5, help="Further tries after a failure."),
+) -> None:
+    """Write a contract, its pytest tests and a usage example, once they compile and pass."""
+    from aiweb3.cli.context import err_console
+    from aiweb3.devassist import scaffold_contract
+
+    folder = out or Path(name)
+    result = scaffold_contract(
+        name,
+        description,
+        folder,
+        _model(engine),
+        repairs=repairs,
+        on_step=lambda s: err_console.print(f"[dim]{s}[/dim]"),
+    )
+    console.print(f"{result.name} ({result.kind}, chosen by {result.engine}): compiles, its tests pass")
+    for path in result.files:
+        console.print(f"  wrote {path}")
+    console.print(f"run its tests: cd {result.folder} && python -m pytest tests")

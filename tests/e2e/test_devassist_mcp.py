@@ -77,10 +77,16 @@ def test_the_mcp_server_lists_and_runs_its_tools(
                 )
             )
             out["bad"] = await client.call_tool("explain", {"target": "contracts/src/TaskEscrow.sol:nope"})
+            out["poem"] = await client.call_tool(
+                "new_contract",
+                {"name": "Poem", "description": "a poem about the sea", "out": str(module_home / "p")},
+            )
         return out
 
     out = asyncio.run(session())
-    assert {"search_docs", "ask", "explain", "chain_status", "read_contract", "simulate_call"} <= out["tools"]
+    assert out["tools"] == {
+        "search_docs", "ask", "explain", "chain_status", "read_contract", "simulate_call", "new_contract"
+    }  # fmt: skip
     assert out["ask"]["found"] and out["ask"]["claims"][0]["cite"].count(":") == 1
     assert out["explain"]["events"] == [
         {"text": "emits TaskPosted", "cite": "contracts/src/TaskEscrow.sol:201"}
@@ -93,3 +99,5 @@ def test_the_mcp_server_lists_and_runs_its_tools(
     assert out["simulated"]["ok"] is False and out["simulated"]["error"] == "ERC20InsufficientBalance"
     assert out["fits"] == {"ok": True, "result": True}
     assert out["bad"].is_error and "no function 'nope'" in out["bad"].content[0].text
+    assert out["poem"].is_error and "no scaffold fits" in out["poem"].content[0].text
+    assert not (module_home / "p").exists()

@@ -21,6 +21,7 @@ from aiweb3.devassist.answer import answer_question
 from aiweb3.devassist.chaintools import chain_status, read_contract, simulate_call
 from aiweb3.devassist.explain import explain
 from aiweb3.devassist.retrieve import Retriever
+from aiweb3.devassist.scaffold import scaffold_contract
 from aiweb3.errors import AIWeb3Error
 from aiweb3.llm import LanguageModel, NoModel
 
@@ -32,7 +33,8 @@ INSTRUCTIONS = (
     "aiweb3 developer assistant. search_docs and ask read the project's docs, code, contracts and "
     "tests and cite file:line; ask says 'not found' rather than guess. explain reads one Solidity "
     "function (FILE.sol:name) or Python symbol. chain_status, read_contract and simulate_call use "
-    "the configured chain; simulate_call never signs or sends."
+    "the configured chain; simulate_call never signs or sends. new_contract scaffolds a contract "
+    "that compiles and passes its tests."
 )
 
 
@@ -81,6 +83,17 @@ class DevTools:
     def read_contract(self, contract: str, function: str, args: list[Any] | None = None) -> dict[str, Any]:
         """A view function's result."""
         return read_contract(self.chain, self.home, contract, function, args)
+
+    def new_contract(self, name: str, description: str, out: str) -> dict[str, Any]:
+        """Scaffold a contract, its tests and an example into ``out`` (written only if they pass)."""
+        result = scaffold_contract(name, description, Path(out).expanduser(), self.model)
+        return {
+            "name": result.name,
+            "kind": result.kind,
+            "chosen_by": result.engine,
+            "files": [str(f) for f in result.files],
+            "attempts": result.attempts,
+        }
 
     def simulate_call(
         self, contract: str, function: str, args: list[Any] | None = None, sender: str | None = None
@@ -135,5 +148,12 @@ def build_server(tools: DevTools) -> MCPServer[Any]:
         contract: str, function: str, args: list[Any] | None = None, sender: str | None = None
     ) -> dict[str, Any]:
         return _run(lambda: tools.simulate_call(contract, function, args, sender))
+
+    @server.tool(
+        description="Scaffold a Solidity contract (escrow or vault), its pytest tests and a usage example "
+        "into the folder `out`; written only after it compiles with solc-js and its tests pass (~1 min)."
+    )
+    def new_contract(name: str, description: str, out: str) -> dict[str, Any]:
+        return _run(lambda: tools.new_contract(name, description, out))
 
     return server

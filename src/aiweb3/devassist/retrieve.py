@@ -198,10 +198,6 @@ class Retriever:
         """Read and index every source file under ``roots``."""
         return cls(collect_passages(read_sources(roots)))
 
-    def known(self, term: str) -> bool:
-        """Whether any passage holds ``term`` (a token)."""
-        return term in self._vocab
-
     def _rank(self, index: bm25s.BM25, tokens: list[str], k: int) -> list[tuple[int, float]]:
         query = [t for t in tokens if t in self._vocab]
         if not query:
@@ -210,7 +206,7 @@ class Retriever:
         docs, scores = index.retrieve([query], k=k, show_progress=False, n_threads=1)
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if float(s) > 0]
 
-    def search(self, question: str, k: int = 5, *, kinds: Sequence[str] | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = 5) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first (empty when no word of it is known)."""
         tokens = tokenize(question)
         depth = max(50, 4 * k)
@@ -228,7 +224,7 @@ class Retriever:
         per_file: Counter[str] = Counter()
         for doc in order:
             p = self.passages[doc]
-            if (kinds is not None and p.kind not in kinds) or per_file[p.path] >= PER_FILE:
+            if per_file[p.path] >= PER_FILE:
                 continue
             per_file[p.path] += 1
             hits.append(Hit(p, fused[doc], raw.get(doc, 0.0)))

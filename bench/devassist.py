@@ -9,7 +9,10 @@ Figures (BENCHMARKS.md format, one JSON line each):
 - the same with a language model (``AIWEB3_LLM_URL`` if set, else the embedded model) on the first
   ``MODEL_QUESTIONS`` questions (a ~135M model takes ~20 s per answer on 2 shared cores); if no
   model can start, the line says so and carries no figure;
-- unanswerable questions answered "not found" (goal 1.0).
+- unanswerable questions answered "not found" (goal 1.0);
+- for 10 scaffold requests (tests/unit/data/devassist_scaffold_requests.json): the share written
+  (compiled with solc-js and passed their own tests on a real node; goal 1.0) and the share whose
+  template was the one the request meant, with keywords choosing, then with the model choosing.
 
 Usage: python bench/devassist.py
 """
@@ -17,13 +20,15 @@ Usage: python bench/devassist.py
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from pathlib import Path
 
 import bm25s
 from _common import log, report  # bench/ is on sys.path when run as a script
 
-from aiweb3.devassist import Retriever, answer_question, check_citation, default_roots
+from aiweb3.devassist import Retriever, answer_question, check_citation, default_roots, scaffold_contract
+from aiweb3.errors import AIWeb3Error
 from aiweb3.llm import LanguageModel, LLMConfig, load_model
 
 BENCH = "devassist"
@@ -61,6 +66,25 @@ def answer_figures(
     return found / len(questions), cited / len(questions), seconds, ",".join(sorted(engines))
 
 
+def scaffold_figures(
+    requests: list[dict[str, str]], model: LanguageModel | None
+) -> tuple[float, float, float]:
+    """Share written (compiled and tested), share with the meant template, seconds per request."""
+    written = meant = 0
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in requests:
+            try:
+                result = scaffold_contract(r["name"], r["from"], Path(tmp) / r["name"], model)
+            except AIWeb3Error as exc:
+                log(f"  {r['name']}: {exc}")
+                continue
+            written += 1
+            meant += result.kind == r["kind"]
+            log(f"  {r['name']}: {result.kind} by {result.engine}, {len(result.attempts)} tries")
+    return written / len(requests), meant / len(requests), (time.perf_counter() - started) / len(requests)
+
+
 def main() -> None:
     questions = json.loads((DATA / "devassist_questions.json").read_text())
     unanswerable = json.loads((DATA / "devassist_unanswerable.json").read_text())
@@ -81,11 +105,22 @@ def main() -> None:
     declined = sum(not answer_question(q, retriever).found for q in unanswerable) / len(unanswerable)
     report(BENCH, "unanswerable_not_found", [declined], None, None, "higher", goal=1.0,
            extra={"questions": len(unanswerable)})  # fmt: skip
+    requests = json.loads((DATA / "devassist_scaffold_requests.json").read_text())
+    log("scaffolding (keywords choose) ...")
+    written, meant, per_s = scaffold_figures(requests, None)
+    extra = {"requests": len(requests), "meant_template": meant, "s_per_scaffold": round(per_s, 1)}
+    report(
+        BENCH, "scaffolds_compile_and_pass_keywords", [written], None, None, "higher", goal=1.0, extra=extra
+    )
     model = load_model(LLMConfig.from_env(), embedded=True)
     if not model.available:
         peer = "language model: not measured (none could start)"
         report(BENCH, "answers_all_citations_hold_model", [0.0], peer, None, "higher")
         return
+    log("scaffolding (the model chooses) ...")
+    written, meant, per_s = scaffold_figures(requests, model)
+    extra = {"requests": len(requests), "meant_template": meant, "s_per_scaffold": round(per_s, 1)}
+    report(BENCH, "scaffolds_compile_and_pass_model", [written], None, None, "higher", goal=1.0, extra=extra)
     subset = questions[:MODEL_QUESTIONS]
     found, cited, per_q, engine = answer_figures(retriever, subset, model)
     _base_found, base_cited, _, _ = answer_figures(retriever, subset, None)

@@ -123,3 +123,18 @@ def new_contract(
     for path in result.files:
         console.print(f"  wrote {path}")
     console.print(f"run its tests: cd {result.folder} && python -m pytest tests")
+
+
+@new_app.command("test")
+def new_test(
+    source: Path = typer.Argument(..., help="A .sol file, e.g. contracts/src/Vault.sol."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Test file (default: tests/test_<name>.py)."),
+) -> None:
+    """Write a first pytest file for a contract (deploy + every view), once it ran and passed."""
+    from aiweb3.devassist.scaffold_test import scaffold_tests
+
+    result = scaffold_tests(source, out)
+    console.print(
+        f"wrote {result.path}: deploys {', '.join(result.contracts)}; calls {len(result.views)} views"
+    )
+    console.print(f"run it: python -m pytest {result.path}")

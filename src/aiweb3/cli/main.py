@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "network": ("aiweb3.cli.network", "app"),
     "game": ("aiweb3.cli.game", "app"),
     "social": ("aiweb3.cli.social", "app"),
+    "dev": ("aiweb3.cli.dev", "app"),
 }
 
 

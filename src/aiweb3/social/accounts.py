@@ -171,7 +171,17 @@ def set_paused(directory: Path, paused: bool) -> None:
 
 
 class AIAccount:
-    """An AI-managed Nostr account (see the module docstring)."""
+    """An AI-managed Nostr account (see the module docstring).
+
+    Args:
+        directory: the account's folder (``account.json`` written by :func:`save_account_files`).
+        identity: its Nostr key.
+        operator: who runs it; named on every post, and its wallet signs the manifests.
+        client: the relays it reads and posts to.
+        model: the language model it writes with (None or an unavailable one: fixed texts only).
+        secret_hints: other secrets no post may ever contain (API keys, passwords); its own
+            key is always checked.
+    """
 
     def __init__(
         self,
@@ -405,10 +415,3 @@ class AIAccount:
         if notes:
             self._write_state(since=max(n.created_at for n in notes))
         return done
-
-    def with_model(self, model: LanguageModel | None) -> AIAccount:
-        """The same account thinking with another model."""
-        clone = AIAccount.__new__(AIAccount)
-        clone.__dict__ = dict(self.__dict__)
-        clone.model = model
-        return clone

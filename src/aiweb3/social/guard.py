@@ -34,7 +34,7 @@ _INJECTION = tuple(
         r"\b(output|summari[sz]e|describe|dump|translate|list)\b.{0,40}"
         r"\b(configuration|config|rules|prompt|instructions|hex|key|system message)",
         r"\bhidden (configuration|rules|prompt|instructions)\b",
-        r"\b(private|secret)\s*key\b|\bnsec1|\bseed phrase\b|\bmnemonic\b",
+        r"\b(private|secret)\s*key\b|\bnsec|\bseed phrase\b|\bmnemonic\b",
         r"\bjailbreak\b|(?-i:\bDAN\b)|\bdo anything now\b",
         r"\bnew (rules|instructions|policy)\b|\boverride\b",
         r"\bpost (this|the following|exactly)\b|\bsay exactly\b|\brepeat after me\b",

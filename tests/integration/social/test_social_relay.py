@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sqlite3
+import time
+from pathlib import Path
 
 import websockets
 
+from aiweb3.presence import process_alive, send_signal
 from aiweb3.social import (
     KIND_NOTE,
     KIND_PROFILE,
@@ -15,6 +19,7 @@ from aiweb3.social import (
     Identity,
     LocalRelay,
     NostrClient,
+    RelayConfig,
     RelayInfo,
     reaction_tags,
     relay_document,
@@ -98,3 +103,22 @@ def test_client_ignores_events_a_relay_serves_altered(relay_home: LocalRelay, no
     with NostrClient([relay_home.url]) as fresh:  # no cache of the good copy
         got = fresh.fetch({"authors": [author.pubkey]})
     assert [e.id for e in got] == [kept.id]
+
+
+def test_a_killed_relay_is_noticed_and_restarts_with_its_events(tmp_path: Path) -> None:
+    relay = LocalRelay(RelayConfig(home=tmp_path))
+    first = relay.start()
+    try:
+        note = Identity.generate().sign(KIND_NOTE, "survives a crash")
+        with NostrClient([first.url]) as client:
+            assert client.publish(note).ok
+        send_signal(first.pid, signal.SIGKILL)
+        while process_alive(first.pid):
+            time.sleep(0.05)
+        assert relay.info() is None  # the stale record is dropped, not trusted
+        second = relay.start()
+        assert second.pid != first.pid
+        with NostrClient([second.url]) as client:
+            assert [e.id for e in client.fetch({"ids": [note.id]})] == [note.id]
+    finally:
+        relay.stop()

@@ -1,5 +1,11 @@
-"""DeFi on real Uniswap v3 (issue 18): simulated swaps per second through bulk send.
+"""DeFi on real Uniswap v3 (issue 18): LP strategies, proof gas, simulated swaps per second.
 
+- per strategy (passive full range, fixed-width re-centring, Charm's rules, the proven AI
+  vault), the median over held-out seeds (1000..) of the net result versus holding, after gas;
+  then the AI's ratio to passive, to Charm and to the best baseline (value withdrawn over value
+  held, medians; goal: above 1, i.e. the AI beats them after gas and proof costs);
+- gas per proven rebalance (proof verified through the ModelRegistry) versus an unproven one of
+  the same vault structure (Charm's, the keeper naming the range);
 - ``swaps_per_s``: the market simulator's swaps (noise traders + arbitrageur, every one a real
   SwapRouter ``exactInputSingle`` on the real pool), predicted with the exact v3 math and sent
   with ``Chain.bulk_send``; peer: the same planned swaps sent one by one with ``Chain.send``
@@ -13,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -20,8 +27,17 @@ from pathlib import Path
 
 from _common import log, report, turns  # bench/ is on sys.path when run as a script
 
-from aiweb3.chain import Chain, LocalNode, NodeConfig, dev_account
+from aiweb3.chain import Chain, LocalNode, NodeConfig, deploy_system, dev_account
 from aiweb3.defi import approve_max, defi_up, mint_tokens
+from aiweb3.defi.backtest import (
+    HELD_OUT_SEED0,
+    STRATEGIES,
+    BacktestConfig,
+    default_price_model,
+    fund_trader,
+    prepare_ai_model,
+    run_backtest,
+)
 from aiweb3.defi.market import (
     HISTORIES,
     MarketConfig,
@@ -30,10 +46,53 @@ from aiweb3.defi.market import (
     load_history,
     price_path,
 )
+from aiweb3.defi.vault import system_registry
 
 BENCH = "defi"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 STEPS = int(os.environ.get("BENCH_DEFI_STEPS", "96"))
+SEEDS = int(os.environ.get("BENCH_DEFI_SEEDS", "20"))
+HOURS = int(os.environ.get("BENCH_DEFI_HOURS", "168"))
+
+
+def lp_strategies(chain: Chain, home: Path) -> None:
+    """Every strategy on the same held-out seeds; medians; the AI against the baselines."""
+    deployer, lp, trader = dev_account(0), dev_account(7), dev_account(8)
+    deploy_system(chain, deployer, home)
+    config = BacktestConfig(steps=HOURS)
+    prices = default_price_model()
+    ai = prepare_ai_model(chain, deployer, home, prices, config.strategy)
+    market = defi_up(chain, deployer, home)
+    fund_trader(chain, market, trader)
+    results = run_backtest(
+        chain, market, deployer, lp, trader,
+        strategies=STRATEGIES, seeds=range(HELD_OUT_SEED0, HELD_OUT_SEED0 + SEEDS), config=config,
+        price_model=prices, ai_model=ai, registry=system_registry(chain, home),
+        on_result=lambda r: log(f"{r.strategy} seed {r.seed}: {100 * r.net_after_gas:+.3f}% after gas, "
+                                f"{r.rebalances} rebalances, {r.gas} gas, proving {r.prove_seconds:.1f} s"),
+    )  # fmt: skip
+    by = {name: [r for r in results if r.strategy == name] for name in STRATEGIES}
+    for name, rs in by.items():
+        report(
+            BENCH, f"net_vs_hold_after_gas_{name}", [r.net_after_gas for r in rs], None, None, "higher",
+            extra={"before_gas": statistics.median(r.net_vs_hold for r in rs), "hours": HOURS},
+        )  # fmt: skip
+    ai_values = [1 + r.net_after_gas for r in by["ai"]]
+    medians = {
+        n: statistics.median(1 + r.net_after_gas for r in by[n]) for n in ("passive", "fixed", "charm")
+    }
+    best = max(medians, key=lambda n: medians[n])
+    for figure, peer in (("passive", "passive"), ("charm", "charm"), ("best_baseline", best)):
+        label = f"best baseline ({peer})" if figure == "best_baseline" else peer
+        peer_values = [1 + r.net_after_gas for r in by[peer]]
+        report(BENCH, f"ai_value_vs_{figure}", ai_values, label, peer_values, "higher", goal=1.0)
+    proven = [r.gas / r.rebalances for r in by["ai"] if r.rebalances]
+    unproven = [r.gas / r.rebalances for r in by["charm"] if r.rebalances]
+    report(BENCH, "gas_per_rebalance_proven", proven, "unproven rebalance (same vault)", unproven, "lower")
+    report(
+        BENCH, "proving_seconds_per_rebalance",
+        [r.prove_seconds / r.rebalances for r in by["ai"] if r.rebalances], None, None, "lower",
+    )  # fmt: skip
 
 
 def swaps_per_second(chain: Chain, home: Path) -> None:
@@ -73,7 +132,10 @@ def main() -> None:
     info = node.start()
     try:
         chain = Chain(info.url)
+        snapshot = chain.snapshot()
         swaps_per_second(chain, home)
+        chain.revert(snapshot)
+        lp_strategies(chain, home)
         chain.close()
     finally:
         node.stop()

@@ -3,6 +3,7 @@ input through the real entry point (one line on stderr, exit code 1, no tracebac
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -56,3 +57,45 @@ def test_defi_up_and_pools(home: Path) -> None:
 def test_defi_bad_input_is_one_line(home: Path) -> None:
     err = run(home, "defi", "up", "--fee", "123", ok=False)
     assert "fee tier 123 is not enabled" in err and len(err.strip().splitlines()) == 1
+
+
+def test_defi_backtest_prints_plots_and_records(home: Path, tmp_path: Path) -> None:
+    plot, runs = tmp_path / "bt.png", tmp_path / "bt.json"
+    out = run(
+        home, "defi", "backtest", "--strategy", "passive,fixed", "--seeds", "1", "--steps", "24",
+        "--plot", str(plot), "--json", str(runs),
+    )  # fmt: skip
+    assert "passive" in out and "fixed" in out and "after gas" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads(runs.read_text())
+    assert [r["strategy"] for r in data["runs"]] == ["passive", "fixed"]
+    assert all(r["seed"] == 1000 and r["swaps"] > 0 and r["hold_value"] > 0 for r in data["runs"])
+    err = run(home, "defi", "backtest", "--strategy", "passive,yolo", ok=False)
+    assert "unknown strategy 'yolo'" in err and len(err.strip().splitlines()) == 1
+
+
+def _advance(home: Path, seconds: int) -> None:
+    from aiweb3.chain import Chain, LocalNode, NodeConfig
+
+    info = LocalNode(NodeConfig(home=home)).info()
+    assert info is not None
+    with Chain(info.url) as chain:
+        chain.rpc("evm_increaseTime", [seconds])
+        chain.rpc("evm_mine", [])
+
+
+def test_defi_vaults_lp_and_rebalance(home: Path) -> None:
+    run(home, "defi", "up")
+    run(home, "deploy")
+    _advance(home, 600)  # four TWAP windows of pool history
+    assert "keeper-managed" in run(home, "defi", "vault", "plain", "--twap-window", "60")
+    assert "proven AI" in run(home, "defi", "vault", "smart", "--proven", "--twap-window", "60")
+    for name in ("plain", "smart"):
+        assert "shares" in run(home, "defi", "lp", "deposit", name, "2", "4000", "--mint")
+    assert "base range [" in run(home, "defi", "rebalance", "plain", "--half-width", "1200")
+    out = run(home, "defi", "rebalance", "smart")
+    assert "proof verified on chain" in out and "base range [" in out
+    assert "holds" in run(home, "defi", "lp", "show", "smart")
+    assert "withdrew" in run(home, "defi", "lp", "withdraw", "smart")
+    err = run(home, "defi", "lp", "show", "nope", ok=False)
+    assert "no vault 'nope'" in err and len(err.strip().splitlines()) == 1

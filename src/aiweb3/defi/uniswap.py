@@ -58,6 +58,8 @@ __all__ = [
     "mint_tokens",
     "pool_from_book",
     "price_to_sqrt_price_x96",
+    "record_entry",
+    "recorded",
     "recorded_pools",
     "recorded_tokens",
     "swap_exact_input",
@@ -70,7 +72,7 @@ FEE_TICK_SPACING = {500: 10, 3000: 60, 10000: 200}
 NO_DEADLINE = 2**64 - 1
 _MAX_UINT = 2**256 - 1
 #: blocks the observation buffer of a new pool is grown to (TWAP windows need history)
-OBSERVATION_CARDINALITY = 100
+OBSERVATION_CARDINALITY = 500
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def create_test_tokens(
     art = artifact("TestToken")
     for symbol in symbols:
         known = book["tokens"].get(symbol)
-        if known and chain.code(known["address"]):
+        if known and _is_test_token(chain, known["address"], symbol):
             out.append(TestTokenInfo(symbol, checksum(known["address"]), int(known["decimals"])))
             continue
         address, _ = chain.deploy(deployer, art.abi, art.bytecode, f"Test {symbol}", symbol, 18)
@@ -190,6 +192,19 @@ def create_test_tokens(
         _write_book(home, chain.chain_id, book)
         out.append(TestTokenInfo(symbol, checksum(address), 18))
     return out
+
+
+def _is_test_token(chain: Chain, address: str, symbol: str) -> bool:
+    """True when ``address`` still holds the recorded test token (a reset chain may hold
+    nothing there, or another contract)."""
+    if not chain.code(address):
+        return False
+    try:
+        return (
+            str(chain.call(chain.contract(artifact("TestToken").abi, address).functions.symbol())) == symbol
+        )
+    except ChainError:
+        return False
 
 
 def mint_tokens(chain: Chain, signer: LocalAccount, token: str, to: str, amount: int) -> None:
@@ -467,6 +482,18 @@ def pool_from_book(chain: Chain, home: Path, name: str) -> Pool:
 def recorded_pools(home: Path, chain_id: int) -> dict[str, dict[str, Any]]:
     """Every pool recorded in :func:`defi_book` by name."""
     return dict(_read_book(home, chain_id)["pools"])
+
+
+def record_entry(home: Path, chain_id: int, section: str, name: str, value: dict[str, Any]) -> None:
+    """Record ``value`` under ``section``/``name`` in :func:`defi_book` (atomically)."""
+    book = _read_book(home, chain_id)
+    book.setdefault(section, {})[name] = value
+    _write_book(home, chain_id, book)
+
+
+def recorded(home: Path, chain_id: int, section: str) -> dict[str, dict[str, Any]]:
+    """Every entry of ``section`` in :func:`defi_book` by name."""
+    return dict(_read_book(home, chain_id).get(section, {}))
 
 
 def recorded_tokens(home: Path, chain_id: int) -> dict[str, dict[str, Any]]:

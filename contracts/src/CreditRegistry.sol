@@ -101,6 +101,8 @@ contract CreditRegistry is EIP712, ICreditLine {
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(LINK_TYPEHASH, primary, wallet, walletChainId, nonces[primary], deadline))
         );
+        // The third value only details the error, which `err` already reports (Slither unused-return).
+        // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
         if (err != ECDSA.RecoverError.NoError || signer != wallet) revert BadLinkSignature(wallet);
         nonces[primary] += 1;
@@ -155,6 +157,8 @@ contract CreditRegistry is EIP712, ICreditLine {
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(FEATURES_TYPEHASH, primary, wHash, keccak256(abi.encodePacked(features)), asOf))
         );
+        // The third value only details the error, which `err` already reports (Slither unused-return).
+        // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, attestation);
         if (err != ECDSA.RecoverError.NoError || signer != attester) revert BadAttestation();
     }

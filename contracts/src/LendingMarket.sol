@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @notice A price feed: debt-token units per collateral-token unit, as a WAD (1e18 = 1.0).
 interface IPriceOracle {
@@ -221,8 +222,7 @@ contract LendingMarket is ReentrancyGuard {
 
     /// @notice The most `user` may owe: collateral value times the borrow factor (plus credit).
     function borrowLimit(address user) public view returns (uint256) {
-        uint256 value = (collateralOf[user] * oracle.price()) / WAD;
-        return (value * (borrowFactor + creditBonus(user))) / WAD;
+        return Math.mulDiv(collateralOf[user], oracle.price() * (borrowFactor + creditBonus(user)), WAD * WAD);
     }
 
     /// @notice Collateral value times the liquidation threshold over the debt, as a WAD
@@ -230,8 +230,7 @@ contract LendingMarket is ReentrancyGuard {
     function healthFactor(address user) public view returns (uint256) {
         uint256 debt = debtOf[user];
         if (debt == 0) return type(uint256).max;
-        uint256 value = (collateralOf[user] * oracle.price()) / WAD;
-        return (value * (liquidationThreshold + creditBonus(user))) / debt;
+        return Math.mulDiv(collateralOf[user], oracle.price() * (liquidationThreshold + creditBonus(user)), WAD * debt);
     }
 
     function _requireBorrowable(address user) private view {

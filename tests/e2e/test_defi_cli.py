@@ -72,3 +72,30 @@ def test_defi_backtest_prints_plots_and_records(home: Path, tmp_path: Path) -> N
     assert all(r["seed"] == 1000 and r["swaps"] > 0 and r["hold_value"] > 0 for r in data["runs"])
     err = run(home, "defi", "backtest", "--strategy", "passive,yolo", ok=False)
     assert "unknown strategy 'yolo'" in err and len(err.strip().splitlines()) == 1
+
+
+def _advance(home: Path, seconds: int) -> None:
+    from aiweb3.chain import Chain, LocalNode, NodeConfig
+
+    info = LocalNode(NodeConfig(home=home)).info()
+    assert info is not None
+    with Chain(info.url) as chain:
+        chain.rpc("evm_increaseTime", [seconds])
+        chain.rpc("evm_mine", [])
+
+
+def test_defi_vaults_lp_and_rebalance(home: Path) -> None:
+    run(home, "defi", "up")
+    run(home, "deploy")
+    _advance(home, 600)  # four TWAP windows of pool history
+    assert "keeper-managed" in run(home, "defi", "vault", "plain", "--twap-window", "60")
+    assert "proven AI" in run(home, "defi", "vault", "smart", "--proven", "--twap-window", "60")
+    for name in ("plain", "smart"):
+        assert "shares" in run(home, "defi", "lp", "deposit", name, "2", "4000", "--mint")
+    assert "base range [" in run(home, "defi", "rebalance", "plain", "--half-width", "1200")
+    out = run(home, "defi", "rebalance", "smart")
+    assert "proof verified on chain" in out and "base range [" in out
+    assert "holds" in run(home, "defi", "lp", "show", "smart")
+    assert "withdrew" in run(home, "defi", "lp", "withdraw", "smart")
+    err = run(home, "defi", "lp", "show", "nope", ok=False)
+    assert "no vault 'nope'" in err and len(err.strip().splitlines()) == 1

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aiweb3.cli.main import app
+from aiweb3.errors import DeploymentError
 
 AIWEB3 = [sys.executable, "-m", "aiweb3.cli.main"]
 
@@ -55,9 +56,9 @@ def test_protect_simulate_compares_the_policies(home: Path) -> None:
 
 def test_protect_demo_needs_a_pool(home: Path) -> None:
     # the demo itself runs in tests/integration/test_defi_twap.py (same code, no CLI)
-    err = run(home, "defi", "protect", "demo", ok=False)
-    errors = [line for line in err.splitlines() if line.startswith("error")]
-    assert len(errors) == 1 and "aiweb3 defi up" in errors[0]
+    result = CliRunner().invoke(app, ["defi", "protect", "demo"], env=_env(home))
+    assert isinstance(result.exception, DeploymentError)
+    assert "aiweb3 defi up" in str(result.exception)
 
 
 def test_bad_crash_is_one_line(home: Path) -> None:

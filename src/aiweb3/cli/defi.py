@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -138,3 +139,140 @@ def backtest(
     if json_out is not None:
         atomic_write_json(json_out, {"summary": summary, "runs": [r.to_json() for r in results]})
         console.print(f"runs: {json_out}")
+
+
+def _vault(ctx: Context, name: str) -> tuple[Any, dict[str, Any]]:
+    from aiweb3.defi.uniswap import recorded
+    from aiweb3.defi.vault import Vault
+
+    vaults = recorded(ctx.settings.home, ctx.chain.chain_id, "vaults")
+    if name not in vaults:
+        known = ", ".join(sorted(vaults)) or "none"
+        raise InputError(f"no vault {name!r} (known: {known}); create one with `aiweb3 defi vault NAME`")
+    return Vault(ctx.chain, vaults[name]["address"]), vaults[name]
+
+
+@app.command()
+def vault(
+    name: str = typer.Argument(..., help="A name for the vault."),
+    proven: bool = typer.Option(
+        False, "--proven", help="AI vault: rebalances only with a proof of the model."
+    ),
+    limit_width: int = typer.Option(1200, help="Limit-order width in ticks (0: none)."),
+    twap_window: int = typer.Option(6 * 3600, help="TWAP window in seconds."),
+    account: str | None = typer.Option(None, help="Deployer and keeper: keystore name/address or dev:N."),
+) -> None:
+    """Create a LiquidityVault on the TETH/TUSD pool (`aiweb3 defi up` first)."""
+    from aiweb3.defi import load_market
+    from aiweb3.defi.backtest import default_price_model, prepare_ai_model
+    from aiweb3.defi.uniswap import record_entry
+    from aiweb3.defi.vault import Vault, VaultConfig, system_registry
+    from aiweb3.defi.vault_model import StrategyConfig
+
+    ctx = Context()
+    chain, home, signer = ctx.chain, ctx.settings.home, ctx.signer(account)
+    market = load_market(chain, home)
+    config = VaultConfig(twap_window=twap_window, limit_width=limit_width)
+    model = None
+    if proven:
+        err_console.print("[dim]training, compiling and registering the strategy model…[/dim]")
+        model = prepare_ai_model(chain, signer, home, default_price_model(), StrategyConfig())
+    created = Vault.deploy(
+        chain, signer, market.pool, keeper=signer.address, config=config,
+        model=model, registry=system_registry(chain, home) if proven else None,
+    )  # fmt: skip
+    record_entry(
+        home, chain.chain_id, "vaults", name,
+        {"address": created.address, "proven": proven, "model_id": model.model_id if model else None},
+    )  # fmt: skip
+    console.print(f"vault {name}: {created.address} ({'proven AI' if proven else 'keeper-managed'})")
+
+
+lp_app = typer.Typer(help="Deposit into and withdraw from a vault.", no_args_is_help=True)
+app.add_typer(lp_app, name="lp")
+
+
+@lp_app.command("deposit")
+def lp_deposit(
+    name: str = typer.Argument(..., help="The vault's name."),
+    base: float = typer.Argument(..., help="TETH to deposit (at most)."),
+    quote: float = typer.Argument(..., help="TUSD to deposit (at most)."),
+    mint: bool = typer.Option(False, "--mint", help="Mint the test tokens first (test chains)."),
+    account: str | None = typer.Option(None, help="Depositor: keystore name/address or dev:N."),
+) -> None:
+    """Deposit in the ratio of the vault's holdings; prints the shares received."""
+    from aiweb3.defi import load_market, mint_tokens
+
+    if base < 0 or quote < 0 or base + quote == 0:
+        raise InputError("deposit amounts must not be negative and not both zero")
+    ctx = Context()
+    chain, signer = ctx.chain, ctx.signer(account)
+    handle, _ = _vault(ctx, name)
+    market = load_market(chain, ctx.settings.home)
+    b, q = int(base * 10**18), int(quote * 10**18)
+    if mint:
+        mint_tokens(chain, signer, market.base.address, signer.address, b)
+        mint_tokens(chain, signer, market.quote.address, signer.address, q)
+    a0, a1 = (b, q) if market.base_is_token0 else (q, b)
+    shares, d0, d1 = handle.deposit(signer, a0, a1)
+    console.print(f"deposited {d0 / 1e18:.6f} token0 and {d1 / 1e18:.6f} token1 for {shares} shares")
+
+
+@lp_app.command("withdraw")
+def lp_withdraw(
+    name: str = typer.Argument(..., help="The vault's name."),
+    shares: int | None = typer.Option(None, help="Shares to burn (default: all you hold)."),
+    account: str | None = typer.Option(None, help="Holder: keystore name/address or dev:N."),
+) -> None:
+    """Withdraw your part of the vault."""
+    ctx = Context()
+    signer = ctx.signer(account)
+    handle, _ = _vault(ctx, name)
+    held = handle.shares_of(signer.address)
+    amount = held if shares is None else shares
+    if amount <= 0 or amount > held:
+        raise InputError(f"you hold {held} shares of {name}; pass --shares between 1 and that")
+    a0, a1 = handle.withdraw(signer, amount)
+    console.print(f"withdrew {a0 / 1e18:.6f} token0 and {a1 / 1e18:.6f} token1")
+
+
+@lp_app.command("show")
+def lp_show(name: str = typer.Argument(..., help="The vault's name.")) -> None:
+    """The vault's holdings, ranges and features."""
+    ctx = Context()
+    handle, info = _vault(ctx, name)
+    t0, t1 = handle.total_amounts()
+    lower, upper = handle.base_range()
+    console.print(
+        f"vault {name} {handle.address} ({'proven AI' if info.get('proven') else 'keeper-managed'})"
+    )
+    console.print(f"holds {t0 / 1e18:.6f} token0, {t1 / 1e18:.6f} token1; base range [{lower}, {upper})")
+
+
+@app.command()
+def rebalance(
+    name: str = typer.Argument(..., help="The vault's name."),
+    half_width: int = typer.Option(600, help="Keeper-managed vaults: base half-width in ticks."),
+    account: str | None = typer.Option(None, help="Keeper (or, for AI vaults, anyone)."),
+) -> None:
+    """Rebalance: a proven vault proves its model on the pool's features now; others re-centre."""
+    from aiweb3.defi.vault import ProvenKeeper
+    from aiweb3.zkml import CompiledModel
+
+    ctx = Context()
+    signer = ctx.signer(account)
+    handle, info = _vault(ctx, name)
+    if info.get("proven"):
+        model = CompiledModel.load(ctx.settings.home, str(info["model_id"]))
+        keeper = ProvenKeeper(handle, model, signer)
+        proof = keeper.propose()
+        receipt = handle.rebalance_with_proof(signer, proof)
+        console.print(f"model chose ±{keeper.half_width(proof):.2f} tick spacings; proof verified on chain")
+    else:
+        spacing = handle.pool.tick_spacing
+        tick = handle.pool.slot0()[1]
+        centre = tick // spacing * spacing
+        half = max(spacing, half_width // spacing * spacing)
+        receipt = handle.rebalance(signer, centre - half, centre + half)
+    lower, upper = handle.base_range()
+    console.print(f"base range [{lower}, {upper}), gas {receipt['gasUsed']}")

@@ -58,6 +58,8 @@ __all__ = [
     "mint_tokens",
     "pool_from_book",
     "price_to_sqrt_price_x96",
+    "record_entry",
+    "recorded",
     "recorded_pools",
     "recorded_tokens",
     "swap_exact_input",
@@ -480,6 +482,18 @@ def pool_from_book(chain: Chain, home: Path, name: str) -> Pool:
 def recorded_pools(home: Path, chain_id: int) -> dict[str, dict[str, Any]]:
     """Every pool recorded in :func:`defi_book` by name."""
     return dict(_read_book(home, chain_id)["pools"])
+
+
+def record_entry(home: Path, chain_id: int, section: str, name: str, value: dict[str, Any]) -> None:
+    """Record ``value`` under ``section``/``name`` in :func:`defi_book` (atomically)."""
+    book = _read_book(home, chain_id)
+    book.setdefault(section, {})[name] = value
+    _write_book(home, chain_id, book)
+
+
+def recorded(home: Path, chain_id: int, section: str) -> dict[str, dict[str, Any]]:
+    """Every entry of ``section`` in :func:`defi_book` by name."""
+    return dict(_read_book(home, chain_id).get(section, {}))
 
 
 def recorded_tokens(home: Path, chain_id: int) -> dict[str, dict[str, Any]]:

@@ -4,7 +4,8 @@
    reference bot (``rusher``) over 200 matches (mirrored rules, off chain, sides alternating).
    The bot is written by the embedded language model when it starts, and set aside for the rule
    reader's when it misses what the strategy asked (``author`` says which). A summary line counts
-   the strategies whose bot wins more than it loses (goal: at least three).
+   the strategies whose bot wins more than it loses (goal: at least three). ``GAMES_BENCH_MODEL=0``
+   skips the model (the rule reader writes every bot).
 2. Matches per minute on the local node: whole matches (commit and reveal every turn) between two
    bots, with transactions and gas per match beside it. No peer.
 3. NPCs: transactions and gas per epoch for 100 NPCs acting 10 ticks (1,000 actions) with one
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -86,10 +88,15 @@ def npc_figures(chain: Chain, token: str, out: object) -> None:
     )
 
 
-def _model(home: Path) -> object | None:
+def _model(home: Path, stack: contextlib.ExitStack) -> object | None:
+    """The embedded model, in a runtime that dies with this process and is stopped at the end."""
     try:
         from aiweb3.llm import LLMConfig, load_model
+        from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
 
+        runtime = ModelRuntime(RuntimeConfig(home=home))
+        runtime.start(die_with_parent=True)
+        stack.callback(runtime.stop)
         return load_model(LLMConfig(home=home, timeout=120), embedded=True)
     except AIWeb3Error as exc:
         log(f"no embedded model ({exc}); bots come from the rule reader")
@@ -98,9 +105,9 @@ def _model(home: Path) -> object | None:
 
 def main() -> None:
     out = json_only_stdout()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         home = Path(tmp)
-        llm = _model(home) if os.environ.get("GAMES_BENCH_MODEL", "1") == "1" else None
+        llm = _model(home, stack) if os.environ.get("GAMES_BENCH_MODEL", "1") == "1" else None
         reference = reference_bot("rusher")
         beating = 0
         for n, text in enumerate(STRATEGIES, 1):

@@ -15,7 +15,11 @@ import {NpcRules} from "./NpcRules.sol";
 /// re-executes that single step. A wrong step rejects the epoch and pays the operator's bond to the
 /// challenger; a correct step keeps the epoch and pays the challenge bond to the operator. After
 /// the window the epoch is final, its bond returns to the operator, and players trade with the
-/// NPCs through Merkle proofs of their state. Leaves are OpenZeppelin standard (double-hashed).
+/// NPCs through Merkle proofs of their state. Leaves are double-hashed. The actions tree is
+/// positional (npc-major: NPC i's tick t sits at i * ticksPerEpoch + t, padded with zero leaves to
+/// a power of two), so an action that is left out, moved or blanked is itself provable fraud; the
+/// states tree follows OpenZeppelin's MerkleProof (sorted pairs). Challengers need the epoch's
+/// published actions (data availability is assumed, as in any optimistic scheme).
 contract NpcWorld is ReentrancyGuard {
     using SafeERC20 for IERC20;
     using NpcRules for NpcRules.Npc;
@@ -42,7 +46,8 @@ contract NpcWorld is ReentrancyGuard {
     uint32 public immutable window;
     uint32 public immutable npcCount;
     uint32 public immutable ticksPerEpoch;
-    bytes32 public immutable genesisRoot; // the NPCs' states before epoch 0 (state leaves of epoch "-1": 2**256-1)
+    bytes32 public immutable genesisRoot;
+    uint256 public immutable actionDepth; // levels of the padded, positional actions tree // the NPCs' states before epoch 0 (state leaves of epoch "-1": 2**256-1)
 
     uint256 public epochCount;
     mapping(uint256 => Epoch) public epochs;
@@ -75,6 +80,9 @@ contract NpcWorld is ReentrancyGuard {
         bytes32 genesisRoot_
     ) {
         genesisRoot = genesisRoot_;
+        uint256 depth = 0;
+        while ((uint256(1) << depth) < uint256(npcCount_) * ticksPerEpoch_) depth++;
+        actionDepth = depth;
         (token, operator, worldSeed) = (token_, msg.sender, worldSeed_);
         (bond, challengeBond, window) = (bond_, challengeBond_, window_);
         (npcCount, ticksPerEpoch) = (npcCount_, ticksPerEpoch_);
@@ -195,10 +203,14 @@ contract NpcWorld is ReentrancyGuard {
     }
 
     function _challengeable(uint256 epoch, uint256 npcId, uint256 tick) private view returns (Epoch storage e) {
+        e = _posted(epoch);
+        if (npcId >= npcCount || tick >= ticksPerEpoch) revert OutOfRange(npcId, tick);
+    }
+
+    function _posted(uint256 epoch) private view returns (Epoch storage e) {
         e = epochs[epoch];
         if (e.status != Status.Posted) revert WrongStatus(epoch, e.status);
         if (block.timestamp > uint256(e.postedAt) + window) revert WindowClosed(uint256(e.postedAt) + window);
-        if (npcId >= npcCount || tick >= ticksPerEpoch) revert OutOfRange(npcId, tick);
     }
 
     function _requireAction(
@@ -210,9 +222,24 @@ contract NpcWorld is ReentrancyGuard {
         NpcRules.Npc memory after_,
         bytes32[] calldata proof
     ) private view {
-        if (!MerkleProof.verifyCalldata(proof, e.actionsRoot, actionLeaf(epoch, npcId, tick, before, after_))) {
-            revert NotInEpoch(epoch);
+        bytes32 leaf = actionLeaf(epoch, npcId, tick, before, after_);
+        if (!_atPosition(proof, e.actionsRoot, leaf, npcId * ticksPerEpoch + tick)) revert NotInEpoch(epoch);
+    }
+
+    /// Whether `leaf` sits at position `index` of the positional tree with root `root`.
+    function _atPosition(bytes32[] calldata proof, bytes32 root, bytes32 leaf, uint256 index)
+        private
+        view
+        returns (bool)
+    {
+        if (proof.length != actionDepth) return false;
+        bytes32 node = leaf;
+        for (uint256 i = 0; i < proof.length; i++) {
+            node = (index >> i) & 1 == 0
+                ? keccak256(abi.encodePacked(node, proof[i]))
+                : keccak256(abi.encodePacked(proof[i], node));
         }
+        return node == root;
     }
 
     /// A proven fraud rejects the epoch and pays its bond to the challenger; a failed challenge
@@ -228,6 +255,38 @@ contract NpcWorld is ReentrancyGuard {
             emit ChallengeFailed(epoch, msg.sender, npcId, tick);
             token.safeTransferFrom(msg.sender, operator, challengeBond);
         }
+    }
+
+    /// @notice Challenge what sits at a position of the actions tree: the action found there (with
+    /// the epoch, NPC and tick its leaf names) must be that position's own (NPC index / ticks, tick
+    /// index % ticks) of this epoch. An action left out, moved or taken from another epoch is fraud.
+    function challengePosition(
+        uint256 epoch,
+        uint256 index,
+        uint256[3] calldata leafEpochNpcTick,
+        NpcRules.Npc[2] memory action,
+        bytes32[] calldata proof
+    ) external nonReentrant {
+        Epoch storage e = _posted(epoch);
+        if (index >= uint256(npcCount) * ticksPerEpoch) revert OutOfRange(index, 0);
+        bytes32 leaf = actionLeaf(leafEpochNpcTick[0], leafEpochNpcTick[1], leafEpochNpcTick[2], action[0], action[1]);
+        if (!_atPosition(proof, e.actionsRoot, leaf, index)) revert NotInEpoch(epoch);
+        _settle(epoch, e, _misplaced(epoch, index, leafEpochNpcTick), index / ticksPerEpoch, index % ticksPerEpoch);
+    }
+
+    function _misplaced(uint256 epoch, uint256 index, uint256[3] calldata leafEpochNpcTick) private view returns (bool) {
+        uint256 tick = leafEpochNpcTick[2];
+        // range checks first: an operator's leaf may name any numbers, and none may overflow here
+        return leafEpochNpcTick[0] != epoch || tick >= ticksPerEpoch || leafEpochNpcTick[1] >= npcCount
+            || leafEpochNpcTick[1] * ticksPerEpoch + tick != index;
+    }
+
+    /// @notice Challenge a blank (zero) leaf where an action must be.
+    function challengeEmpty(uint256 epoch, uint256 index, bytes32[] calldata proof) external nonReentrant {
+        Epoch storage e = _posted(epoch);
+        if (index >= uint256(npcCount) * ticksPerEpoch) revert OutOfRange(index, 0);
+        if (!_atPosition(proof, e.actionsRoot, bytes32(0), index)) revert NotInEpoch(epoch);
+        _settle(epoch, e, true, index / ticksPerEpoch, index % ticksPerEpoch);
     }
 
     /// @notice After the window, an unchallenged epoch is final and its bond returns to the operator.

@@ -146,5 +146,29 @@ def test_epochs_challenges_and_trades(
     assert world.challenge_end(challenger, EpochRun(1, TICKS, list(honest.actions), states), 6)
     assert world.status(1) == "rejected"
 
+    # an action left out (its place taken by another), a blank leaf, an action from another epoch
+    p = honest.index(2, 3)
+    moved = list(honest.actions)
+    moved[p] = honest.actions[honest.index(2, 2)]
+    for forged, challenge in (
+        (EpochRun(1, TICKS, moved, list(honest.states)), world.challenge_position),
+        (
+            EpochRun(1, TICKS, list(honest.actions), list(honest.states), blank=frozenset({p})),
+            world.challenge_empty,
+        ),
+        (
+            EpochRun(1, TICKS, list(honest.actions), list(honest.states), leaf_epochs={p: 0}),
+            world.challenge_position,
+        ),
+    ):
+        world.post(op, forged)
+        assert challenge(challenger, forged, p)
+        assert world.status(1) == "rejected"
+
     world.post(op, honest)  # the honest epoch stands
     assert world.status(1) == "posted"
+    paid = _balance(chain, aiusd, challenger.address)
+    assert not world.challenge_position(challenger, honest, p)  # every action is in its place
+    with pytest.raises(TransactionReverted, match="NotInEpoch"):  # there is no blank leaf there
+        world.challenge_empty(challenger, honest, p)
+    assert _balance(chain, aiusd, challenger.address) == paid - CHALLENGE_BOND

@@ -3,8 +3,10 @@
 
 :func:`npc_step` mirrors ``NpcRules.step`` exactly. :class:`EpochRun` runs every NPC through one
 epoch's ticks and holds what the operator posts (the roots) and what anyone needs to check or
-challenge it (every action and its proof). Trees follow the OpenZeppelin ``MerkleProof``
-convention: leaves double-hashed, pairs hashed sorted, an odd node carried up unchanged.
+challenge it (every action and its proof). The states tree follows the OpenZeppelin
+``MerkleProof`` convention (leaves double-hashed, pairs hashed sorted, an odd node carried up); the
+actions tree is positional (NPC i's tick t at i * ticks + t, padded with zero leaves to a power of
+two, pairs hashed in order), so a missing or moved action is provable.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ __all__ = [
     "merkle_proof",
     "merkle_root",
     "npc_step",
+    "positional_proof",
+    "positional_root",
     "run_epoch",
     "state_leaf",
 ]
@@ -143,6 +147,34 @@ def merkle_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     return proof
 
 
+ZERO_LEAF = b"\0" * 32
+
+
+def _positional_levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    size = 1
+    while size < len(leaves):
+        size *= 2
+    levels = [[*leaves, *[ZERO_LEAF] * (size - len(leaves))]]
+    while len(levels[-1]) > 1:
+        level = levels[-1]
+        levels.append([keccak(level[i] + level[i + 1]) for i in range(0, len(level), 2)])
+    return levels
+
+
+def positional_root(leaves: Sequence[bytes]) -> bytes:
+    """The root of the positional actions tree."""
+    return _positional_levels(leaves)[-1][0]
+
+
+def positional_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
+    """The siblings of position ``index``, bottom up."""
+    proof = []
+    for level in _positional_levels(leaves)[:-1]:
+        proof.append(level[index ^ 1])
+        index //= 2
+    return proof
+
+
 def genesis_root(npcs: Sequence[Npc]) -> bytes:
     """The root of the NPCs' states before epoch 0 (fixed when the world is deployed)."""
     return merkle_root([state_leaf(GENESIS_EPOCH, i, s) for i, s in enumerate(npcs)])
@@ -155,17 +187,25 @@ class EpochRun:
 
     epoch: int
     ticks: int
-    actions: list[tuple[int, int, Npc, Npc]]  # (npc id, tick, before, after)
+    actions: list[tuple[int, int, Npc, Npc]]  # (npc id, tick, before, after), at their positions
     states: list[Npc]
+    #: positions left blank (a zero leaf): only a faulty or dishonest operator posts such an epoch
+    blank: frozenset[int] = frozenset()
+    #: the epoch number each action's leaf names, where it is not this epoch's (ditto)
+    leaf_epochs: dict[int, int] | None = None
 
     def __post_init__(self) -> None:
-        self._action_leaves = [action_leaf(self.epoch, i, t, b, a) for i, t, b, a in self.actions]
+        others = self.leaf_epochs or {}
+        self._action_leaves = [
+            ZERO_LEAF if k in self.blank else action_leaf(others.get(k, self.epoch), i, t, b, a)
+            for k, (i, t, b, a) in enumerate(self.actions)
+        ]
         self._state_leaves = [state_leaf(self.epoch, i, s) for i, s in enumerate(self.states)]
 
     @property
     def actions_root(self) -> bytes:
-        """The root of every action."""
-        return merkle_root(self._action_leaves)
+        """The root of every action (positional)."""
+        return positional_root(self._action_leaves)
 
     @property
     def state_root(self) -> bytes:
@@ -173,15 +213,19 @@ class EpochRun:
         return merkle_root(self._state_leaves)
 
     def index(self, npc_id: int, tick: int) -> int:
-        """Where an action sits among the leaves."""
-        for k, (i, t, _, _) in enumerate(self.actions):
-            if (i, t) == (npc_id, tick):
-                return k
-        raise InputError(f"no action of NPC {npc_id} at tick {tick} in epoch {self.epoch}")
+        """Where the action of NPC ``npc_id`` at ``tick`` belongs: ``npc_id * ticks + tick``."""
+        k = npc_id * self.ticks + tick
+        if not 0 <= tick < self.ticks or not 0 <= k < len(self.actions):
+            raise InputError(f"no action of NPC {npc_id} at tick {tick} in epoch {self.epoch}")
+        return k
 
     def action_proof(self, npc_id: int, tick: int) -> list[bytes]:
-        """The proof of one action."""
-        return merkle_proof(self._action_leaves, self.index(npc_id, tick))
+        """The proof of one action, at its position."""
+        return positional_proof(self._action_leaves, self.index(npc_id, tick))
+
+    def proof_at(self, position: int) -> list[bytes]:
+        """The proof of whatever leaf sits at ``position``."""
+        return positional_proof(self._action_leaves, position)
 
     def state_proof(self, npc_id: int) -> list[bytes]:
         """The proof of one resulting state."""
@@ -313,6 +357,21 @@ class NpcWorld:
             run.epoch, npc_id, [before.as_tuple(), after.as_tuple()], run.action_proof(npc_id, last),
             run.states[npc_id].as_tuple(), run.state_proof(npc_id),
         )  # fmt: skip
+        return self._challenge(challenger, fn)
+
+    def challenge_position(self, challenger: LocalAccount, run: EpochRun, position: int) -> bool:
+        """Challenge the action found at ``position`` of the posted tree (it must be that position's own)."""
+        npc_id, tick, before, after = run.actions[position]
+        leaf_epoch = (run.leaf_epochs or {}).get(position, run.epoch)
+        fn = self.contract.functions.challengePosition(
+            run.epoch, position, [leaf_epoch, npc_id, tick], [before.as_tuple(), after.as_tuple()],
+            run.proof_at(position),
+        )  # fmt: skip
+        return self._challenge(challenger, fn)
+
+    def challenge_empty(self, challenger: LocalAccount, run: EpochRun, position: int) -> bool:
+        """Challenge a blank leaf where an action must be."""
+        fn = self.contract.functions.challengeEmpty(run.epoch, position, run.proof_at(position))
         return self._challenge(challenger, fn)
 
     def finalize(self, signer: LocalAccount, epoch: int) -> dict[str, Any]:

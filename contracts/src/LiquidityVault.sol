@@ -79,7 +79,8 @@ library V3Math {
             if (absTick & 0x20000 != 0) ratio = (ratio * 0x5d6af8dedb81196699c329225ee604) >> 128;
             if (absTick & 0x40000 != 0) ratio = (ratio * 0x2216e584f5fa1ea926041bedfe98) >> 128;
             if (absTick & 0x80000 != 0) ratio = (ratio * 0x48a170391f7dc42444e8fa2) >> 128;
-            if (tick > 0) ratio = type(uint256).max / ratio;
+            // slither-disable-next-line divide-before-multiply
+            if (tick > 0) ratio = type(uint256).max / ratio; // TickMath's inversion, bit for bit
             return uint160((ratio >> 32) + (ratio % (1 << 32) == 0 ? 0 : 1));
         }
     }
@@ -140,6 +141,13 @@ library V3Math {
 /// recomputes from the pool itself (current tick and observe() TWAPs, committed as the proof's
 /// public inputs); anyone may submit one. Unproven mode (modelId == 0, the baselines): the keeper
 /// names the base range.
+// The pool is the immutable, audited Uniswap v3 pool this vault was built on, and every entry point
+// that calls it is nonReentrant. Its multi-value returns are read in part on purpose (slot0's
+// oracle fields, observe's liquidity accumulator, the amounts burn/mint return, which the
+// following collect or the pool's own accounting covers), hence the unused-return exclusions.
+// slither-disable-start unused-return
+// slither-disable-start reentrancy-no-eth
+// slither-disable-start reentrancy-balance
 contract LiquidityVault is ERC20, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -229,6 +237,7 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         _poke(baseLower, baseUpper);
         _poke(limitLower, limitUpper);
         (shares, amount0, amount1) = _sharesFor(amount0Desired, amount1Desired);
+        // slither-disable-next-line incorrect-equality
         if (shares == 0) revert ZeroShares();
         if (amount0 < amount0Min || amount1 < amount1Min) revert Slippage(amount0, amount1);
         if (amount0 > 0) token0.safeTransferFrom(msg.sender, address(this), amount0);
@@ -247,6 +256,7 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         if (to == address(0)) revert ZeroAddress();
         uint256 supply = totalSupply();
         _burn(msg.sender, shares);
+        // the share of what was idle, read before the burned principal and fees arrive
         amount0 = token0.balanceOf(address(this)) * shares / supply;
         amount1 = token1.balanceOf(address(this)) * shares / supply;
         (uint256 b0, uint256 b1) = _burnShare(baseLower, baseUpper, shares, supply);
@@ -275,7 +285,8 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         (, int24 tick,,,,,) = pool.slot0();
         // windows end at the last multiple of twapWindow, so the inputs stay put while a keeper
         // proves (they change only with the tick, the base range or the next window)
-        uint32 offset = uint32(block.timestamp % twapWindow);
+        // slither-disable-next-line weak-prng
+        uint32 offset = uint32(block.timestamp % twapWindow); // window alignment, not randomness
         uint32[] memory agos = new uint32[](4);
         for (uint256 i = 0; i < 4; ++i) {
             agos[i] = offset + uint32(i) * twapWindow;
@@ -427,6 +438,9 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         amount1 += owed1;
     }
 
+    /// Charm's share arithmetic. The zero checks are on supply and holdings, which only this
+    /// contract's own accounting moves to zero (a donation can only raise them).
+    // slither-disable-start incorrect-equality
     function _sharesFor(uint256 d0, uint256 d1) internal view returns (uint256 shares, uint256 a0, uint256 a1) {
         uint256 supply = totalSupply();
         (uint256 t0, uint256 t1) = totalAmounts();
@@ -445,6 +459,7 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         a1 = (cross - 1) / t0 + 1;
         shares = cross * supply / t0 / t1;
     }
+    // slither-disable-end incorrect-equality
 
     function _halfWidth(uint256 output) internal view returns (int24) {
         // a negative output (p - |y|) or one below one tick spacing means the narrowest range
@@ -468,9 +483,11 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         return int24((int256(cum[0]) - cum[1]) / int256(uint256(twapWindow)));
     }
 
+    /// Round down to a multiple of the tick spacing: the division's truncation is the point.
     function _floor(int24 tick) internal view returns (int24) {
         int24 compressed = tick / tickSpacing;
         if (tick < 0 && tick % tickSpacing != 0) compressed--;
+        // slither-disable-next-line divide-before-multiply
         return compressed * tickSpacing;
     }
 
@@ -490,3 +507,6 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         return x < 0 ? -x : x;
     }
 }
+// slither-disable-end reentrancy-balance
+// slither-disable-end reentrancy-no-eth
+// slither-disable-end unused-return

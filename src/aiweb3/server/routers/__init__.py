@@ -16,6 +16,7 @@ from aiweb3.server.routers import (
     explorer,
     jobs,
     models,
+    network,
     overview,
     verify,
 )
@@ -29,6 +30,7 @@ FEATURES: list[Feature] = [
     content.feature,
     datasets.feature,
     agents.feature,
+    network.feature,
     analytics.feature,
     jobs.feature,
     verify.feature,

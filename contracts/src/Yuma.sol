@@ -88,7 +88,7 @@ library Yuma {
                 colBond[j] += stakes[i] * tilde[i][j];
             }
         }
-        uint256 rankSum;
+        uint256 rankSum = 0;
         for (uint256 j; j < nm; ++j) rankSum += ranks[j];
         for (uint256 j; j < nm; ++j) {
             if (rankSum > 0) incentive[j] = (ranks[j] * WAD) / rankSum;
@@ -108,8 +108,9 @@ library Yuma {
         for (uint256 i; i < stakes.length; ++i) {
             newBonds[i] = new uint256[](colBond.length);
             for (uint256 j; j < colBond.length; ++j) {
-                uint256 delta = colBond[j] == 0 ? 0 : (stakes[i] * tilde[i][j] * WAD) / colBond[j];
-                newBonds[i][j] = (alpha * delta + (WAD - alpha) * bonds[i][j]) / WAD;
+                // alpha * instant bond (stake * tilde / column sum, in WAD) + (1 - alpha) * old bond
+                uint256 fresh = colBond[j] == 0 ? 0 : (alpha * stakes[i] * tilde[i][j]) / colBond[j];
+                newBonds[i][j] = fresh + ((WAD - alpha) * bonds[i][j]) / WAD;
             }
         }
     }
@@ -121,7 +122,7 @@ library Yuma {
         returns (uint256[] memory dividends)
     {
         dividends = new uint256[](stakes.length);
-        uint256 sum;
+        uint256 sum = 0;
         for (uint256 i; i < stakes.length; ++i) {
             if (stakes[i] == 0) continue;
             for (uint256 j; j < incentive.length; ++j) dividends[i] += (bonds[i][j] * incentive[j]) / WAD;
@@ -132,7 +133,7 @@ library Yuma {
 
     function _normalizeRow(uint16[] memory row) private pure returns (uint256[] memory out) {
         out = new uint256[](row.length);
-        uint256 sum;
+        uint256 sum = 0;
         for (uint256 j; j < row.length; ++j) sum += row[j];
         if (sum == 0) return out;
         for (uint256 j; j < row.length; ++j) out[j] = (uint256(row[j]) * WAD) / sum;
@@ -148,11 +149,11 @@ library Yuma {
         c = new uint256[](nm);
         uint256 nv = stakes.length;
         for (uint256 j; j < nm; ++j) {
-            uint256 best;
+            uint256 best = 0;
             for (uint256 a; a < nv; ++a) {
                 uint256 candidate = w[a][j];
                 if (candidate <= best || stakes[a] == 0) continue;
-                uint256 support;
+                uint256 support = 0;
                 for (uint256 i; i < nv; ++i) {
                     if (w[i][j] >= candidate) support += stakes[i];
                 }

@@ -144,15 +144,9 @@ contract Subnet is ReentrancyGuard {
     function register(Role role, uint256 stake) external nonReentrant returns (uint256 uid) {
         if (stake < minStake) revert StakeBelowMinimum(stake, minStake);
         if (roleOf[msg.sender] != Role.None) revert AlreadyRegistered(msg.sender);
-        Neuron[] storage set;
-        uint256 limit;
-        if (role == Role.Miner) {
-            (set, limit) = (_miners, MAX_MINERS);
-        } else if (role == Role.Validator) {
-            (set, limit) = (_validators, MAX_VALIDATORS);
-        } else {
-            revert InvalidParameters();
-        }
+        if (role != Role.Miner && role != Role.Validator) revert InvalidParameters();
+        Neuron[] storage set = role == Role.Miner ? _miners : _validators;
+        uint256 limit = role == Role.Miner ? MAX_MINERS : MAX_VALIDATORS;
         if (set.length >= limit) revert SubnetFull(role, limit);
         uid = set.length;
         set.push(Neuron(msg.sender, stake, 0, false));
@@ -299,6 +293,9 @@ contract Subnet is ReentrancyGuard {
             _credit(_miners[j].account, minerPay[j]);
         }
         for (uint256 i; i < validatorPay.length; ++i) {
+            // The pots are split first so that they add up to the budget exactly; rounding the
+            // validators' pot down costs each validator under one wei (Slither divide-before-multiply).
+            // slither-disable-next-line divide-before-multiply
             validatorPay[i] = (validatorPot * r.dividends[i]) / WAD;
             emitted += validatorPay[i];
             _credit(_validators[i].account, validatorPay[i]);

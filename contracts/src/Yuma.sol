@@ -88,7 +88,7 @@ library Yuma {
                 colBond[j] += stakes[i] * tilde[i][j];
             }
         }
-        uint256 rankSum;
+        uint256 rankSum = 0;
         for (uint256 j; j < nm; ++j) rankSum += ranks[j];
         for (uint256 j; j < nm; ++j) {
             if (rankSum > 0) incentive[j] = (ranks[j] * WAD) / rankSum;
@@ -109,6 +109,9 @@ library Yuma {
             newBonds[i] = new uint256[](colBond.length);
             for (uint256 j; j < colBond.length; ++j) {
                 uint256 delta = colBond[j] == 0 ? 0 : (stakes[i] * tilde[i][j] * WAD) / colBond[j];
+                // delta is the spec's instant bond dB_ij, a WAD rounded down once (as the numpy
+                // reference does); the EMA loses under 1e-18 to that (Slither divide-before-multiply).
+                // slither-disable-next-line divide-before-multiply
                 newBonds[i][j] = (alpha * delta + (WAD - alpha) * bonds[i][j]) / WAD;
             }
         }
@@ -121,7 +124,7 @@ library Yuma {
         returns (uint256[] memory dividends)
     {
         dividends = new uint256[](stakes.length);
-        uint256 sum;
+        uint256 sum = 0;
         for (uint256 i; i < stakes.length; ++i) {
             if (stakes[i] == 0) continue;
             for (uint256 j; j < incentive.length; ++j) dividends[i] += (bonds[i][j] * incentive[j]) / WAD;
@@ -132,7 +135,7 @@ library Yuma {
 
     function _normalizeRow(uint16[] memory row) private pure returns (uint256[] memory out) {
         out = new uint256[](row.length);
-        uint256 sum;
+        uint256 sum = 0;
         for (uint256 j; j < row.length; ++j) sum += row[j];
         if (sum == 0) return out;
         for (uint256 j; j < row.length; ++j) out[j] = (uint256(row[j]) * WAD) / sum;
@@ -148,11 +151,11 @@ library Yuma {
         c = new uint256[](nm);
         uint256 nv = stakes.length;
         for (uint256 j; j < nm; ++j) {
-            uint256 best;
+            uint256 best = 0;
             for (uint256 a; a < nv; ++a) {
                 uint256 candidate = w[a][j];
                 if (candidate <= best || stakes[a] == 0) continue;
-                uint256 support;
+                uint256 support = 0;
                 for (uint256 i; i < nv; ++i) {
                     if (w[i][j] >= candidate) support += stakes[i];
                 }

@@ -251,6 +251,7 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         if (to == address(0)) revert ZeroAddress();
         uint256 supply = totalSupply();
         _burn(msg.sender, shares);
+        // the share of what was idle, read before the burned principal and fees arrive
         amount0 = token0.balanceOf(address(this)) * shares / supply;
         amount1 = token1.balanceOf(address(this)) * shares / supply;
         (uint256 b0, uint256 b1) = _burnShare(baseLower, baseUpper, shares, supply);

@@ -6,6 +6,21 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Yuma} from "./Yuma.sol";
 
+/// @notice The part of DatasetPool the subnet reads: a contribution's payee, dataset and status.
+interface IContributionPool {
+    struct Contribution {
+        bytes32 nullifier;
+        bytes32 contentDigest;
+        address payee;
+        uint48 datasetId;
+        uint40 submittedAt;
+        uint8 status; // 2: accepted
+        bytes32 issuer;
+    }
+
+    function contribution(uint256 contributionId) external view returns (Contribution memory);
+}
+
 /// @title Subnet — a proof-of-personal-work network: staked miners and validators, commit-reveal
 /// weights, Yuma consensus and AIUSD emission per epoch
 /// @notice Miners and validators register with at least `minStake` AIUSD. Each epoch has a
@@ -17,7 +32,10 @@ import {Yuma} from "./Yuma.sol";
 /// claimed (pull payments); rounding dust and shares nobody earned stay in the emission pool.
 /// A participant leaves with `exit`, which takes effect when the current epoch is finalized; its
 /// stake is then withdrawable. The sponsor funds the pool and may take back what was never
-/// emitted. Balance invariant: token balance >= totalStaked + emissionPool + totalOwed.
+/// emitted. Data is personal work too: for each finalized epoch the sponsor may name the
+/// DatasetPool contributions whose records that round used; each must be accepted in the
+/// subnet's dataset, and their payees share `dataRewardPerEpoch` equally per record.
+/// Balance invariant: token balance >= totalStaked + emissionPool + totalOwed.
 contract Subnet is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -53,6 +71,7 @@ contract Subnet is ReentrancyGuard {
         uint256 beta; // WAD
         uint256 alpha; // WAD
         uint256 xi; // WAD: validators' share of each epoch's emission
+        uint256 dataRewardPerEpoch; // paid to data contributors per epoch (see rewardData)
     }
 
     IERC20 public immutable token;
@@ -65,6 +84,10 @@ contract Subnet is ReentrancyGuard {
     uint256 public immutable beta;
     uint256 public immutable alpha;
     uint256 public immutable xi;
+    uint256 public immutable dataRewardPerEpoch;
+    IContributionPool public immutable datasetPool; // address(0): no data rewards
+    uint256 public immutable datasetId;
+    uint8 internal constant ACCEPTED = 2;
 
     uint64 public epoch = 1;
     uint64 public epochStart;
@@ -81,6 +104,7 @@ contract Subnet is ReentrancyGuard {
     mapping(uint256 validatorUid => Commit) private _commits;
     mapping(uint256 validatorUid => uint16[]) private _weights;
     uint64[MAX_MINERS][MAX_VALIDATORS] private _bonds;
+    mapping(uint64 epoch => bool) public dataRewarded;
 
     event Registered(address indexed account, Role role, uint256 uid, uint256 stake);
     event StakeAdded(address indexed account, uint256 amount);
@@ -101,6 +125,7 @@ contract Subnet is ReentrancyGuard {
     event PoolFunded(address indexed from, uint256 amount);
     event PoolWithdrawn(address indexed to, uint256 amount);
     event Claimed(address indexed account, uint256 amount);
+    event DataRewarded(uint64 indexed epoch, uint256 records, uint256 perRecord);
 
     error StakeBelowMinimum(uint256 stake, uint256 minimum);
     error AlreadyRegistered(address account);
@@ -119,8 +144,12 @@ contract Subnet is ReentrancyGuard {
     error InsufficientPool(uint256 available, uint256 requested);
     error NothingToClaim(address account);
     error InvalidParameters();
+    error EpochNotFinalized(uint64 epoch);
+    error DataAlreadyRewarded(uint64 epoch);
+    error NotUsableContribution(uint256 contributionId);
+    error DuplicateContribution(uint256 contributionId);
 
-    constructor(IERC20 token_, Params memory p) {
+    constructor(IERC20 token_, Params memory p, IContributionPool datasetPool_, uint256 datasetId_) {
         if (
             p.minStake == 0 || p.commitPeriod == 0 || p.revealPeriod == 0 || p.kappa == 0 || p.kappa > WAD
                 || p.beta > WAD || p.alpha > WAD || p.xi > WAD
@@ -135,6 +164,9 @@ contract Subnet is ReentrancyGuard {
         beta = p.beta;
         alpha = p.alpha;
         xi = p.xi;
+        dataRewardPerEpoch = p.dataRewardPerEpoch;
+        datasetPool = datasetPool_;
+        datasetId = datasetId_;
         epochStart = uint64(block.timestamp);
     }
 
@@ -190,12 +222,12 @@ contract Subnet is ReentrancyGuard {
     // -- weights -------------------------------------------------------------------------------
 
     /// @notice The commitment a validator posts: binds chain, contract, epoch, sender, weights, salt.
-    function commitmentOf(uint64 epoch_, address validator, uint16[] calldata weights, bytes32 salt)
+    function commitmentOf(uint64 epoch_, address validator_, uint16[] calldata weights, bytes32 salt)
         public
         view
         returns (bytes32)
     {
-        return keccak256(abi.encode(block.chainid, address(this), epoch_, validator, weights, salt));
+        return keccak256(abi.encode(block.chainid, address(this), epoch_, validator_, weights, salt));
     }
 
     /// @notice Post (or replace) the caller's weight commitment during the commit phase.
@@ -283,20 +315,16 @@ contract Subnet is ReentrancyGuard {
         returns (uint256 emitted, uint256[] memory minerPay, uint256[] memory validatorPay)
     {
         uint256 budget = emissionPerEpoch < emissionPool ? emissionPerEpoch : emissionPool;
-        uint256 validatorPot = (budget * xi) / WAD;
-        uint256 minerPot = budget - validatorPot;
+        // each share in one division (budget * share * fraction / WAD^2): at most `budget` in all
         minerPay = new uint256[](r.incentive.length);
         validatorPay = new uint256[](r.dividends.length);
         for (uint256 j; j < minerPay.length; ++j) {
-            minerPay[j] = (minerPot * r.incentive[j]) / WAD;
+            minerPay[j] = (budget * (WAD - xi) * r.incentive[j]) / (WAD * WAD);
             emitted += minerPay[j];
             _credit(_miners[j].account, minerPay[j]);
         }
         for (uint256 i; i < validatorPay.length; ++i) {
-            // The pots are split first so that they add up to the budget exactly; rounding the
-            // validators' pot down costs each validator under one wei (Slither divide-before-multiply).
-            // slither-disable-next-line divide-before-multiply
-            validatorPay[i] = (validatorPot * r.dividends[i]) / WAD;
+            validatorPay[i] = (budget * xi * r.dividends[i]) / (WAD * WAD);
             emitted += validatorPay[i];
             _credit(_validators[i].account, validatorPay[i]);
         }
@@ -307,6 +335,31 @@ contract Subnet is ReentrancyGuard {
         if (amount == 0) return;
         owed[account] += amount;
         totalOwed += amount;
+    }
+
+    /// @notice Pay the data contributors of a finalized epoch: `contributionIds` (strictly
+    /// increasing) are the DatasetPool contributions whose records the round used; each must be
+    /// accepted in this subnet's dataset. Their payees share the epoch's data reward per record.
+    function rewardData(uint64 epoch_, uint256[] calldata contributionIds) external nonReentrant {
+        if (msg.sender != sponsor) revert NotSponsor(msg.sender);
+        if (address(datasetPool) == address(0) || contributionIds.length == 0) revert InvalidParameters();
+        if (epoch_ == 0 || epoch_ >= epoch) revert EpochNotFinalized(epoch_);
+        if (dataRewarded[epoch_]) revert DataAlreadyRewarded(epoch_);
+        dataRewarded[epoch_] = true;
+        uint256 budget = dataRewardPerEpoch < emissionPool ? dataRewardPerEpoch : emissionPool;
+        uint256 perRecord = budget / contributionIds.length;
+        uint256 paid = 0;
+        for (uint256 k = 0; k < contributionIds.length; ++k) {
+            if (k > 0 && contributionIds[k] <= contributionIds[k - 1]) {
+                revert DuplicateContribution(contributionIds[k]);
+            }
+            IContributionPool.Contribution memory c = datasetPool.contribution(contributionIds[k]);
+            if (c.status != ACCEPTED || c.datasetId != datasetId) revert NotUsableContribution(contributionIds[k]);
+            _credit(c.payee, perRecord);
+            paid += perRecord;
+        }
+        emissionPool -= paid;
+        emit DataRewarded(epoch_, contributionIds.length, perRecord);
     }
 
     // -- funds -----------------------------------------------------------------------------------

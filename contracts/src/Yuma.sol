@@ -108,11 +108,9 @@ library Yuma {
         for (uint256 i; i < stakes.length; ++i) {
             newBonds[i] = new uint256[](colBond.length);
             for (uint256 j; j < colBond.length; ++j) {
-                uint256 delta = colBond[j] == 0 ? 0 : (stakes[i] * tilde[i][j] * WAD) / colBond[j];
-                // delta is the spec's instant bond dB_ij, a WAD rounded down once (as the numpy
-                // reference does); the EMA loses under 1e-18 to that (Slither divide-before-multiply).
-                // slither-disable-next-line divide-before-multiply
-                newBonds[i][j] = (alpha * delta + (WAD - alpha) * bonds[i][j]) / WAD;
+                // alpha * instant bond (stake * tilde / column sum, in WAD) + (1 - alpha) * old bond
+                uint256 fresh = colBond[j] == 0 ? 0 : (alpha * stakes[i] * tilde[i][j]) / colBond[j];
+                newBonds[i][j] = fresh + ((WAD - alpha) * bonds[i][j]) / WAD;
             }
         }
     }

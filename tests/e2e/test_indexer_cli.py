@@ -344,6 +344,7 @@ def test_metric_new_drafts_saves_follows_and_backfills(env: dict[str, Any], tmp_
         b"\1" * 32,
         b"\0" * 32,  # no input fixed
         0,
+        "0x" + "0" * 40,  # no audit required
     )
     chain.send(payer, TxRequest(escrow.address, encode_call(escrow.functions.post(terms)), gas=500_000))
     # and a contract no ABI covers yet emits three events

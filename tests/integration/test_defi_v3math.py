@@ -32,7 +32,7 @@ from aiweb3.defi import (
 )
 
 EXAMPLES = settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -1,7 +1,8 @@
 """Metrics, the offline question engine, the SQL guard and the language-model path on a real index.
 
 The language-model path runs against a tiny OpenAI-compatible HTTP server started by the
-test (a peer speaking the real protocol over real HTTP), which answers with SQL.
+test (a peer speaking the real protocol over real HTTP), which answers with SQL; ``--engine
+auto`` runs against aiweb3's embedded model.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def epochs(draw: st.DrawFn) -> tuple[list[int], list[list[int]], list[list[int]]
     return stakes, weights, bonds
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=epochs())
 def test_contract_yuma_equals_numpy_reference(
     subnet: Subnet, case: tuple[list[int], list[list[int]], list[list[int]]]

@@ -122,6 +122,9 @@ def test_prove_job_then_verify_the_proof_and_reject_tampered_ones(
     assert snap["state"] == "succeeded", snap
     result = snap["result"]
     assert result["onchain"]["tx_hash"].startswith("0x")
+    # the service proves in its own process here (ray_address "off"), through a hot prover
+    # that the demo's proof started and this one reused
+    assert client.get("/api/jobs").json()["workers"] == {"engine": "local", "hot_models": [mid]}
     proof = client.get(result["download"])
     assert proof.status_code == 200
     after = client.get(f"/api/models/{mid}").json()

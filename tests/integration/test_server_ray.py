@@ -26,6 +26,26 @@ SAMPLES = json.loads((EXAMPLE_DIR / "mlp_samples.json").read_text())["samples"]
 WHERE = re.compile(r"on ray node (\w+) pid \d+ \(raylet (\d+)\)")
 
 
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalRayCluster]:
+    with LocalRayCluster(workers=2) as started, pytest.MonkeyPatch.context() as env:
+        for name, value in started.auth_env.items():  # this process joins it as a driver
+            env.setenv(name, value)
+        yield started
+
+
+@pytest.fixture(scope="module")
+def services(
+    module_home: Path, chain: Chain, deployments: dict[str, Deployment], cluster: LocalRayCluster
+) -> Iterator[Services]:
+    opened = Services.open(ServerConfig(home=module_home, port=0, ray_address=cluster.address), chain)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.mark.usefixtures("cluster")  # its token in the environment: Ray writes none to ~/.ray
 def test_an_unreachable_cluster_falls_back_to_local_or_is_refused(tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nothing listens on (bound, then closed)
         sock.bind(("127.0.0.1", 0))
@@ -47,23 +67,6 @@ def test_an_unreachable_cluster_falls_back_to_local_or_is_refused(tmp_path: Path
     assert warnings == [
         f"the Ray cluster at {address} is unreachable: proving and compiling on a local Ray runtime instead"
     ]
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalRayCluster]:
-    with LocalRayCluster(workers=2) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def services(
-    module_home: Path, chain: Chain, deployments: dict[str, Deployment], cluster: LocalRayCluster
-) -> Iterator[Services]:
-    opened = Services.open(ServerConfig(home=module_home, port=0, ray_address=cluster.address), chain)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _watch(services: Services, job_id: str, on_message: Any) -> dict[str, Any]:
@@ -103,7 +106,7 @@ def test_a_killed_worker_node_loses_no_job(
             cluster.kill_node_of(killed[0])
 
     snap = _watch(services, job.id, kill_first_node)
-    assert snap["state"] == "succeeded", snap
+    assert snap["state"] == "succeeded", (snap["error"], places)
     assert killed, "the job never reported the node it ran on"
     assert places[-1][1] != killed[0], places  # it finished on the other node
     assert len(cluster.raylets()) == 2  # the head and the surviving worker
@@ -117,7 +120,7 @@ def test_a_killed_worker_node_loses_no_job(
     )
     messages: list[str] = []
     snap = _watch(services, proved.id, messages.append)
-    assert snap["state"] == "succeeded", snap
+    assert snap["state"] == "succeeded", (snap["error"], places)
     assert any(WHERE.search(m) for m in messages), messages
     assert snap["result"]["onchain"]["gas_used"] > 0
     proof = InferenceProof.load(services.server_dir / "proofs" / f"{snap['result']['proof_id']}.json")

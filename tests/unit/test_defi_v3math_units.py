@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiweb3.defi.v3math import (
@@ -19,6 +19,7 @@ from aiweb3.defi.v3math import (
 from aiweb3.errors import InputError
 
 
+@settings(max_examples=25, deadline=None)
 @given(st.integers(MIN_TICK, MAX_TICK - 1))
 def test_tick_and_sqrt_ratio_invert_each_other(tick: int) -> None:
     ratio = sqrt_ratio_at_tick(tick)
@@ -28,6 +29,7 @@ def test_tick_and_sqrt_ratio_invert_each_other(tick: int) -> None:
         assert tick_at_sqrt_ratio(ratio - 1) == tick - 1
 
 
+@settings(max_examples=50, deadline=None)
 @given(
     tick=st.integers(-1000, 1000),
     width=st.integers(1, 200),

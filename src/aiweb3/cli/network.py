@@ -270,7 +270,9 @@ def demo(
         accounts = [str(m.address) for m in miner_accts]
         result = _register(ctx, report, sponsor, accounts, dataset, folder) if register else None
     first_block = report.epochs[0].block - 1 if report.epochs else 0
-    NetworkHome(ctx.settings.home, ctx.chain.chain_id).save(report.subnet, first_block)
+    book = NetworkHome(ctx.settings.home, ctx.chain.chain_id)
+    book.save(report.subnet, first_block)
+    book.save_report({**report.as_dict(), "result": result})
     if as_json:
         console.print_json(json.dumps({**report.as_dict(), "result": result}))
         return

@@ -3,7 +3,8 @@
 The sources are ranked by :class:`~aiweb3.devassist.retrieve.Retriever`. When they do not cover
 what the question asks about, the answer is "not found" with the nearest sources, never a guess.
 Otherwise a language model (when one is configured) writes short sentences, each naming the
-source it rests on; a sentence whose words its source does not carry is dropped. With no model,
+source it rests on; a sentence whose words its source does not carry, or that only restates the
+question, is dropped. With no model,
 or when nothing the model wrote survives that check, the answer is extractive: the sentences of
 the best sources that say most about the question, quoted with their lines.
 """
@@ -189,8 +190,12 @@ def _compose(question: str, hits: Sequence[Hit], model: LanguageModel) -> list[C
     except AIWeb3Error:
         return []
     claims: list[Claim] = []
+    asked = content_terms(question)
     for s in composed.sentences:
         if not 0 <= s.source < len(hits):
+            continue
+        # a sentence that only restates the question (small models often echo it) says nothing
+        if s.text.rstrip().endswith("?") or len(content_terms(s.text) - asked) < 2:
             continue
         line = _supporting_line(s.text, hits[s.source].passage)
         if line is not None:

@@ -3,10 +3,11 @@ and a usage example, compiled with the pinned solc-js and tested *before* anythi
 
 The code comes from reviewed templates (``templates/``: an escrow and a time-locked vault);
 what varies is the template chosen for the description, the contract's name and its NatSpec. A
-language model, when available, picks the template (a schema-constrained choice); otherwise
-keywords do. A candidate that fails to compile or to pass its tests is fed back (the compiler's or
-pytest's first lines) for another choice, at most ``repairs`` times; after that the failure is
-reported and nothing is written. Files appear only by renaming a finished folder into place.
+template is chosen by keywords; a language model, when available, decides what they cannot (a tie,
+no matching word, a retry) with a schema-constrained choice. A candidate that fails to compile or
+to pass its tests is fed back (the compiler's or pytest's first lines) for another choice, at most
+``repairs`` times; after that the failure is reported and nothing is written. Files appear only
+by renaming a finished folder into place.
 """
 
 from __future__ import annotations
@@ -61,11 +62,19 @@ class _Choice(BaseModel):
 
 
 def choose_kind(description: str, model: LanguageModel | None = None, feedback: str = "") -> tuple[str, str]:
-    """The template for ``description`` and who chose it ("model NAME" or "keywords").
+    """The template for ``description`` and who chose it ("keywords" or "model NAME").
+
+    Keywords decide when one template's words clearly lead; a language model (when available)
+    decides a tie, a description with none of the words, or after a failed try (``feedback``).
 
     Raises:
-        InputError: no template fits the words and no model chose one.
+        InputError: the keywords cannot decide and no model chose.
     """
+    words = set(re.findall(r"[a-z]+", description.lower()))
+    scores = sorted(((len(words & set(keys)), kind) for kind, keys in KINDS.items()), reverse=True)
+    (best_score, best), (second_score, _) = scores[0], scores[1]
+    if best_score > second_score and not feedback:
+        return best, "keywords"
     structured = getattr(model, "structured", None) if model is not None and model.available else None
     if structured is not None:
         messages: list[ChatMessage] = [
@@ -76,22 +85,19 @@ def choose_kind(description: str, model: LanguageModel | None = None, feedback: 
             },
             {
                 "role": "user",
-                "content": description + (f"\nThe last choice failed: {feedback}" if feedback else ""),
+                "content": description + (f"\nThe last one failed: {feedback}" if feedback else ""),
             },
         ]
         try:
             return structured(messages, _Choice, max_tokens=20).kind, f"model {model.name}"  # type: ignore[union-attr]
         except AIWeb3Error:
             pass
-    words = set(re.findall(r"[a-z]+", description.lower()))
-    scores = {kind: len(words & set(keys)) for kind, keys in KINDS.items()}
-    best = max(scores, key=lambda k: scores[k])
-    if scores[best] == 0:
-        raise InputError(
-            f"no scaffold fits {description!r}; there are: {', '.join(KINDS)} "
-            "(say e.g. 'an escrow that ...' or 'a vault that locks ...')"
-        )
-    return best, "keywords"
+    if best_score > second_score:
+        return best, "keywords"
+    raise InputError(
+        f"no scaffold fits {description!r}; there are: {', '.join(KINDS)} "
+        "(say e.g. 'an escrow that ...' or 'a vault that locks ...')"
+    )
 
 
 def _snake(name: str) -> str:

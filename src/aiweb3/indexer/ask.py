@@ -36,9 +36,10 @@ __all__ = ["ENGINES", "ROUTES", "Answer", "Asker", "known_tables"]
 ENGINES = ("offline", "model", "auto")
 
 #: Which engine ``auto`` sends a question the parser understood to, by the plan's measure (absent:
-#: "offline"). Set from ``bench/nlq.py`` on the blind test set (docs/indexer.md): with the embedded
-#: SmolLM2-135M the parser was as good or better on every measure it parses, so none routes to the
-#: model; questions the parser does not understand go to the model.
+#: "offline"). From ``bench/nlq.py --model-sample 8`` (docs/llm.md): the embedded SmolLM2-135M
+#: wrote a right plan for none of the 7 answerable questions the parser got right, so no measure
+#: routes to the model. Questions the parser does not understand go to the model (the only engine
+#: that can try), and its plan must still compile and pass the SQL guard.
 ROUTES: dict[str, str] = {}
 
 _EXAMPLES = (

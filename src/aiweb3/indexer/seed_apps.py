@@ -97,6 +97,7 @@ class AppSeeder:
                 keccak(text=f"spec-{day}-{budget}"),
                 b"\0" * 32,  # no input fixed (a plain, non-proof task)
                 0,
+                "0x" + "0" * 40,  # no audit required
             )
             self._send(requester, escrow, escrow.functions.post(terms))
             task = int(self.chain.call(escrow.functions.taskCount()))

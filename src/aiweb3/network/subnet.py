@@ -48,6 +48,7 @@ class SubnetParams:
         emission_per_epoch: AIUSD base units split per epoch (while the pool lasts).
         commit_period, reveal_period: seconds of each phase of an epoch.
         yuma: consensus parameters.
+        data_reward_per_epoch: AIUSD base units per epoch for data contributors (``reward_data``).
     """
 
     min_stake: int = 100 * 10**6
@@ -55,6 +56,7 @@ class SubnetParams:
     commit_period: int = 60
     reveal_period: int = 60
     yuma: YumaParams = field(default_factory=YumaParams)
+    data_reward_per_epoch: int = 0
 
     def as_tuple(self) -> tuple[int, ...]:
         """The contract's ``Params`` struct."""
@@ -68,6 +70,7 @@ class SubnetParams:
             beta,
             alpha,
             xi,
+            self.data_reward_per_epoch,
         )
 
 
@@ -119,10 +122,24 @@ class Subnet:
         )
 
     @classmethod
-    def deploy(cls, chain: Chain, sponsor: LocalAccount, token: str, params: SubnetParams) -> Subnet:
-        """Deploy a subnet paying in ``token``; ``sponsor`` funds its pool and may take back the unspent."""
+    def deploy(
+        cls,
+        chain: Chain,
+        sponsor: LocalAccount,
+        token: str,
+        params: SubnetParams,
+        *,
+        dataset_pool: str | None = None,
+        dataset_id: int = 0,
+    ) -> Subnet:
+        """Deploy a subnet paying in ``token``; ``sponsor`` funds its pool and may take back the
+        unspent. With ``dataset_pool`` and ``dataset_id``, accepted contributions to that dataset
+        can share each epoch's data reward (``reward_data``)."""
         art = artifact("Subnet")
-        address, _ = chain.deploy(sponsor, art.abi, art.bytecode, checksum(token), params.as_tuple())
+        pool = checksum(dataset_pool) if dataset_pool else "0x" + "00" * 20
+        address, _ = chain.deploy(
+            sponsor, art.abi, art.bytecode, checksum(token), params.as_tuple(), pool, dataset_id
+        )
         return cls(chain, address)
 
     # -- participants ------------------------------------------------------------------------
@@ -264,6 +281,16 @@ class Subnet:
     def bonds(self, validator_uid: int) -> list[int]:
         """A validator's EMA bonds over this epoch's miners (1e18 fixed point)."""
         return [int(b) for b in self.chain.call(self.contract.functions.bondsOf(validator_uid))]
+
+    def reward_data(self, sponsor: LocalAccount, epoch: int, contribution_ids: Sequence[int]) -> int:
+        """Pay the DatasetPool contributors whose accepted records epoch ``epoch``'s round used
+        (sponsor only, once per finalized epoch); returns what each record earned."""
+        ids = sorted(set(int(i) for i in contribution_ids))
+        if not ids:
+            raise InputError("name at least one accepted contribution whose records the round used")
+        receipt = self.chain.transact(sponsor, self.contract.functions.rewardData(epoch, ids))
+        (event,) = self.chain.events(self.contract, "DataRewarded", receipt)
+        return int(event["perRecord"])
 
     # -- funds ------------------------------------------------------------------------------
     def fund_pool(self, funder: LocalAccount, amount: int) -> Receipt:

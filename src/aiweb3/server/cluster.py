@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-from aiweb3.errors import ConfigError
+from aiweb3.errors import AIWeb3Error, ConfigError
 from aiweb3.files import atomic_write_json
 from aiweb3.zkml import CompiledModel, InferenceProof, Model, ProverPool
 
@@ -302,17 +302,22 @@ def _report(path: Path, seen: Any, on_step: StepFn) -> Any:
 
 
 def _unwrap(ray: Any, ref: Any) -> Any:
-    """The task's value; an aiweb3 error raised in the task is raised here as itself."""
+    """The task's value. An aiweb3 error raised in the task is raised here as itself; a task
+    that Ray gave up on (its worker or node died more than ``max_retries`` times) is an
+    AIWeb3Error naming why."""
     try:
         return ray.get(ref)
     except ray.exceptions.RayTaskError as exc:
-        cause = exc.as_instanceof_cause()
         inner = getattr(exc, "cause", None)
-        from aiweb3.errors import AIWeb3Error
-
         if isinstance(inner, AIWeb3Error):
             raise inner from None
-        raise cause from None
+        raise exc.as_instanceof_cause() from None
+    except ray.exceptions.RayError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise AIWeb3Error(
+            f"the Ray task failed after {_TASK_RETRIES} retries ({type(exc).__name__}: {first}); "
+            "check the cluster's nodes (ray status) and retry the job"
+        ) from None
 
 
 def open_workers(

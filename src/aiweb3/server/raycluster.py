@@ -4,13 +4,15 @@ Each node is one ``ray start --block`` process in its own session (its raylet, o
 worker processes are its descendants), so a node can be killed on its own, as a crashed
 machine would be, and :meth:`LocalRayCluster.close` ends exactly the processes it started.
 The head takes no tasks (``--num-cpus 0``); each worker node offers one CPU and a small object
-store; no dashboard.
+store; no dashboard. The cluster uses Ray's token authentication with a token of its own:
+a driver joins it with :attr:`LocalRayCluster.auth_env` in its environment.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -26,6 +28,7 @@ __all__ = ["LocalRayCluster"]
 
 _OBJECT_STORE = str(80 * 1024 * 1024)
 _IP = "127.0.0.1"
+_READY = "This command will now block forever"  # what `ray start --block` prints once its node is up
 
 
 def _free_port() -> int:
@@ -73,53 +76,66 @@ class LocalRayCluster:
         self.head: subprocess.Popen[bytes] | None = None
         self.nodes: list[subprocess.Popen[bytes]] = []
         self._ray = str(Path(sys.executable).parent / "ray")
+        self._logs: dict[int, Path] = {}
+        self._started = 0
+        #: what a driver's environment needs to join (Ray reads these in ``ray.init``)
+        self.auth_env = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
 
     def _start(self, *args: str) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-        log = (self.temp_dir / f"node{len(self.nodes) + (self.head is not None)}.log").open("wb")
-        try:
-            command = [self._ray, "start", "--block", "--disable-usage-stats", f"--node-ip-address={_IP}"]
-            return subprocess.Popen(
+        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", **self.auth_env}
+        log_path = self.temp_dir / f"node{self._started}.log"
+        self._started += 1
+        command = [self._ray, "start", "--block", "--disable-usage-stats", f"--node-ip-address={_IP}"]
+        with log_path.open("wb") as log:
+            node = subprocess.Popen(
                 [*command, f"--object-store-memory={_OBJECT_STORE}", *args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
             )
-        finally:
-            log.close()
+        self._logs[node.pid] = log_path
+        return node
 
-    def start(self, timeout: float = 120.0) -> LocalRayCluster:
+    def _ready(self, node: subprocess.Popen[bytes], deadline: float) -> bool:
+        """Wait until ``ray start`` says the node is up (True) or it exits or time runs out (False)."""
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if _READY in self._logs[node.pid].read_text(errors="replace"):
+                    return True
+            if node.poll() is not None:
+                return False
+            time.sleep(0.3)
+        return False
+
+    def start(self, timeout: float = 300.0) -> LocalRayCluster:
         """Start the head, then the worker nodes; returns once every node has joined."""
+        try:
+            return self._start_nodes(timeout)
+        except BaseException:  # an interrupted start leaves nothing running
+            self.close(keep_logs=True)
+            raise
+
+    def _start_nodes(self, timeout: float) -> LocalRayCluster:
+        deadline = time.monotonic() + timeout
         self.head = self._start(
             "--head", f"--port={self.port}", "--num-cpus=0", "--include-dashboard=false",
             f"--temp-dir={self.temp_dir}",
         )  # fmt: skip
-        self._wait_port(timeout)
+        if not self._ready(self.head, deadline):
+            raise ConfigError(f"the Ray head did not start; see {self._logs[self.head.pid]}")
+        # one node at a time, each given a few tries: on a loaded machine Ray's own 30-second
+        # wait for a raylet to register can run out
         for _ in range(self.workers):
-            self.nodes.append(self._start(f"--address={self.address}", f"--num-cpus={self.cpus_per_worker}"))
-        self._wait_nodes(self.workers + 1, timeout)
+            for _attempt in range(3):
+                node = self._start(f"--address={self.address}", f"--num-cpus={self.cpus_per_worker}")
+                if self._ready(node, deadline):
+                    self.nodes.append(node)
+                    break
+                self._kill(node, signal.SIGKILL)
+            else:
+                raise ConfigError(f"a Ray worker node did not start; see the logs in {self.temp_dir}")
         return self
-
-    def _wait_port(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.head is not None and self.head.poll() is not None:
-                break
-            with contextlib.suppress(OSError), socket.create_connection((_IP, self.port), 0.5):
-                return
-            time.sleep(0.2)
-        self.close()
-        raise ConfigError(f"the Ray head did not start; see {self.temp_dir}/node0.log")
-
-    def _wait_nodes(self, count: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.raylets()) >= count:
-                return
-            time.sleep(0.3)
-        self.close()
-        raise ConfigError(f"the Ray nodes did not all start; see the logs in {self.temp_dir}")
 
     def raylets(self) -> dict[int, subprocess.Popen[bytes]]:
         """The raylet process id of each running node, mapped to that node's ``ray start`` process."""
@@ -150,8 +166,9 @@ class LocalRayCluster:
         with contextlib.suppress(subprocess.TimeoutExpired):
             node.wait(10)
 
-    def close(self) -> None:
-        """End every process this cluster started (workers first, then the head)."""
+    def close(self, *, keep_logs: bool = False) -> None:
+        """End every process this cluster started (workers first, then the head); remove its
+        folder unless ``keep_logs``."""
         for node in [*self.nodes, *([self.head] if self.head else [])]:
             tree = _descendants(node.pid) if node.poll() is None else set()
             if node.poll() is None:
@@ -160,10 +177,11 @@ class LocalRayCluster:
                     node.wait(15)
             self._kill(node, signal.SIGKILL, tree - {node.pid})  # whatever outlived its node's shutdown
         self.nodes, self.head = [], None
-        shutil.rmtree(self.temp_dir, ignore_errors=True)
+        if not keep_logs:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalRayCluster:
-        return self.start()
+        return self if self.head is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()

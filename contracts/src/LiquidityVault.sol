@@ -149,6 +149,12 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
     /// two windows before, |twap steps| summed over three windows, tick - centre of the base range
     /// (TWAPs over the last three whole windows of twapWindow seconds).
     uint256 public constant FEATURES = 4;
+    /// @notice Shares the first deposit locks at a dead address (Uniswap v2's minimum liquidity).
+    /// Without them, whoever deposits first into an empty vault could donate tokens to it to
+    /// inflate the share price until a later deposit's shares round down to a fraction of its
+    /// value; with them, such a donation goes almost entirely to the locked shares.
+    uint256 public constant MIN_SHARES = 1000;
+    address public constant DEAD_SHARES = address(0xdEaD);
     /// @notice The BN254 scalar field: negative instances are p - |x|.
     uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
@@ -181,6 +187,7 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
     error NotKeeper(address caller);
     error NotPool(address caller);
     error ZeroShares();
+    error FirstDepositTooSmall(uint256 shares, uint256 minimum);
     error Slippage(uint256 amount0, uint256 amount1);
     error BadRange(int24 lower, int24 upper);
     error PriceDeviates(int24 tick, int24 twap);
@@ -234,6 +241,14 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         // Refusing a deposit worth no shares is the intent (Slither incorrect-equality).
         // slither-disable-next-line incorrect-equality
         if (shares == 0) revert ZeroShares();
+        // The locked shares stay forever, so the supply is zero only before the first deposit
+        // (Slither incorrect-equality).
+        // slither-disable-next-line incorrect-equality
+        if (totalSupply() == 0) {
+            if (shares <= MIN_SHARES) revert FirstDepositTooSmall(shares, MIN_SHARES + 1);
+            shares -= MIN_SHARES;
+            _mint(DEAD_SHARES, MIN_SHARES);
+        }
         if (amount0 < amount0Min || amount1 < amount1Min) revert Slippage(amount0, amount1);
         if (amount0 > 0) token0.safeTransferFrom(msg.sender, address(this), amount0);
         if (amount1 > 0) token1.safeTransferFrom(msg.sender, address(this), amount1);

@@ -79,8 +79,9 @@ library V3Math {
             if (absTick & 0x20000 != 0) ratio = (ratio * 0x5d6af8dedb81196699c329225ee604) >> 128;
             if (absTick & 0x40000 != 0) ratio = (ratio * 0x2216e584f5fa1ea926041bedfe98) >> 128;
             if (absTick & 0x80000 != 0) ratio = (ratio * 0x48a170391f7dc42444e8fa2) >> 128;
+            // v3-core's TickMath bit for bit: inverting a Q128 ratio (Slither divide-before-multiply).
             // slither-disable-next-line divide-before-multiply
-            if (tick > 0) ratio = type(uint256).max / ratio; // TickMath's inversion, bit for bit
+            if (tick > 0) ratio = type(uint256).max / ratio;
             return uint160((ratio >> 32) + (ratio % (1 << 32) == 0 ? 0 : 1));
         }
     }
@@ -141,13 +142,6 @@ library V3Math {
 /// recomputes from the pool itself (current tick and observe() TWAPs, committed as the proof's
 /// public inputs); anyone may submit one. Unproven mode (modelId == 0, the baselines): the keeper
 /// names the base range.
-// The pool is the immutable, audited Uniswap v3 pool this vault was built on, and every entry point
-// that calls it is nonReentrant. Its multi-value returns are read in part on purpose (slot0's
-// oracle fields, observe's liquidity accumulator, the amounts burn/mint return, which the
-// following collect or the pool's own accounting covers), hence the unused-return exclusions.
-// slither-disable-start unused-return
-// slither-disable-start reentrancy-no-eth
-// slither-disable-start reentrancy-balance
 contract LiquidityVault is ERC20, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -155,6 +149,12 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
     /// two windows before, |twap steps| summed over three windows, tick - centre of the base range
     /// (TWAPs over the last three whole windows of twapWindow seconds).
     uint256 public constant FEATURES = 4;
+    /// @notice Shares the first deposit locks at a dead address (Uniswap v2's minimum liquidity).
+    /// Without them, whoever deposits first into an empty vault could donate tokens to it to
+    /// inflate the share price until a later deposit's shares round down to a fraction of its
+    /// value; with them, such a donation goes almost entirely to the locked shares.
+    uint256 public constant MIN_SHARES = 1000;
+    address public constant DEAD_SHARES = address(0xdEaD);
     /// @notice The BN254 scalar field: negative instances are p - |x|.
     uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
@@ -187,6 +187,7 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
     error NotKeeper(address caller);
     error NotPool(address caller);
     error ZeroShares();
+    error FirstDepositTooSmall(uint256 shares, uint256 minimum);
     error Slippage(uint256 amount0, uint256 amount1);
     error BadRange(int24 lower, int24 upper);
     error PriceDeviates(int24 tick, int24 twap);
@@ -237,8 +238,17 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         _poke(baseLower, baseUpper);
         _poke(limitLower, limitUpper);
         (shares, amount0, amount1) = _sharesFor(amount0Desired, amount1Desired);
+        // Refusing a deposit worth no shares is the intent (Slither incorrect-equality).
         // slither-disable-next-line incorrect-equality
         if (shares == 0) revert ZeroShares();
+        // The locked shares stay forever, so the supply is zero only before the first deposit
+        // (Slither incorrect-equality).
+        // slither-disable-next-line incorrect-equality
+        if (totalSupply() == 0) {
+            if (shares <= MIN_SHARES) revert FirstDepositTooSmall(shares, MIN_SHARES + 1);
+            shares -= MIN_SHARES;
+            _mint(DEAD_SHARES, MIN_SHARES);
+        }
         if (amount0 < amount0Min || amount1 < amount1Min) revert Slippage(amount0, amount1);
         if (amount0 > 0) token0.safeTransferFrom(msg.sender, address(this), amount0);
         if (amount1 > 0) token1.safeTransferFrom(msg.sender, address(this), amount1);
@@ -263,6 +273,10 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         (uint256 l0, uint256 l1) = _burnShare(limitLower, limitUpper, shares, supply);
         amount0 += b0 + l0;
         amount1 += b1 + l1;
+        // The idle balances are read before the positions are collected on purpose: what the
+        // collect brings in is shared out separately above; the pool is the vault's own and
+        // every entry point is nonReentrant (Slither reentrancy-balance).
+        // slither-disable-next-line reentrancy-balance
         if (amount0 < amount0Min || amount1 < amount1Min) revert Slippage(amount0, amount1);
         if (amount0 > 0) token0.safeTransfer(to, amount0);
         if (amount1 > 0) token1.safeTransfer(to, amount1);
@@ -271,6 +285,8 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
 
     /// @notice Everything the vault holds: idle tokens, both positions and their recorded fees.
     function totalAmounts() public view returns (uint256 total0, uint256 total1) {
+        // Only the price of slot0 is needed (Slither unused-return).
+        // slither-disable-next-line unused-return
         (uint160 sqrtP,,,,,,) = pool.slot0();
         (uint256 b0, uint256 b1) = _positionAmounts(sqrtP, baseLower, baseUpper);
         (uint256 l0, uint256 l1) = _positionAmounts(sqrtP, limitLower, limitUpper);
@@ -282,15 +298,20 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
 
     /// @notice The strategy features now, as the proof's public inputs must carry them.
     function features() public view returns (int256[FEATURES] memory x) {
+        // Only the tick of slot0 is needed (Slither unused-return).
+        // slither-disable-next-line unused-return
         (, int24 tick,,,,,) = pool.slot0();
         // windows end at the last multiple of twapWindow, so the inputs stay put while a keeper
         // proves (they change only with the tick, the base range or the next window)
+        // Not randomness: aligns the TWAP windows to multiples of twapWindow (Slither weak-prng).
         // slither-disable-next-line weak-prng
-        uint32 offset = uint32(block.timestamp % twapWindow); // window alignment, not randomness
+        uint32 offset = uint32(block.timestamp % twapWindow);
         uint32[] memory agos = new uint32[](4);
         for (uint256 i = 0; i < 4; ++i) {
             agos[i] = offset + uint32(i) * twapWindow;
         }
+        // Only the tick cumulatives are needed, not the liquidity ones (Slither unused-return).
+        // slither-disable-next-line unused-return
         (int56[] memory cum,) = pool.observe(agos);
         int256 w = int256(uint256(twapWindow));
         int256 a1 = (int256(cum[0]) - cum[1]) / w;
@@ -320,13 +341,19 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         for (uint256 i = 0; i < FEATURES; ++i) {
             if (instances[i] != expected[i]) revert StaleInput(i, expected[i], instances[i]);
         }
+        // Only the tick of slot0 is needed (Slither unused-return).
+        // slither-disable-next-line unused-return
         (, int24 tick,,,,,) = pool.slot0();
         int24 half = _halfWidth(instances[FEATURES]);
         int24 centre = _floor(tick);
         int24 lower = centre - half;
         int24 upper = centre + half;
         _checkRange(lower, upper);
+        // The registry reverts unless the proof verifies (Slither unused-return).
+        // slither-disable-next-line unused-return
         registry.verifyInference(modelId, proof, instances); // reverts unless the proof verifies
+        // The registry and pool are immutable; this entry point is nonReentrant (Slither reentrancy-no-eth).
+        // slither-disable-next-line reentrancy-no-eth
         _rebalance(tick, lower, upper, true);
     }
 
@@ -335,6 +362,8 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         if (modelId != bytes32(0)) revert ProofRequired();
         if (msg.sender != keeper) revert NotKeeper(msg.sender);
         _checkRange(lower, upper);
+        // Only the tick of slot0 is needed (Slither unused-return).
+        // slither-disable-next-line unused-return
         (, int24 tick,,,,,) = pool.slot0();
         _rebalance(tick, lower, upper, false);
     }
@@ -352,9 +381,14 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         int24 twap = _twap();
         int24 deviation = tick > twap ? tick - twap : twap - tick;
         if (deviation > maxTwapDeviation) revert PriceDeviates(tick, twap);
+        // Calls go only to the vault's immutable pool, whose one callback pays only the pool, and
+        // every entry point reaching here is nonReentrant (Slither reentrancy-no-eth).
+        // slither-disable-next-line reentrancy-no-eth
         _withdrawAll(baseLower, baseUpper);
         _withdrawAll(limitLower, limitUpper);
         rebalances += 1;
+        // Only the price of slot0 is needed (Slither unused-return).
+        // slither-disable-next-line unused-return
         (uint160 sqrtP,,,,,,) = pool.slot0();
         baseLower = lower;
         baseUpper = upper;
@@ -377,6 +411,8 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
 
     function _mintMax(uint160 sqrtP, int24 lower, int24 upper) internal {
         uint128 liquidity = _liquidityFor(sqrtP, lower, upper);
+        // The pool takes the mint's cost in the callback (Slither unused-return).
+        // slither-disable-next-line unused-return
         if (liquidity > 0) pool.mint(address(this), lower, upper, liquidity, "");
     }
 
@@ -393,8 +429,14 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
 
     function _withdrawAll(int24 lower, int24 upper) internal {
         if (upper <= lower) return;
+        // Only the position's liquidity is needed here (Slither unused-return).
+        // slither-disable-next-line unused-return
         (uint128 liquidity,,,,) = pool.positions(_key(lower, upper));
+        // Everything burned is collected just below (Slither unused-return).
+        // slither-disable-next-line unused-return
         if (liquidity > 0) pool.burn(lower, upper, liquidity);
+        // All is collected; balances are re-read before minting (Slither unused-return).
+        // slither-disable-next-line unused-return
         pool.collect(address(this), lower, upper, type(uint128).max, type(uint128).max);
     }
 
@@ -403,12 +445,16 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         returns (uint256 amount0, uint256 amount1)
     {
         if (upper <= lower) return (0, 0);
+        // Only the position's liquidity is needed here (Slither unused-return).
+        // slither-disable-next-line unused-return
         (uint128 liquidity,,,,) = pool.positions(_key(lower, upper));
         uint128 part = uint128(uint256(liquidity) * shares / supply);
         (uint256 burned0, uint256 burned1) = (0, 0);
         if (part > 0) {
             (burned0, burned1) = pool.burn(lower, upper, part);
         } else if (liquidity > 0) {
+            // A zero burn only brings the position's fees up to date (Slither unused-return).
+            // slither-disable-next-line unused-return
             pool.burn(lower, upper, 0); // bring the fees up to date
         }
         (uint128 got0, uint128 got1) =
@@ -420,7 +466,11 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
 
     function _poke(int24 lower, int24 upper) internal {
         if (upper <= lower) return;
+        // Only the position's liquidity is needed here (Slither unused-return).
+        // slither-disable-next-line unused-return
         (uint128 liquidity,,,,) = pool.positions(_key(lower, upper));
+        // A zero burn only brings the position's fees up to date (Slither unused-return).
+        // slither-disable-next-line unused-return
         if (liquidity > 0) pool.burn(lower, upper, 0);
     }
 
@@ -430,6 +480,8 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         returns (uint256 amount0, uint256 amount1)
     {
         if (upper <= lower) return (0, 0);
+        // Fee-growth snapshots are not needed (Slither unused-return).
+        // slither-disable-next-line unused-return
         (uint128 liquidity,,, uint128 owed0, uint128 owed1) = pool.positions(_key(lower, upper));
         (amount0, amount1) = V3Math.amountsForLiquidity(
             sqrtP, V3Math.sqrtRatioAtTick(lower), V3Math.sqrtRatioAtTick(upper), liquidity
@@ -438,12 +490,12 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         amount1 += owed1;
     }
 
-    /// Charm's share arithmetic. The zero checks are on supply and holdings, which only this
-    /// contract's own accounting moves to zero (a donation can only raise them).
-    // slither-disable-start incorrect-equality
     function _sharesFor(uint256 d0, uint256 d1) internal view returns (uint256 shares, uint256 a0, uint256 a1) {
         uint256 supply = totalSupply();
         (uint256 t0, uint256 t1) = totalAmounts();
+        // Zero checks pick the case (no shares yet, an empty side); every branch prices the
+        // deposit at the vault's holdings (Slither incorrect-equality).
+        // slither-disable-start incorrect-equality
         if (supply == 0) {
             return (Math.max(d0, d1), d0, d1);
         } else if (t0 == 0 && t1 == 0) {
@@ -455,11 +507,11 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         }
         uint256 cross = Math.min(d0 * t1, d1 * t0);
         if (cross == 0) return (0, 0, 0);
+        // slither-disable-end incorrect-equality
         a0 = (cross - 1) / t1 + 1;
         a1 = (cross - 1) / t0 + 1;
         shares = cross * supply / t0 / t1;
     }
-    // slither-disable-end incorrect-equality
 
     function _halfWidth(uint256 output) internal view returns (int24) {
         // a negative output (p - |y|) or one below one tick spacing means the narrowest range
@@ -479,14 +531,16 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
     function _twap() internal view returns (int24) {
         uint32[] memory agos = new uint32[](2);
         agos[1] = twapWindow;
+        // Only the tick cumulatives are needed, not the liquidity ones (Slither unused-return).
+        // slither-disable-next-line unused-return
         (int56[] memory cum,) = pool.observe(agos);
         return int24((int256(cum[0]) - cum[1]) / int256(uint256(twapWindow)));
     }
 
-    /// Round down to a multiple of the tick spacing: the division's truncation is the point.
     function _floor(int24 tick) internal view returns (int24) {
         int24 compressed = tick / tickSpacing;
         if (tick < 0 && tick % tickSpacing != 0) compressed--;
+        // Rounding down to a multiple of tickSpacing is the point (Slither divide-before-multiply).
         // slither-disable-next-line divide-before-multiply
         return compressed * tickSpacing;
     }
@@ -507,6 +561,3 @@ contract LiquidityVault is ERC20, ReentrancyGuard {
         return x < 0 ? -x : x;
     }
 }
-// slither-disable-end reentrancy-balance
-// slither-disable-end reentrancy-no-eth
-// slither-disable-end unused-return

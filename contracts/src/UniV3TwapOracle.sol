@@ -61,6 +61,7 @@ contract UniV3TwapOracle is IPriceOracle {
     function twapTick() public view returns (int256 tick) {
         uint32[] memory ago = new uint32[](2);
         ago[0] = window;
+        // Only the tick cumulatives are needed; the liquidity ones are dropped (Slither unused-return).
         // slither-disable-next-line unused-return
         (int56[] memory cumulatives,) = pool.observe(ago);
         int256 delta = int256(cumulatives[1]) - int256(cumulatives[0]);
@@ -70,6 +71,7 @@ contract UniV3TwapOracle is IPriceOracle {
 
     /// @notice The pool's current tick.
     function spotTick() public view returns (int256) {
+        // Only the tick of slot0 is needed (Slither unused-return).
         // slither-disable-next-line unused-return
         (, int24 tick,,,,,) = pool.slot0();
         return tick;

@@ -172,3 +172,45 @@ def test_tampered_and_foreign_decisions_are_refused(
     # a position that never enrolled
     with pytest.raises(TransactionReverted, match="NotEnrolled"):
         s.guard.protect(s.operator, s.operator.address, proof)
+
+
+def test_guard_pulls_only_an_enrolled_borrowers_budget(setup: Setup, accounts: list[LocalAccount]) -> None:
+    """The guard's transferFrom takes tokens from the borrower named in the call (Slither's
+    arbitrary-send-erc20): an approval alone gives it nothing, the budget caps what it takes,
+    and leaving ends it."""
+    s = setup
+    debt = s.market.debt
+    bystander, capped = accounts[4], accounts[5]
+    for who in (bystander, capped):
+        s.chain.transact(who, s.market.collateral.functions.mint(who.address, 100 * UNIT))
+        s.chain.transact(who, debt.functions.mint(who.address, 50_000 * UNIT))
+        s.market.deposit(who, 10 * UNIT)
+        s.market.borrow(who, 12_000 * UNIT)
+        s.chain.transact(who, debt.functions.approve(s.guard.address, 2**256 - 1))
+    s.set_prices(2_000, 1_500)
+    # approved but never enrolled: nothing is pulled, whatever the proof
+    values = s.guard.input_values(bystander.address)
+    proof = s.keeper.model.compiled.prove([values])
+    wallet = _wallet(s, debt, bystander)
+    with pytest.raises(TransactionReverted, match="NotEnrolled"):
+        s.guard.protect(s.operator, bystander.address, proof)
+    assert _wallet(s, debt, bystander) == wallet
+    # enrolled with a budget below the proven share: exactly the budget is pulled
+    s.guard.enroll(capped, "repay", 10 * UNIT)
+    wallet = _wallet(s, debt, capped)
+    before = s.market.position(capped.address)
+    step = s.keeper.step(s.operator, capped.address)
+    assert step.acted and step.proof is not None
+    assert step.share * before.debt > 10 * UNIT  # the model asked for more than the budget
+    assert wallet - _wallet(s, debt, capped) == 10 * UNIT
+    assert before.debt - s.market.position(capped.address).debt == 10 * UNIT
+    assert s.guard.budget(capped.address) == 0
+    assert int(s.chain.call(debt.functions.balanceOf(s.guard.address))) == 0  # it keeps nothing
+    # after leaving, the approval (still unlimited) gives the guard nothing either
+    s.chain.transact(capped, s.guard.contract.functions.leave())
+    s.chain.rpc("evm_mine", [])
+    proof = s.keeper.model.compiled.prove([s.guard.input_values(capped.address)])
+    wallet = _wallet(s, debt, capped)
+    with pytest.raises(TransactionReverted, match="NotEnrolled"):
+        s.guard.protect(s.operator, capped.address, proof)
+    assert _wallet(s, debt, capped) == wallet

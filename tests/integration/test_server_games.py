@@ -11,6 +11,7 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from aiweb3.chain import Chain, Deployment
+from aiweb3.errors import DeploymentError
 from aiweb3.games import Arena, deploy_games
 from aiweb3.games.arena import bot_mover
 from aiweb3.games.simulate import reference_bot
@@ -61,3 +62,26 @@ def test_matches_replays_and_league(
     assert rusher.bot_id.hex()[:12] in page
     detail = client.get(f"/games/matches/{done}").text
     assert "Replay from chain events" in detail and detail.count("<tr>") >= len(played.turns)
+
+
+def test_an_arena_recorded_but_gone_from_the_chain_shows_as_not_deployed(
+    chain: Chain, deployer: LocalAccount, aiweb3_home: Path, tmp_path: Path
+) -> None:
+    """A deployments file that outlived its chain (a node reset, a reverted snapshot) names a
+    GameArena address with no code: the page shows the empty state instead of failing."""
+    book = f"deployments/{chain.chain_id}.json"
+    (tmp_path / "deployments").mkdir()
+    (tmp_path / book).write_bytes((aiweb3_home / book).read_bytes())  # the system contracts only
+    snapshot = chain.snapshot()
+    address = deploy_games(chain, deployer, tmp_path)["GameArena"].address
+    chain.revert(snapshot)
+    assert not chain.code(address)
+    with pytest.raises(DeploymentError, match="no code there"):
+        Arena.from_home(chain, tmp_path)
+    handle = serve(Services.open(ServerConfig(home=tmp_path, port=0), chain))
+    try:
+        with httpx.Client(base_url=handle.url, timeout=60) as c:
+            assert c.get("/games").status_code == 200
+            assert c.get("/api/games/matches").json() == {"matches": []}
+    finally:
+        handle.stop()

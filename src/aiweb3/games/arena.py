@@ -19,7 +19,7 @@ from web3.contract import Contract
 
 from aiweb3.agents import AgentWallet, Payment
 from aiweb3.chain import Chain, Deployments, artifact
-from aiweb3.errors import InputError
+from aiweb3.errors import DeploymentError, InputError
 from aiweb3.games.botlang import Bot, decide
 from aiweb3.games.rules import EndReason, Fighter, commitment
 
@@ -123,8 +123,18 @@ class Arena:
 
     @classmethod
     def from_home(cls, chain: Chain, home: Path) -> Arena:
-        """The arena recorded in ``<home>/deployments`` for this chain (``aiweb3 game up``)."""
-        return cls(chain, Deployments(home, chain.chain_id).address("GameArena"))
+        """The arena recorded in ``<home>/deployments`` for this chain (``aiweb3 game up``).
+
+        Raises DeploymentError when none is recorded, or when the chain has no code at the
+        recorded address (a node reset since, or a reverted snapshot).
+        """
+        address = Deployments(home, chain.chain_id).address("GameArena")
+        if not chain.code(address):
+            raise DeploymentError(
+                f"GameArena is recorded at {address} but this chain has no code there "
+                "(the node was reset?); run `aiweb3 game up`"
+            )
+        return cls(chain, address)
 
     def _send(self, signer: Signer, fn: Any) -> dict[str, Any]:
         if isinstance(signer, AgentWallet):

@@ -147,7 +147,11 @@ def _compile_task(home: str, onnx: str, samples: list[Any], name: str | None, st
             f"the Ray worker cannot see {path}: the cluster's nodes must share AIWEB3_HOME "
             "(one machine or a shared filesystem)"
         )
-    return _compile(Path(home), path, samples, name, _StepFile(step_path)).model_id
+    step = _StepFile(step_path)
+    step("started")  # says where the task runs before the first ezkl step
+    model_id = _compile(Path(home), path, samples, name, step).model_id
+    step("compiled")  # a retry that finds the model compiled reports no ezkl step: say who finished
+    return model_id
 
 
 def _reachable(address: str, timeout: float = 3.0) -> bool:

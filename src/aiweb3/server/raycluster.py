@@ -158,9 +158,12 @@ class LocalRayCluster:
 
     def _kill(self, node: subprocess.Popen[bytes], sig: signal.Signals, tree: set[int] | None = None) -> None:
         """Signal the node's process group and every process below it (found before it died)."""
+        # the tree is read before any signal: once `ray start` dies its children are re-parented,
+        # and Ray's workers (in their own process groups) would no longer be found below it
+        tree = tree if tree is not None else _descendants(node.pid)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(node.pid, sig)
-        for pid in tree if tree is not None else _descendants(node.pid):
+        for pid in tree:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -15,14 +15,19 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from aiweb3.files import atomic_write_json
+
+R = TypeVar("R")
 
 __all__ = [
     "ServiceRecord",
     "clear_service_record",
+    "live_record",
     "process_alive",
     "running_service",
     "send_signal",
@@ -93,6 +98,23 @@ def process_alive(pid: int) -> bool:
         return stat.rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def live_record(path: Path, factory: Callable[..., R], pid: Callable[[R], int]) -> R | None:
+    """The process record at ``path`` built with ``factory(**json)``, or None. A malformed record,
+    or one whose process (``pid(record)``) is gone, is removed: the supervisors of the language
+    model and the relay share this."""
+    try:
+        record = factory(**json.loads(path.read_text()))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+    if not process_alive(pid(record)):
+        path.unlink(missing_ok=True)
+        return None
+    return record
 
 
 def running_service(home: Path) -> ServiceRecord | None:

@@ -26,7 +26,7 @@ from aiweb3.chain import lifetime
 from aiweb3.errors import ConfigError, LLMUnavailable
 from aiweb3.files import atomic_write_json
 from aiweb3.llm.models import ModelStore
-from aiweb3.presence import process_alive, send_signal, terminate
+from aiweb3.presence import live_record, send_signal, terminate
 from aiweb3.tools import node_modules
 
 __all__ = ["ModelRuntime", "RuntimeBuild", "RuntimeConfig", "RuntimeInfo", "runtime_build"]
@@ -147,17 +147,7 @@ class ModelRuntime:
 
     def info(self) -> RuntimeInfo | None:
         """The running server's record, or None. A stale record (dead pid) is removed."""
-        try:
-            info = RuntimeInfo(**json.loads(self.info_file.read_text()))
-        except FileNotFoundError:
-            return None
-        except (ValueError, TypeError):
-            self.info_file.unlink(missing_ok=True)
-            return None
-        if not process_alive(info.pid):
-            self.info_file.unlink(missing_ok=True)
-            return None
-        return info
+        return live_record(self.info_file, RuntimeInfo, lambda info: info.pid)
 
     def healthy(self) -> bool:
         """True when a recorded server answers ``/health`` for the recorded model."""

@@ -22,7 +22,7 @@ import httpx
 
 from aiweb3.errors import AIWeb3Error
 from aiweb3.files import atomic_write_json, atomic_write_text
-from aiweb3.presence import process_alive, send_signal, terminate
+from aiweb3.presence import live_record, send_signal, terminate
 
 __all__ = ["LocalRelay", "RelayConfig", "RelayError", "RelayInfo", "relay_document"]
 
@@ -132,17 +132,7 @@ class LocalRelay:
 
     def info(self) -> RelayInfo | None:
         """The running relay's record, or None. A stale record (dead pid) is removed."""
-        try:
-            info = RelayInfo(**json.loads(self.info_file.read_text()))
-        except FileNotFoundError:
-            return None
-        except (ValueError, TypeError):
-            self.info_file.unlink(missing_ok=True)
-            return None
-        if not process_alive(info.pid):
-            self.info_file.unlink(missing_ok=True)
-            return None
-        return info
+        return live_record(self.info_file, RelayInfo, lambda info: info.pid)
 
     @property
     def url(self) -> str:

@@ -21,6 +21,7 @@ from eth_utils import keccak, to_checksum_address
 from web3.contract import Contract
 
 from aiweb3.chain import Chain, artifact
+from aiweb3.crypto.sorted_merkle import sorted_proof, sorted_root
 from aiweb3.errors import InputError
 
 __all__ = [
@@ -115,36 +116,14 @@ def state_leaf(epoch: int, npc_id: int, state: Npc) -> bytes:
     return keccak(keccak(encode(["uint256", "uint256", _NPC], [epoch, npc_id, state.as_tuple()])))
 
 
-def _pair(a: bytes, b: bytes) -> bytes:
-    return keccak(min(a, b) + max(a, b))
-
-
-def _levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
-    if not leaves:
-        raise InputError("a Merkle tree needs at least one leaf")
-    levels = [list(leaves)]
-    while len(levels[-1]) > 1:
-        level = levels[-1]
-        up = [_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            up.append(level[-1])
-        levels.append(up)
-    return levels
-
-
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
     """The root over leaves (OpenZeppelin convention)."""
-    return _levels(leaves)[-1][0]
+    return sorted_root(leaves)
 
 
 def merkle_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """The sibling hashes proving ``leaves[index]``."""
-    proof = []
-    for level in _levels(leaves)[:-1]:
-        if index ^ 1 < len(level):
-            proof.append(level[index ^ 1])
-        index //= 2
-    return proof
+    return sorted_proof(leaves, index)
 
 
 ZERO_LEAF = b"\0" * 32

@@ -21,6 +21,7 @@ from web3.contract import Contract
 
 from aiweb3.chain import Chain
 from aiweb3.chain.contracts import artifact
+from aiweb3.crypto.sorted_merkle import sorted_proof, sorted_root
 from aiweb3.errors import InputError
 
 __all__ = ["BatchInfo", "ReceiptBatches", "batch_proof", "batch_root"]
@@ -32,39 +33,16 @@ def _leaf(receipt_hash: bytes) -> bytes:
     return keccak(keccak(receipt_hash))
 
 
-def _pair(a: bytes, b: bytes) -> bytes:
-    return keccak(min(a, b) + max(a, b))
-
-
-def _levels(receipt_hashes: Sequence[bytes]) -> list[list[bytes]]:
-    if not receipt_hashes:
-        raise InputError("a batch needs at least one receipt")
-    levels = [[_leaf(h) for h in receipt_hashes]]
-    while len(levels[-1]) > 1:
-        level = levels[-1]
-        up = [_pair(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            up.append(level[-1])
-        levels.append(up)
-    return levels
-
-
 def batch_root(receipt_hashes: Sequence[bytes]) -> bytes:
     """The Merkle root the contract stores for these receipt hashes (in this order)."""
-    return _levels(receipt_hashes)[-1][0]
+    return sorted_root([_leaf(h) for h in receipt_hashes], "receipt")
 
 
 def batch_proof(receipt_hashes: Sequence[bytes], index: int) -> list[bytes]:
     """The sibling hashes proving that ``receipt_hashes[index]`` is in the batch."""
     if not 0 <= index < len(receipt_hashes):
         raise InputError(f"receipt #{index} is not in a batch of {len(receipt_hashes)}")
-    proof = []
-    for level in _levels(receipt_hashes)[:-1]:
-        sibling = index ^ 1
-        if sibling < len(level):
-            proof.append(level[sibling])
-        index //= 2
-    return proof
+    return sorted_proof([_leaf(h) for h in receipt_hashes], index, "receipt")
 
 
 @dataclass(frozen=True)

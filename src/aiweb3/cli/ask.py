@@ -19,10 +19,9 @@ from aiweb3.cli.metric import pretty_sql, render_rows
 from aiweb3.cli.service_link import open_index
 from aiweb3.config import Settings
 from aiweb3.errors import InputError
-from aiweb3.indexer.ask import ENGINES, Answer, Asker
+from aiweb3.indexer.ask import ENGINES, Answer, Asker, default_engine
 from aiweb3.indexer.explain import explain_sql
 from aiweb3.llm import LLMConfig, load_model
-from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
 
 __all__ = ["ask", "render_answer"]
 
@@ -73,9 +72,7 @@ def ask(
         raise InputError("--engine must be 'auto', 'offline' or 'model'")
     config = LLMConfig.from_env()
     if engine is None:
-        running = ModelRuntime(RuntimeConfig(home=config.home or Settings.load().home)).info() is not None
-        engine = "auto" if config.url or config.embedded or running else "offline"
-        model = load_model(config, embedded=True) if engine == "auto" else load_model(config)
+        engine, model = default_engine(config, Settings.load().home)
     else:
         # model and auto without AIWEB3_LLM_URL use the embedded model (started, or found running)
         model = load_model(config, embedded=engine in ("model", "auto"))

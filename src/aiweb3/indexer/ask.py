@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -28,9 +29,9 @@ from aiweb3.indexer.plan import Plan, plan_json_schema
 from aiweb3.indexer.plan_sql import ambiguities, compile_plan, describe_plan, unit_of, window_sql
 from aiweb3.indexer.schema import ALL_TABLES
 from aiweb3.indexer.sqlguard import QueryResult, run_query
-from aiweb3.llm import ChatMessage, LanguageModel, NoModel
+from aiweb3.llm import ChatMessage, LanguageModel, LLMConfig, NoModel, load_model
 
-__all__ = ["ENGINES", "ROUTES", "Answer", "Asker", "known_tables"]
+__all__ = ["ENGINES", "ROUTES", "Answer", "Asker", "default_engine", "known_tables"]
 
 #: The engines :meth:`Asker.ask` knows.
 ENGINES = ("offline", "model", "auto")
@@ -51,6 +52,20 @@ _EXAMPLES = (
 def known_tables() -> set[str]:
     """Tables and metric views a query may read."""
     return set(ALL_TABLES) | {m.name for m in METRICS if not m.required}
+
+
+def default_engine(config: LLMConfig, home: Path) -> tuple[str, LanguageModel]:
+    """The engine and model a question gets when the asker names none (the CLI and the service).
+
+    "auto" with a model when one is available (``AIWEB3_LLM_URL``, ``AIWEB3_LLM=embedded``, or the
+    embedded model found running for ``home``), else "offline" with no model.
+    """
+    from aiweb3.llm.runtime import ModelRuntime, RuntimeConfig
+
+    running = ModelRuntime(RuntimeConfig(home=config.home or home)).info() is not None
+    if config.url or config.embedded or running:
+        return "auto", load_model(config, embedded=True)
+    return "offline", load_model(config)
 
 
 @dataclass

@@ -21,8 +21,9 @@ import duckdb
 from aiweb3.chain import Chain
 from aiweb3.errors import AIWeb3Error, IndexerError
 from aiweb3.indexer import Asker, Indexer, IndexStore, IngestReport, Metric, address_history
+from aiweb3.indexer.ask import default_engine
 from aiweb3.indexer.metric_library import MetricLibrary, all_metrics
-from aiweb3.llm import LLMConfig, load_model
+from aiweb3.llm import LLMConfig
 
 __all__ = ["CHARTS", "IndexFollower", "answer_json", "default_index_path"]
 
@@ -225,11 +226,11 @@ class IndexFollower:
         with self.reader() as con:
             return address_history(con, address, limit=limit)
 
-    def ask(self, question: str) -> dict[str, Any]:
-        """Answer a question (the query-plan parser, then the configured language model)."""
-        model = load_model(LLMConfig.from_env())
+    def ask(self, question: str, home: Path) -> dict[str, Any]:
+        """Answer a question with the engine the CLI would pick (see ``default_engine``)."""
+        engine, model = default_engine(LLMConfig.from_env(), home)
         with self.reader() as con:
-            answer = Asker(con, model, row_limit=200, timeout=10.0).ask(question)
+            answer = Asker(con, model, row_limit=200, timeout=10.0).ask(question, engine=engine)
         return answer_json(answer)
 
 

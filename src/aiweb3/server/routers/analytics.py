@@ -86,12 +86,12 @@ async def snapshot(request: Request) -> dict[str, Any]:
 
 @api.post("/ask", summary="Ask the indexed chain a question: rows, what was understood, the plan and SQL")
 async def ask(request: Request, body: AskBody) -> dict[str, Any]:
-    """The query-plan parser answers (the model at AIWEB3_LLM_URL helps when configured).
+    """Answered as ``aiweb3 ask`` would: "auto" when a language model is available, else offline.
 
     Unanswerable questions come back declined with the reason and the nearest answerable one.
     """
     index = _index(request)
-    return await run_in_threadpool(index.ask, body.question)
+    return await run_in_threadpool(index.ask, body.question, services_of(request).home)
 
 
 @pages.get("/analytics", response_class=HTMLResponse)

@@ -153,7 +153,8 @@ def to_markdown(report: Report) -> str:
     lines += ["", "## Findings", ""]
     for i, f in enumerate(report.findings, 1):
         fh = f.hypothesis
-        title = f"{fh.cls} in {fh.contract}.{fh.function}" if fh and fh.function else (fh.cls if fh else "finding")
+        where = f" in {fh.contract}.{fh.function}" if fh and fh.function else ""
+        title = (fh.cls if fh else "finding") + where
         lines += [f"### {i}. {title}: {_status(f)}", "", f"- severity: {fh.severity if fh else 'high'}"]
         if f.exploit:
             e = f.exploit

@@ -56,7 +56,8 @@ def _strategy(typ: str, addresses: list[str], amounts: tuple[int, ...] = ()) -> 
         top = 2**bits - 1
         edges = sorted({min(v, top) for v in (*_EDGE_UINTS, *amounts)})
         likely = sorted({min(v, top) for v in (ETHER, *amounts)})
-        return st.one_of(st.sampled_from(likely), st.sampled_from(edges), st.integers(0, min(top, 100 * ETHER)))
+        anything = st.integers(0, min(top, 100 * ETHER))
+        return st.one_of(st.sampled_from(likely), st.sampled_from(edges), anything)
     if typ.startswith("int"):
         bits = int(typ[3:] or 256)
         return st.sampled_from([0, 1, -1, 2 ** (bits - 1) - 1, -(2 ** (bits - 1))])

@@ -267,8 +267,7 @@ def check_ast(asts: dict[str, Node], sources: dict[str, str], version: str) -> l
 
 
 def _reentrancy(fn: _Function) -> Iterator[Hypothesis]:
-    if any(_GUARD_MODIFIER.search(m) for m in fn.modifiers):
-        return
+    guarded = any(_GUARD_MODIFIER.search(m) for m in fn.modifiers)
     calls: list[tuple[Node, bool]] = []
     for n in _walk(fn.body):
         if n.get("nodeType") != "FunctionCall":
@@ -289,6 +288,13 @@ def _reentrancy(fn: _Function) -> Iterator[Hypothesis]:
         if later:
             w, name = later[0]
             conf = 0.85 if low_level or _with_value(call) else 0.55
+            if guarded:  # the lock stops re-entering this function, not the others that write `name`
+                yield fn.hyp(
+                    "reentrancy", call, 0.45,
+                    f"guarded, but the external call at {fn.line(call)} precedes the write of `{name}` at "
+                    f"{fn.line(w)}: other functions writing it can be re-entered",
+                )  # fmt: skip
+                return
             yield fn.hyp(
                 "reentrancy",
                 call,

@@ -185,11 +185,22 @@ class StepContext:
             return self.amount(value)
         if typ == "bool":
             return bool(value)
+        if typ == "bytes" and isinstance(value, dict):
+            return self.calldata(value)
         if typ.startswith("bytes"):
             if isinstance(value, bytes):
                 return value
             return bytes(HexBytes(str(value)))
         return value
+
+    def calldata(self, spec: dict[str, Any]) -> bytes:
+        """Calldata from ``{"encode": "Contract" or "$id", "fn": name, "args": [...]}``."""
+        name = str(spec.get("encode", ""))
+        abi = self.contract(name[1:]).abi if name.startswith("$") else self.code(name)[0]
+        values = list(spec.get("args", []))
+        fn_abi = _abi_function(abi, str(spec.get("fn")), len(values))
+        bound = self.chain.w3.eth.contract(abi=abi).get_function_by_signature(_signature(fn_abi))
+        return encode_call(bound(*self.args(fn_abi, values)))
 
     def args(self, fn_abi: dict[str, Any], values: list[Any]) -> list[Any]:
         """Arguments converted by the function's input types."""
@@ -207,10 +218,8 @@ class StepContext:
         return self.convert(abi_type, value)
 
 
-def _fn_abi(contract: Contract, name: str, nargs: int) -> dict[str, Any]:
-    found: list[dict[str, Any]] = [
-        dict(i) for i in contract.abi if i.get("type") == "function" and i.get("name") == name
-    ]
+def _abi_function(abi: list[dict[str, Any]] | Any, name: str, nargs: int) -> dict[str, Any]:
+    found = [dict(i) for i in abi if i.get("type") == "function" and i.get("name") == name]
     exact = [i for i in found if len(i.get("inputs", [])) == nargs]
     if not found:
         raise InputError(f"the contract has no function {name!r}")
@@ -222,10 +231,13 @@ def _fn_abi(contract: Contract, name: str, nargs: int) -> dict[str, Any]:
 def _function(ctx: StepContext, step: dict[str, Any]) -> tuple[Contract, Any]:
     contract = ctx.contract(str(step["to"]).lstrip("$"))
     values = list(step.get("args", []))
-    abi = _fn_abi(contract, str(step["fn"]), len(values))
-    types = ",".join(_canonical(t) for t in abi.get("inputs", []))
-    fn = contract.get_function_by_signature(f"{abi['name']}({types})")(*ctx.args(abi, values))
+    abi = _abi_function(contract.abi, str(step["fn"]), len(values))
+    fn = contract.get_function_by_signature(_signature(abi))(*ctx.args(abi, values))
     return contract, fn
+
+
+def _signature(fn_abi: dict[str, Any]) -> str:
+    return f"{fn_abi['name']}({','.join(_canonical(t) for t in fn_abi.get('inputs', []))})"
 
 
 def _canonical(abi_type: dict[str, Any]) -> str:

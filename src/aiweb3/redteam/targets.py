@@ -40,6 +40,7 @@ from aiweb3.redteam.solc import Compiled, compile_many
 from aiweb3.redteam.steps import ROLES, CheckFailed, Roles, StepContext, run_step, run_steps, view_value
 
 __all__ = [
+    "ROLES",
     "VARIANTS",
     "CheckFailed",
     "Compiled",

@@ -15,6 +15,7 @@ from aiweb3.redteam.targets import (
     Roles,
     Target,
     check_win,
+    compile_target,
     compile_targets,
     corpus_targets,
     deploy_target,
@@ -37,6 +38,21 @@ def compiled_corpus() -> dict[str, Target]:
     """Every variant compiled once per session (one node process, each solc version loaded once)."""
     compile_targets(list(TARGETS.values()), cache_dir=SOLC_CACHE)
     return TARGETS
+
+
+def test_corpus_covers_the_classes_and_compilers(compiled_corpus: dict[str, Target]) -> None:
+    assert len(compiled_corpus) >= 25
+    categories = {t.category for t in compiled_corpus.values()}
+    wanted = {
+        "reentrancy", "access-control", "tx-origin", "delegatecall", "unchecked-call", "integer-overflow",
+        "integer-underflow", "bad-randomness", "storage-collision", "oracle-manipulation",
+        "share-inflation", "flash-loan-governance", "signature-replay", "forced-ether", "front-running",
+    }  # fmt: skip
+    assert wanted <= categories, wanted - categories
+    versions = {compile_target(t, cache_dir=SOLC_CACHE).version for t in compiled_corpus.values()}
+    assert {"0.4.26", "0.5.17", "0.6.12", "0.8.30"} <= versions
+    for target in compiled_corpus.values():
+        assert target.title and target.spec is not None and target.spec.get("description")
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

@@ -9,7 +9,7 @@ FLOWER_VENV := .venv-flower
 FLOWER_STAMP := $(FLOWER_VENV)/.installed
 B ?=
 
-.PHONY: setup system-packages run test lint bench eval-nlq artifacts audit clean
+.PHONY: setup system-packages run test lint bench eval-nlq artifacts audit slither clean
 
 # Debian packages some features need (ffmpeg cuts video at keyframes; the dashboard tests drive
 # Chromium); installed only if missing.
@@ -103,6 +103,10 @@ $(AUDIT_STAMP): requirements-audit.lock
 	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
 	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-audit.lock
 	@touch $@
+
+# Slither for `aiweb3 redteam scan|exploit` (the same environment as `make audit`; without it the
+# red-team scan uses its own AST checks alone and says so).
+slither: $(AUDIT_STAMP)
 
 audit: $(AUDIT_STAMP) $(NPM_STAMP)
 	$(AUDIT_VENV)/bin/slither contracts/src --solc $(CURDIR)/contracts/solc-standin.mjs --solc-standard-json \

@@ -19,6 +19,7 @@ from aiweb3.server.routers import (
     models,
     network,
     overview,
+    redteam,
     social,
     verify,
 )
@@ -33,6 +34,7 @@ FEATURES: list[Feature] = [
     datasets.feature,
     agents.feature,
     games.feature,
+    redteam.feature,
     social.feature,
     network.feature,
     analytics.feature,

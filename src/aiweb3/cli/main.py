@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "game": ("aiweb3.cli.game", "app"),
     "social": ("aiweb3.cli.social", "app"),
     "dev": ("aiweb3.cli.dev", "app"),
+    "redteam": ("aiweb3.cli.redteam", "app"),
 }
 
 

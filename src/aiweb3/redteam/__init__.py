@@ -1,0 +1,1 @@
+"""Red-team agents: find, exploit, patch and stress-test contracts on the local node (issue 19)."""

@@ -23,7 +23,7 @@ def stress(
     paths: int = typer.Option(100, "--paths", min=1, max=100_000, help="Paths per grid point."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seeds every path, shock and agent ordering."),
     grid: str = typer.Option(
-        "default",
+        "small",
         "--grid",
         help="A named grid (default, small, window) or cf=0.5,0.8;bonus=0.05;window=12,1800.",
     ),

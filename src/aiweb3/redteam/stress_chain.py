@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from coincurve import PrivateKey
+from eth_abi import encode
 from eth_account.signers.local import LocalAccount
-from web3.contract.contract import ContractFunction
+from eth_utils import function_signature_to_4byte_selector
 
-from aiweb3.chain import Chain, TxRequest, encode_call
+from aiweb3.chain import Chain, TxRequest
 from aiweb3.chain.txsign import sign_eip1559
 from aiweb3.errors import ChainError
 
@@ -28,6 +30,7 @@ __all__ = [
     "BlockSender",
     "Call",
     "Tx",
+    "abi_call",
     "manual_mining",
     "read_calls",
     "tick_price",
@@ -58,14 +61,29 @@ class Call:
     data: bytes
 
 
-def call_of(fn: ContractFunction) -> Call:
-    """The :class:`Call` of a contract function."""
-    return Call(str(fn.address), encode_call(fn))
+@cache
+def _signature(signature: str) -> tuple[bytes, tuple[str, ...]]:
+    inner = signature[signature.index("(") + 1 : -1]
+    types: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(inner):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            types.append(inner[start:i])
+            start = i + 1
+    if inner:
+        types.append(inner[start:])
+    return function_signature_to_4byte_selector(signature), tuple(types)
 
 
-def tx_of(signer: LocalAccount, fn: ContractFunction, label: str = "") -> Tx:
-    """The :class:`Tx` of a contract function call."""
-    return Tx(signer, TxRequest(str(fn.address), encode_call(fn)), label)
+def abi_call(signature: str, *args: Any) -> bytes:
+    """Calldata of ``signature`` (e.g. ``"liquidate(address,uint256)"``) with ``args``.
+
+    The hot loop of a stress path encodes thousands of calls; web3's contract objects spend
+    milliseconds on each, the selector and ``eth_abi.encode`` microseconds.
+    """
+    selector, types = _signature(signature)
+    return selector + encode(list(types), list(args))
 
 
 @contextmanager
@@ -115,8 +133,11 @@ class BlockSender:
                 out.append(exc)
         return out
 
-    def mine(self, txs: Sequence[Tx], timestamp: int) -> list[bool]:
-        """Mine one block at ``timestamp`` holding ``txs`` in order; returns each one's success."""
+    def mine(
+        self, txs: Sequence[Tx], timestamp: int, reads: Sequence[Call] = ()
+    ) -> tuple[list[bool], list[bytes]]:
+        """Mine one block at ``timestamp`` holding ``txs`` in order; returns each one's success
+        and, read after the block in the same request as the receipts, ``reads``."""
         if self._fees is None:
             max_fee, tip = self.chain.fees()
             self._fees = (max_fee * 4, tip)
@@ -144,27 +165,36 @@ class BlockSender:
             raise ChainError(f"a stress transaction was refused by the node: {errors[0]}")
         self.chain.rpc("evm_mine", [timestamp])
         self.sent += len(signed)
-        receipts = self._rpc_many([("eth_getTransactionReceipt", ["0x" + s.hash.hex()]) for s in signed])
+        calls: list[tuple[str, Sequence[Any]]] = [
+            ("eth_getTransactionReceipt", ["0x" + s.hash.hex()]) for s in signed
+        ]
+        calls += [_eth_call(c) for c in reads]
+        answers = self._rpc_many(calls)
         out: list[bool] = []
-        for r in receipts:
+        for r in answers[: len(signed)]:
             if not isinstance(r, dict):
                 raise ChainError(f"a stress transaction was not mined in its block: {r}")
             out.append(int(str(r["status"]), 16) == 1)
-        return out
+        return out, _raw_results(answers[len(signed) :])
 
 
-def read_calls(chain: Chain, calls: Sequence[Call], *, batched: bool = True) -> list[bytes]:
-    """``eth_call`` each read at the latest block; raw return data in order."""
-    reqs: list[tuple[str, Sequence[Any]]] = [
-        ("eth_call", [{"to": c.to, "data": "0x" + c.data.hex()}, "latest"]) for c in calls
-    ]
-    raw = chain.rpc_batch(reqs) if batched else [chain.rpc(m, p) for m, p in reqs]
+def _eth_call(c: Call) -> tuple[str, Sequence[Any]]:
+    return ("eth_call", [{"to": c.to, "data": "0x" + c.data.hex()}, "latest"])
+
+
+def _raw_results(answers: Sequence[Any]) -> list[bytes]:
     out: list[bytes] = []
-    for r in raw:
+    for r in answers:
         if isinstance(r, Exception):
             raise ChainError(f"a stress read failed: {r}")
         out.append(bytes.fromhex(str(r)[2:]))
     return out
+
+
+def read_calls(chain: Chain, calls: Sequence[Call], *, batched: bool = True) -> list[bytes]:
+    """``eth_call`` each read at the latest block; raw return data in order."""
+    reqs = [_eth_call(c) for c in calls]
+    return _raw_results(chain.rpc_batch(reqs) if batched else [chain.rpc(m, p) for m, p in reqs])
 
 
 def _pow(n: int) -> int:

@@ -17,7 +17,7 @@ from eth_utils import keccak
 from web3.contract import Contract
 
 from aiweb3.chain import Chain, TxRequest, artifact, encode_call
-from aiweb3.defi import LocalMarket, defi_up
+from aiweb3.defi import LocalMarket, PoolState, defi_up
 from aiweb3.defi.lending import LendingMarket, MarketFactors, deploy_market, deploy_twap_oracle
 from aiweb3.redteam.stress_chain import WAD
 from aiweb3.redteam.stress_config import GridPoint, StressConfig
@@ -88,6 +88,7 @@ class PointMarket:
     threshold: int  # WADs
     borrow_factor: int
     bonus: int
+    pool_state: PoolState  # the pool with its initialized ticks (no one mints during a path)
 
 
 def prepare_stage(chain: Chain, deployer: LocalAccount, home: Path, config: StressConfig) -> Stage:
@@ -176,4 +177,5 @@ def prepare_point(stage: Stage, point: GridPoint) -> PointMarket:
             TxRequest(market, encode_call(fns.borrow(int(limit * share)))),
         ]
         chain.bulk_send(borrower, reqs, gas=_GAS).raise_on_failure()
-    return PointMarket(point, oracle, lending, factors.threshold, factors.borrow, factors.bonus)
+    state = v3.pool.state()
+    return PointMarket(point, oracle, lending, factors.threshold, factors.borrow, factors.bonus, state)

@@ -9,4 +9,11 @@ from aiweb3.cli.redteam_stress import register
 __all__ = ["app"]
 
 app = typer.Typer(help="Red-team agents: exploits, patches and economic stress tests.", no_args_is_help=True)
+
+
+@app.callback()
+def redteam() -> None:
+    """Red-team agents: exploits, patches and economic stress tests (docs/redteam-stress.md)."""
+
+
 register(app)

@@ -6,6 +6,7 @@ against a 30-minute one; a seed gives the same paths twice; the report is writte
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,17 @@ def test_manipulator_profits_against_a_one_block_window_only(attack: dict[str, A
     assert len(short["attack_profitable_runs"]) == 2 and long["attack_profitable_runs"] == []
     window = next(r for r in attack["recommendations"] if r["parameter"] == "window")
     assert window["value"] == 1800 and "cf0.80-b0.05-w12/p0" in window["runs"]
+
+
+def test_a_single_block_manipulation_gets_nothing_even_from_a_one_block_window(
+    chain: Chain, deployer: LocalAccount, tmp_path: Path
+) -> None:
+    flash = replace(ATTACK, paths=1, hold=0)
+    data = _run(chain, deployer, tmp_path, flash, "cf=0.8;bonus=0.05;window=12")
+    (path,) = data["paths"]["cf0.80-b0.05-w12"]
+    assert abs(path["attack"]["twap_move"]) < 0.001  # the push is invisible to the average
+    assert path["attack"]["borrowed"] > 0 and not path["attack"]["walked_away"]
+    assert path["attack"]["profit"] < 0 and path["insolvent_debt"] == 0
 
 
 def test_a_seed_gives_the_same_paths(

@@ -33,6 +33,12 @@ def stress(
     manipulator: bool = typer.Option(
         True, "--manipulator/--no-manipulator", help="Run the oracle manipulator."
     ),
+    hold: int = typer.Option(
+        12,
+        "--hold",
+        min=0,
+        help="Seconds the manipulator holds the pushed price (0: one block, a flash loan).",
+    ),
     tolerance: float = typer.Option(0.0, help="Lender loss (share of supply) allowed at the 99% VaR."),
     out: Path | None = typer.Option(
         None, "--out", help="Report folder (default: AIWEB3_HOME/redteam/stress/<run>)."
@@ -48,7 +54,7 @@ def stress(
 
     config = StressConfig(
         paths=paths, seed=seed, steps=steps, step_seconds=step_seconds,
-        shock_probability=shock_probability, manipulator=manipulator, tolerance=tolerance,
+        shock_probability=shock_probability, manipulator=manipulator, hold=hold, tolerance=tolerance,
     )  # fmt: skip
     points, skipped = parse_grid(grid)
     for p in skipped:

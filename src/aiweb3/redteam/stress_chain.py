@@ -111,6 +111,7 @@ class BlockSender:
         self._keys: dict[str, PrivateKey] = {}
         self._fees: tuple[int, int] | None = None
         self.sent = 0
+        self.last_timestamp = 0  # of the last block this sender mined
 
     def reset(self) -> None:
         """Forget the fees (after a revert: the base fee is the snapshot's again)."""
@@ -164,6 +165,7 @@ class BlockSender:
             self.chain.nonces.reset()
             raise ChainError(f"a stress transaction was refused by the node: {errors[0]}")
         self.chain.rpc("evm_mine", [timestamp])
+        self.last_timestamp = timestamp
         self.sent += len(signed)
         calls: list[tuple[str, Sequence[Any]]] = [
             ("eth_getTransactionReceipt", ["0x" + s.hash.hex()]) for s in signed

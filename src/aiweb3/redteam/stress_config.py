@@ -20,7 +20,8 @@ class StressConfig:
     Agents: ``borrowers`` passive borrowers using a share ``utilisation`` of their borrow limit
     (their health factors follow), ``liquidators`` with capital and ``flash_liquidators`` who
     borrow their capital inside the block, and an oracle manipulator (when ``manipulator``) who
-    once per path pushes the pool's price up by ``push`` and borrows ``hold`` seconds later.
+    once per path pushes the pool's price up by ``push`` and borrows ``hold`` seconds later
+    (0: in the same block, as a flash loan would).
     """
 
     paths: int = 100
@@ -51,8 +52,8 @@ class StressConfig:
             raise InputError("a stress run needs at least 1 path of at least 4 steps")
         if self.step_seconds < self.hold + 8:
             raise InputError("--step-seconds must exceed the manipulator's hold by 8 s or more")
-        if self.hold < 1:
-            raise InputError("the manipulator must hold the price for at least 1 s")
+        if self.hold < 0:
+            raise InputError("the manipulator's hold is a number of seconds, 0 for a single block")
         if not 0.0 <= self.shock_probability <= 1.0:
             raise InputError("shock_probability must be between 0 and 1")
         if not 0.0 <= self.shock[0] <= self.shock[1] < 0.95:

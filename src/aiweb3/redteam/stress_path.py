@@ -283,7 +283,8 @@ class _Path:
             self.loans_unpaid[who] = self.loans_unpaid.get(who, 0) + owed
 
     def attack(self, t: int, step: int) -> AttackResult:
-        """The manipulator's two blocks (and a third to close a position not worth keeping)."""
+        """The manipulator's two blocks, or one with ``hold`` 0 (and one more to close a position
+        not worth keeping)."""
         cfg, pm = self.stage.config, self.pm
         atk = self.stage.actors.attacker
         before = self.oracle_price(self._observed, 1, self.state.tick)
@@ -296,26 +297,31 @@ class _Path:
             return AttackResult(step, 0.0, 0.0, False)
         paid, bought, pushed = planned
         push = self.swap(atk, buy_zero, paid, 0, limit, "push")
-        _, raw = self.sender.mine(
-            [push], t, [self.observe_call(cfg.hold), Call(self.market, abi_call("cash()"))]
-        )
-        self.state = pushed
-        price = self.oracle_price(raw[0], cfg.hold, pushed.tick)
+        cash = Call(self.market, abi_call("cash()"))
         collateral = int(cfg.attack_collateral * UNIT)
+        if cfg.hold == 0:
+            # one block (a flash loan's reach): the oracle sees the tick from before the push,
+            # since the pool writes the block's observation ahead of its first swap
+            dt = t - self.sender.last_timestamp
+            raw = self._read([self.observe_call(dt), cash])
+            price = self.oracle_price(raw[0], dt, self.state.tick)
+            first: list[Tx] = [push]
+        else:
+            _, raw = self.sender.mine([push], t, [self.observe_call(cfg.hold), cash])
+            price = self.oracle_price(raw[0], cfg.hold, pushed.tick)
+            first = []
+        self.state = pushed
         amount = min(collateral * price * pm.borrow_factor // (WAD * WAD), _uint(raw[1])) * 999 // 1000
+        deposit = abi_call("depositCollateral(address,uint256)", atk.address, collateral)
         txs = [
-            Tx(
-                atk,
-                TxRequest(
-                    self.market, abi_call("depositCollateral(address,uint256)", atk.address, collateral)
-                ),
-            ),
-            Tx(atk, TxRequest(self.market, abi_call("borrow(uint256)", amount))),
+            *first,
+            Tx(atk, TxRequest(self.market, deposit), "deposit"),
+            Tx(atk, TxRequest(self.market, abi_call("borrow(uint256)", amount)), "borrow"),
             self.swap(atk, self.base0, bought, 0, 0, "unwind"),
         ]
         ok, raw = self.sender.mine(txs, t + cfg.hold, self.state_calls())
         self.set_state(raw)
-        borrowed = amount if ok[1] else 0
+        borrowed = amount if ok[len(first) + 1] else 0
         keep = borrowed * WAD > collateral * _wad_of(float(self.prices[step]))
         if not keep:
             close = [Tx(atk, TxRequest(self.market, abi_call("withdrawCollateral(uint256)", collateral)))]

@@ -27,8 +27,7 @@ from eth_abi import decode
 from eth_account.signers.local import LocalAccount
 
 from aiweb3.chain import TxRequest
-from aiweb3.defi import PoolState, simulate_swap
-from aiweb3.defi.v3math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
+from aiweb3.defi import PoolState, simulate_swap, sqrt_ratio_at_tick
 from aiweb3.errors import InputError
 from aiweb3.redteam.stress_chain import WAD, BlockSender, Call, Tx, abi_call, read_calls, twap_price_at
 from aiweb3.redteam.stress_setup import UNIT, PointMarket, Stage
@@ -38,6 +37,8 @@ __all__ = ["AttackResult", "PathResult", "run_path"]
 _CLOSE_FACTOR = WAD // 2
 _DUST = 10**6
 _NO_DEADLINE = 2**64 - 1
+#: the pool's price limits (TickMath.MIN_SQRT_RATIO, MAX_SQRT_RATIO)
+_MIN_SQRT, _MAX_SQRT = sqrt_ratio_at_tick(-887_272), sqrt_ratio_at_tick(887_272)
 #: repayments a liquidator considers: the close factor's maximum divided by 1, 2, 4, ... 64
 _LADDER = 7
 
@@ -172,7 +173,7 @@ class _Path:
 
     def _sqrt_for(self, base_price: float) -> int:
         raw = base_price if self.base0 else 1 / base_price
-        return max(MIN_SQRT_RATIO + 1, min(MAX_SQRT_RATIO - 1, int(raw**0.5 * 2**96)))
+        return max(_MIN_SQRT + 1, min(_MAX_SQRT - 1, int(raw**0.5 * 2**96)))
 
     def _sale(self, amount: int) -> int:
         """TUSD a sale of ``amount`` collateral gets from the pool now (0 when it cannot)."""

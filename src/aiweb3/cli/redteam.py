@@ -18,6 +18,7 @@ from rich.table import Table
 
 from aiweb3.chain import Chain, LocalNode, NodeConfig
 from aiweb3.cli.context import Context, console, err_console
+from aiweb3.cli.redteam_stress import register as register_stress
 from aiweb3.errors import InputError
 
 __all__ = ["app"]
@@ -183,3 +184,7 @@ def runs() -> None:
             f"{r.seconds:.1f}",
         )
     console.print(table)
+
+
+# `aiweb3 redteam stress` lives in its own module (agent-based Monte Carlo on the DeFi contracts).
+register_stress(app)

@@ -19,6 +19,7 @@ from aiweb3.server.routers import (
     models,
     network,
     overview,
+    privacy,
     social,
     verify,
 )
@@ -35,6 +36,7 @@ FEATURES: list[Feature] = [
     games.feature,
     social.feature,
     network.feature,
+    privacy.feature,
     analytics.feature,
     jobs.feature,
     verify.feature,

@@ -161,9 +161,10 @@ def show(
     console.print(f"[bold]{name}[/bold] {info['address']}")
     _print_policy(ctx, policy)
     log = PaymentLog(_dir(ctx, name) / "payments.json")
-    table = Table("status", "kind", "to", "AIUSD", "purpose / reason")
+    table = Table("status", "kind", "mode", "to", "AIUSD", "purpose / reason")
     for rec in log.records[-payments:]:
-        table.add_row(rec.status, rec.kind, rec.to, fmt_amount(rec.amount), rec.reason or rec.purpose)
+        note = rec.reason or rec.purpose
+        table.add_row(rec.status, rec.kind, rec.mode, rec.to, fmt_amount(rec.amount), note)
     console.print(table if log.records else "  no payments yet")
 
 

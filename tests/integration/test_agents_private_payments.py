@@ -275,8 +275,11 @@ def test_tampered_announcements_never_yield_a_key_and_only_the_recipient_sweeps(
 
     # nobody but the recipient can move the money: other keys derive nothing, and a transfer
     # authorization signed by any other key for the one-time address reverts on chain
-    with pytest.raises(InputError, match="not a stealth address of these keys"):
-        sweep(chain, token, real, StealthKeys.generate(), attacker.address, relayer)
+    # (the x402 server holds the viewing key: with any other spending key it derives nothing either)
+    viewing_only = StealthKeys(StealthKeys.generate().spending_key, payee_keys.viewing_key)
+    for thief in (StealthKeys.generate(), viewing_only):
+        with pytest.raises(InputError, match="not a stealth address of these keys"):
+            sweep(chain, token, real, thief, attacker.address, relayer)
     forged_auth = sign_authorization(attacker, token, attacker.address, PRICE)
     twa = chain.contract(artifact("AIUSD").abi, token.address).get_function_by_signature(
         "transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)"

@@ -13,8 +13,9 @@ first) and retries once with the payment.
 Private payments: a gate with a :class:`PaymentReceiver` (``aiweb3.privacy.StealthReceiver``)
 advertises its mode in the requirement's ``extra`` (``{"stealth": {...}}``); a client whose wallet
 has a route for that mode (or whose policy requires it) signs to a one-time destination instead of
-``payTo``, puts the route's hint in the payload under the mode's name, and the receiver checks
-that the destination is the payee's before the facilitator settles to it.
+``payTo`` (and sets ``accepted.payTo`` to it), puts the route's hint and the transaction that
+published it (``published``) in the payload under the mode's name, and the receiver checks that
+the destination is the payee's before the facilitator settles to it.
 """
 
 from __future__ import annotations

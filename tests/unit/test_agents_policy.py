@@ -124,15 +124,15 @@ def test_privacy_requirement_refuses_plain_payments_and_routes_private_ones(tmp_
     with pytest.raises(PolicyViolation, match="requires stealth payments"):
         wallet.authorize_transfer(TOKEN, PAYEE, 10)  # a plain payment
     with pytest.raises(PolicyViolation, match="registered no stealth meta-address"):
-        wallet.authorize_private_transfer(TOKEN, STRANGER, 10, route)
+        wallet.authorize_private_transfer(TOKEN, STRANGER, 10)
     assert acct.signed == 0 and route.published == []
 
-    private = wallet.authorize_private_transfer(TOKEN, PAYEE, 10, route)
+    private = wallet.authorize_private_transfer(TOKEN, PAYEE, 10)
     assert private.authorization.payee == private.destination.address != PAYEE
     assert private.authorization.recover(TOKEN) == acct.address and route.published == [
         private.destination.address
     ]
-    again = wallet.authorize_private_transfer(TOKEN, PAYEE, 10, route)
+    again = wallet.authorize_private_transfer(TOKEN, PAYEE, 10, mode="stealth")
     assert again.destination.address != private.destination.address
 
     records = PaymentLog(tmp_path / "p.json").records
@@ -149,5 +149,7 @@ def test_privacy_requirement_refuses_plain_payments_and_routes_private_ones(tmp_
     bare = AgentWallet(Account.create(), policy)
     with pytest.raises(PolicyViolation, match="no stealth route"):
         bare.route_for(asked)
+    with pytest.raises(PolicyViolation, match="no stealth payment route"):
+        bare.authorize_private_transfer(TOKEN, PAYEE, 10)  # only routes given at construction count
     open_wallet = AgentWallet(Account.create(), base, routes=[route])
     assert open_wallet.route_for(asked, []) is None and open_wallet.route_for(asked, ["stealth"]) is route

@@ -207,8 +207,8 @@ class PayingClient:
             )
         else:
             private = self.wallet.authorize_private_transfer(
-                self.token, requirements.pay_to, amount, route, valid_for=requirements.max_timeout_seconds,
-                purpose=purpose,
+                self.token, requirements.pay_to, amount, mode=route.mode,
+                valid_for=requirements.max_timeout_seconds, purpose=purpose,
             )  # fmt: skip
             dest = private.destination
             accepted = requirements.model_copy(update={"pay_to": dest.address})

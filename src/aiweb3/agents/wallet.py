@@ -192,16 +192,27 @@ class AgentWallet:
         token: TokenInfo,
         payee: str,
         value: int,
-        route: PaymentRoute,
         *,
+        mode: str | None = None,
         valid_for: int = 300,
         purpose: str = "",
     ) -> PrivateAuthorization:
-        """Sign an EIP-3009 authorization to a one-time destination ``route`` derives for ``payee``,
-        then publish it (for stealth: announce it, paying the gas). The policy is checked against
-        ``payee`` first; a payee the route cannot reach privately is refused and logged."""
+        """Sign an EIP-3009 authorization to a one-time destination that the wallet's route of
+        ``mode`` (default: the one the policy requires, else the wallet's first) derives for
+        ``payee``, then publish it (for stealth: announce it, paying the gas). Only routes given at
+        construction are used, so a caller cannot pass a route of its own. The policy is checked
+        against ``payee`` first; a payee the route cannot reach privately is refused and logged."""
+        required = self.policy.privacy
+        wanted = mode or (required if required != "any" else next(iter(self.routes), "private"))
         payment = Payment("transfer-authorization", token.address, payee, value, token.address, purpose,
-                          mode=route.mode)  # fmt: skip
+                          mode=wanted)  # fmt: skip
+        route = self.routes.get(wanted)
+        if route is None:
+            has = ", ".join(self.routes) or "none"
+            reason = f"refused: this wallet has no {wanted} payment route (it has: {has})"
+            with self._lock:
+                self._record(payment, "refused", reason=reason)
+            raise PolicyViolation(reason)
 
         def sign() -> PrivateAuthorization:
             dest = route.destination(payee)

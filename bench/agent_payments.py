@@ -4,7 +4,11 @@
    route over real HTTP from a FastAPI server whose facilitator settles every EIP-3009
    authorization on chain, versus the same requests to the same route unpaid. Alternated
    (paid, unpaid, paid, ...), medians reported. The ratio is the price of paying per request.
-2. Escrow gas per full task lifecycle (post with permit, accept, deliver, approve), and per
+2. A private x402 payment (the agent's policy requires stealth: it derives a one-time address of
+   the payee's registered meta-address, announces it, and the server checks it with the payee's
+   viewing key before settling) versus a plain one to the same server: seconds per paid request
+   (alternated rounds, medians) and gas per payment (announce + settlement versus settlement).
+3. Escrow gas per full task lifecycle (post with permit, accept, deliver, approve), and per
    proof-gated lifecycle (post, accept, deliverWithProof carrying a real ezkl proof of the example
    MLP, checked by the ModelRegistry and its reusable verifier). No peer.
 """
@@ -15,6 +19,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import TextIO
 
 import httpx
 from _common import interleave, json_only_stdout, log, report  # bench/ is on sys.path when run as a script
@@ -34,6 +39,7 @@ from aiweb3.agents import (
 )
 from aiweb3.agents.serving import BackgroundServer
 from aiweb3.chain import Chain, LocalNode, NodeConfig, artifact, deploy_system, dev_account
+from aiweb3.privacy import StealthKeys, StealthReceiver, StealthRegistry, StealthRoute
 from aiweb3.zkml import InferenceProof, Model
 
 N = 60
@@ -54,6 +60,66 @@ def unpaid_round(http: httpx.Client, url: str) -> float:
     for _ in range(N):
         assert http.get(url).status_code == 200
     return N / (time.perf_counter() - started)
+
+
+PRIVATE_N = 20
+
+
+def _gas(chain: Chain, tx: str) -> int:
+    return int(chain.rpc("eth_getTransactionReceipt", [tx])["gasUsed"], 16)
+
+
+def private_vs_plain(chain: Chain, home: Path, token: TokenInfo, out: TextIO) -> None:
+    """Seconds and gas per x402 payment: stealth (policy "stealth") versus plain, same server."""
+    buyer, payee, relayer = dev_account(4), Account.create(), dev_account(8)
+    aiusd = chain.contract(artifact("AIUSD").abi, token.address)
+    chain.transact(buyer, aiusd.functions.faucet(buyer.address, 10**12))
+    keys = StealthKeys.generate()
+    registry = StealthRegistry.from_home(chain, home)
+    registry.register_on_behalf(
+        relayer, payee.address, keys.meta, registry.sign_registration(payee, keys.meta)
+    )
+    facilitator = Facilitator(chain, token, relayer)
+    receiver = StealthReceiver(chain, home, keys.viewing, payee.address)
+    private_gate = PaymentGate(facilitator, token, payee.address, receiver=receiver)
+    plain_gate = PaymentGate(facilitator, token, payee.address)
+    app = FastAPI()
+
+    @app.get("/private")
+    def private(receipt: SettleResponse = Depends(private_gate.price(PRICE))) -> dict[str, str]:
+        return {"answer": "42"}
+
+    @app.get("/plain")
+    def plain(receipt: SettleResponse = Depends(plain_gate.price(PRICE))) -> dict[str, str]:
+        return {"answer": "42"}
+
+    base = SpendPolicy(PRICE, 10**12).allowing(tokens=[token.address], counterparties=[payee.address])
+    stealthy = SpendPolicy.from_json({**base.to_json(), "privacy": "stealth"})
+    with BackgroundServer(app) as srv:
+        private_client = PayingClient(AgentWallet(buyer, stealthy, routes=[StealthRoute(chain, home)]), token)
+        plain_client = PayingClient(AgentWallet(buyer, base), token)
+
+        def timed(client: PayingClient, path: str) -> float:
+            started = time.perf_counter()
+            for _ in range(PRIVATE_N):
+                assert client.get(f"{srv.url}{path}").response.status_code == 200
+            return (time.perf_counter() - started) / PRIVATE_N
+
+        private_runs, plain_runs = interleave(
+            lambda: timed(private_client, "/private"), lambda: timed(plain_client, "/plain"), ROUNDS
+        )
+        private_gas = [
+            _gas(chain, p.settlement.transaction) + _gas(chain, r.reference.rsplit(" ", 1)[-1])
+            for p, r in zip(private_client.payments[:3], private_client.wallet.log.records[:3], strict=True)
+            if p.settlement is not None
+        ]
+        plain_gas = [_gas(chain, p.settlement.transaction) for p in plain_client.payments[:3] if p.settlement]
+        private_client.close()
+        plain_client.close()
+    report("agent_payments", "x402_stealth_payment_s", private_runs, "plain x402 payment (s)", plain_runs,
+           "lower", out=out)  # fmt: skip
+    report("agent_payments", "x402_stealth_payment_gas", [float(g) for g in private_gas],
+           "plain x402 payment (gas)", [float(g) for g in plain_gas], "lower", out=out)  # fmt: skip
 
 
 def lifecycle_gas(chain: Chain, token: TokenInfo, escrow_addr: str, proven: InferenceProof | None) -> int:
@@ -133,6 +199,7 @@ def main() -> None:
                 client.close()
             report("agent_payments", "x402_paid_requests_per_s", paid_runs, "same route unpaid (req/s)",
                    free_runs, "higher", out=out)  # fmt: skip
+            private_vs_plain(chain, home, token, out)
 
             escrow_addr = deployed["TaskEscrow"].address  # wired to the system ModelRegistry
             log("compiling, registering and proving the example MLP for the proof-gated lifecycle")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from aiweb3.agents import AgentWallet, PaymentLog, SpendPolicy, TokenInfo
+from aiweb3.agents import AgentWallet, Payment, PaymentLog, PrivateDestination, SpendPolicy, TokenInfo
 from aiweb3.errors import InputError, PolicyViolation
 
 TOKEN = TokenInfo("0x5FbDB2315678afecb367f032d93F642f64180aa3", 31337)
@@ -88,3 +88,68 @@ def test_token_units() -> None:
     assert TOKEN.format(20_000_000) == "20 AIUSD"
     with pytest.raises(InputError):
         TOKEN.units("0.0000001")
+
+
+class _Route:
+    """A route that derives fixed destinations (the real one, on chain, is tested in integration)."""
+
+    mode = "stealth"
+
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    def destination(self, payee: str) -> PrivateDestination:
+        if payee == STRANGER:
+            raise PolicyViolation(f"refused: {payee} has registered no stealth meta-address")
+        return PrivateDestination("stealth", payee, Account.create().address, {"ephemeralPublicKey": "0x02"})
+
+    def publish(self, sender: object, destination: PrivateDestination, token: str, amount: int) -> str:
+        self.published.append(destination.address)
+        return "0x" + "11" * 32
+
+
+def test_privacy_requirement_refuses_plain_payments_and_routes_private_ones(tmp_path: Path) -> None:
+    base = SpendPolicy(1_000_000, 5_000_000).allowing(
+        tokens=[TOKEN.address], counterparties=[PAYEE, STRANGER]
+    )
+    policy = SpendPolicy.from_json({**base.to_json(), "privacy": "stealth"})
+    assert policy.privacy == "stealth" and SpendPolicy.from_json(policy.to_json()) == policy
+    assert SpendPolicy.from_json({k: v for k, v in base.to_json().items() if k != "privacy"}).privacy == "any"
+    with pytest.raises(InputError, match="privacy 'loud'"):
+        SpendPolicy(1, 1, privacy="loud")
+
+    acct = CountingAccount()
+    route = _Route()
+    wallet = AgentWallet(acct, policy, log=PaymentLog(tmp_path / "p.json"), routes=[route])  # type: ignore[arg-type]
+    with pytest.raises(PolicyViolation, match="requires stealth payments"):
+        wallet.authorize_transfer(TOKEN, PAYEE, 10)  # a plain payment
+    with pytest.raises(PolicyViolation, match="registered no stealth meta-address"):
+        wallet.authorize_private_transfer(TOKEN, STRANGER, 10)
+    assert acct.signed == 0 and route.published == []
+
+    private = wallet.authorize_private_transfer(TOKEN, PAYEE, 10)
+    assert private.authorization.payee == private.destination.address != PAYEE
+    assert private.authorization.recover(TOKEN) == acct.address and route.published == [
+        private.destination.address
+    ]
+    again = wallet.authorize_private_transfer(TOKEN, PAYEE, 10, mode="stealth")
+    assert again.destination.address != private.destination.address
+
+    records = PaymentLog(tmp_path / "p.json").records
+    assert [(r.status, r.mode) for r in records] == [
+        ("refused", "plain"), ("refused", "stealth"), ("signed", "stealth"), ("signed", "stealth"),
+    ]  # fmt: skip
+    assert records[-1].to == PAYEE and wallet.spent_today() == 20
+
+    # the policy names the mode, the payee's offer decides whether it can be met
+    asked = Payment("transfer-authorization", TOKEN.address, PAYEE, 10)
+    assert wallet.route_for(asked, ["stealth"]) is route
+    with pytest.raises(PolicyViolation, match="takes only plain payments"):
+        wallet.route_for(asked, [])
+    bare = AgentWallet(Account.create(), policy)
+    with pytest.raises(PolicyViolation, match="no stealth route"):
+        bare.route_for(asked)
+    with pytest.raises(PolicyViolation, match="no stealth payment route"):
+        bare.authorize_private_transfer(TOKEN, PAYEE, 10)  # only routes given at construction count
+    open_wallet = AgentWallet(Account.create(), base, routes=[route])
+    assert open_wallet.route_for(asked, []) is None and open_wallet.route_for(asked, ["stealth"]) is route

@@ -3,8 +3,8 @@
 from aiweb3.agents.eip3009 import Authorization, TokenInfo, sign_authorization, sign_permit
 from aiweb3.agents.escrow import EscrowTask, TaskEscrow, TaskStatus, TaskTerms, spec_hash
 from aiweb3.agents.facilitator import Facilitator, FacilitatorLike, facilitator_app
-from aiweb3.agents.http402 import PaidResponse, PayingClient, PaymentGate
-from aiweb3.agents.policy import Payment, PaymentLog, PaymentRecord, SpendPolicy
+from aiweb3.agents.http402 import PaidResponse, PayingClient, PaymentGate, PaymentReceiver
+from aiweb3.agents.policy import PRIVACY_MODES, Payment, PaymentLog, PaymentRecord, SpendPolicy
 from aiweb3.agents.registry import (
     AgentCard,
     AgentRecord,
@@ -16,9 +16,11 @@ from aiweb3.agents.registry import (
     WalletConsent,
     sign_wallet_consent,
 )
-from aiweb3.agents.wallet import AgentWallet
+from aiweb3.agents.routes import PaymentRoute, PrivateDestination
+from aiweb3.agents.wallet import AgentWallet, PrivateAuthorization, PrivateTransfer
 
 __all__ = [
+    "PRIVACY_MODES",
     "AgentCard",
     "AgentRecord",
     "AgentRegistry",
@@ -33,8 +35,13 @@ __all__ = [
     "Payment",
     "PaymentGate",
     "PaymentLog",
+    "PaymentReceiver",
     "PaymentRecord",
+    "PaymentRoute",
     "PriceItem",
+    "PrivateAuthorization",
+    "PrivateDestination",
+    "PrivateTransfer",
     "Reputation",
     "SpendPolicy",
     "TaskEscrow",

@@ -9,13 +9,20 @@ settled on chain before the route runs; the ``PAYMENT-RESPONSE`` header carries 
 Client: :class:`PayingClient` sends a request, and on 402 picks the "exact" requirement in its
 token, has its :class:`AgentWallet` sign an EIP-3009 authorization (the spend policy decides
 first) and retries once with the payment.
+
+Private payments: a gate with a :class:`PaymentReceiver` (``aiweb3.privacy.StealthReceiver``)
+advertises its mode in the requirement's ``extra`` (``{"stealth": {...}}``); a client whose wallet
+has a route for that mode (or whose policy requires it) signs to a one-time destination instead of
+``payTo`` (and sets ``accepted.payTo`` to it), puts the route's hint and the transaction that
+published it (``published``) in the payload under the mode's name, and the receiver checks that
+the destination is the payee's before the facilitator settles to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from fastapi import HTTPException, Request, Response
@@ -39,12 +46,31 @@ from x402.schemas import (
 
 from aiweb3.agents.eip3009 import TokenInfo
 from aiweb3.agents.facilitator import FacilitatorLike
+from aiweb3.agents.policy import PRIVACY_MODES, Payment
 from aiweb3.agents.wallet import AgentWallet
 from aiweb3.errors import PaymentError
 
-__all__ = ["PaidResponse", "PayingClient", "PaymentGate", "parse_payment_required"]
+__all__ = ["PaidResponse", "PayingClient", "PaymentGate", "PaymentReceiver", "parse_payment_required"]
 
 Price = int | Callable[[Request], int]
+
+
+class PaymentReceiver(Protocol):
+    """How a gate is paid privately: at one-time destinations instead of ``pay_to`` itself."""
+
+    @property
+    def mode(self) -> str:
+        """The private mode (``"stealth"``), the key of :meth:`offer` in the requirement's extra."""
+        ...
+
+    def offer(self) -> dict[str, Any]:
+        """What a 402 advertises under ``extra[mode]`` (public data only)."""
+        ...
+
+    def accept(self, payload: PaymentPayload, requirements: PaymentRequirements) -> PaymentRequirements:
+        """Check that ``payload`` pays this payee privately; the requirements to settle against
+        (``pay_to`` the one-time destination). Raises PaymentError naming what is wrong."""
+        ...
 
 
 class PaymentGate:
@@ -53,17 +79,26 @@ class PaymentGate:
     Args:
         facilitator: verifies and settles payments (:class:`~aiweb3.agents.Facilitator`).
         token: the token prices are in.
-        pay_to: the address that receives payments.
+        pay_to: the address that receives payments (with a ``receiver``: the payee's public
+            identity, e.g. the account that registered its stealth meta-address).
         max_timeout_seconds: how long a payment authorization may stay valid.
+        receiver: accept only private payments of this mode (``aiweb3.privacy.StealthReceiver``).
     """
 
     def __init__(
-        self, facilitator: FacilitatorLike, token: TokenInfo, pay_to: str, *, max_timeout_seconds: int = 300
+        self,
+        facilitator: FacilitatorLike,
+        token: TokenInfo,
+        pay_to: str,
+        *,
+        max_timeout_seconds: int = 300,
+        receiver: PaymentReceiver | None = None,
     ) -> None:
         self.facilitator = facilitator
         self.token = token
         self.pay_to = pay_to
         self.max_timeout_seconds = max_timeout_seconds
+        self.receiver = receiver
 
     def requirements(self, amount: int) -> PaymentRequirements:
         """The "exact" requirement for ``amount`` base units."""
@@ -74,8 +109,9 @@ class PaymentGate:
             amount=str(amount),
             pay_to=self.pay_to,
             max_timeout_seconds=self.max_timeout_seconds,
-            extra={"name": self.token.name, "version": self.token.version},
-        )
+            extra={"name": self.token.name, "version": self.token.version,
+                   **({self.receiver.mode: self.receiver.offer()} if self.receiver else {})},
+        )  # fmt: skip
 
     def _refuse(self, request: Request, requirements: PaymentRequirements, error: str) -> HTTPException:
         body = PaymentRequired(
@@ -104,6 +140,11 @@ class PaymentGate:
                 raise self._refuse(request, requirements, f"malformed payment header: {exc}") from None
             if not isinstance(payload, PaymentPayload):
                 raise self._refuse(request, requirements, "x402 version 1 payments are not accepted")
+            if self.receiver is not None:
+                try:
+                    requirements = self.receiver.accept(payload, requirements)
+                except PaymentError as exc:
+                    raise self._refuse(request, requirements, str(exc)) from None
             settled = self.facilitator.settle(payload, requirements)
             if not settled.success:
                 reason = f"{settled.error_reason}: {settled.error_message}".rstrip(": ")
@@ -116,7 +157,8 @@ class PaymentGate:
 
 @dataclass
 class PaidResponse:
-    """A response and, if the client paid for it, the settlement the server reported."""
+    """A response and, if the client paid for it, the settlement the server reported and the
+    requirements it paid (for a private payment, ``pay_to`` is the one-time address)."""
 
     response: httpx.Response
     paid: int = 0
@@ -146,13 +188,35 @@ class PayingClient:
             return PaidResponse(first)
         requirements = self._choose(parse_payment_required(first))
         amount = int(requirements.amount)
-        auth = self.wallet.authorize_transfer(
-            self.token, requirements.pay_to, amount, valid_for=requirements.max_timeout_seconds,
-            purpose=purpose or f"{method} {url}",
-        )  # fmt: skip
-        payload = PaymentPayload(
-            payload=auth.to_x402(), accepted=requirements, resource=ResourceInfo(url=url)
-        )
+        purpose = purpose or f"{method} {url}"
+        extra = requirements.extra or {}
+        modes = [m for m in PRIVACY_MODES if m != "any" and isinstance(extra.get(m), dict)]
+        asked = Payment("transfer-authorization", self.token.address, requirements.pay_to, amount,
+                        self.token.address, purpose)  # fmt: skip
+        route = self.wallet.route_for(asked, modes)
+        if route is None:
+            auth = self.wallet.authorize_transfer(
+                self.token,
+                requirements.pay_to,
+                amount,
+                valid_for=requirements.max_timeout_seconds,
+                purpose=purpose,
+            )
+            payload = PaymentPayload(
+                payload=auth.to_x402(), accepted=requirements, resource=ResourceInfo(url=url)
+            )
+        else:
+            private = self.wallet.authorize_private_transfer(
+                self.token, requirements.pay_to, amount, mode=route.mode,
+                valid_for=requirements.max_timeout_seconds, purpose=purpose,
+            )  # fmt: skip
+            dest = private.destination
+            accepted = requirements.model_copy(update={"pay_to": dest.address})
+            inner = {
+                **private.authorization.to_x402(),
+                dest.mode: {**dest.hint, "published": private.published_tx},
+            }
+            payload = PaymentPayload(payload=inner, accepted=accepted, resource=ResourceInfo(url=url))
         headers = {**dict(kwargs.pop("headers", None) or {}),
                    PAYMENT_SIGNATURE_HEADER: encode_payment_signature_header(payload)}  # fmt: skip
         second = self.http.request(method, url, headers=headers, **kwargs)
@@ -162,7 +226,7 @@ class PayingClient:
         settlement = None
         if PAYMENT_RESPONSE_HEADER in second.headers:
             settlement = decode_payment_response_header(second.headers[PAYMENT_RESPONSE_HEADER])
-        paid = PaidResponse(second, amount, settlement, requirements)
+        paid = PaidResponse(second, amount, settlement, payload.accepted)
         self.payments.append(paid)
         return paid
 

@@ -2,7 +2,8 @@
 
 A :class:`SpendPolicy` is checked *before* anything is signed: a payment above the
 per-payment limit, one that would take the day's total over the daily limit, one to a
-counterparty or contract the policy does not name, or one in a token it does not name raises
+counterparty or contract the policy does not name, one in a token it does not name, or (with a
+privacy requirement) one that would reach its payee at a public address raises
 :class:`~aiweb3.errors.PolicyViolation` and no signature is made. Every attempt, signed or
 refused, lands in the :class:`PaymentLog`.
 """
@@ -23,9 +24,12 @@ from eth_utils import is_address, to_checksum_address
 from aiweb3.errors import InputError, PolicyViolation, StoreError
 from aiweb3.files import atomic_write_json
 
-__all__ = ["Payment", "PaymentLog", "PaymentRecord", "SpendPolicy"]
+__all__ = ["PRIVACY_MODES", "Payment", "PaymentLog", "PaymentRecord", "SpendPolicy"]
 
 PaymentKind = Literal["transfer-authorization", "permit", "escrow-budget", "transaction"]
+#: What a policy's ``privacy`` may require: ``"any"`` (plain payments allowed) or a private payment
+#: mode, the name of a :class:`~aiweb3.agents.PaymentRoute` (``aiweb3.privacy.StealthRoute``: "stealth").
+PRIVACY_MODES = ("any", "stealth")
 
 
 def _addresses(values: Iterable[str], what: str) -> frozenset[str]:
@@ -48,6 +52,8 @@ class Payment:
         amount: in token base units (AIUSD has 6 decimals).
         contract: the contract the signature or transaction is for (token, escrow), if any.
         purpose: a short human description kept in the log.
+        mode: how the money reaches ``to``: ``"plain"`` (at its public address) or the private
+            mode of the route that derived a one-time destination for it (``"stealth"``).
     """
 
     kind: PaymentKind
@@ -56,6 +62,7 @@ class Payment:
     amount: int
     contract: str | None = None
     purpose: str = ""
+    mode: str = "plain"
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,9 @@ class SpendPolicy:
         allowed_tokens: token contracts the agent may pay in.
         allowed_counterparties: addresses the agent may pay.
         allowed_contracts: contracts (other than the tokens) the agent may sign for or call.
+        privacy: ``"any"``, or the private payment mode every payment must use (``"stealth"``: a
+            one-time address derived from the payee's registered meta-address; plain payments,
+            escrow budgets included, are refused).
     """
 
     per_payment_limit: int
@@ -75,10 +85,13 @@ class SpendPolicy:
     allowed_tokens: frozenset[str] = frozenset()
     allowed_counterparties: frozenset[str] = frozenset()
     allowed_contracts: frozenset[str] = frozenset()
+    privacy: str = "any"
 
     def __post_init__(self) -> None:
         if self.per_payment_limit < 0 or self.daily_limit < 0:
             raise InputError("policy limits must not be negative")
+        if self.privacy not in PRIVACY_MODES:
+            raise InputError(f"policy privacy {self.privacy!r}: choose one of {', '.join(PRIVACY_MODES)}")
         object.__setattr__(self, "allowed_tokens", _addresses(self.allowed_tokens, "allowed_tokens"))
         object.__setattr__(
             self, "allowed_counterparties", _addresses(self.allowed_counterparties, "allowed_counterparties")
@@ -104,6 +117,12 @@ class SpendPolicy:
         """Raise PolicyViolation (naming the rule) unless the policy allows ``payment``."""
         if payment.amount <= 0:
             raise PolicyViolation(f"refused: amount must be positive, not {payment.amount}")
+        if self.privacy != "any" and payment.mode != self.privacy:
+            raise PolicyViolation(
+                f"refused: the spend policy requires {self.privacy} payments and this one would reach "
+                f"{payment.to} at its public address (pay through a {self.privacy} route, or allow plain "
+                "payments with `aiweb3 agent policy NAME --privacy any`)"
+            )
         token = to_checksum_address(payment.token) if is_address(payment.token) else payment.token
         if token not in self.allowed_tokens:
             raise PolicyViolation(
@@ -141,6 +160,7 @@ class SpendPolicy:
             "allowed_tokens": sorted(self.allowed_tokens),
             "allowed_counterparties": sorted(self.allowed_counterparties),
             "allowed_contracts": sorted(self.allowed_contracts),
+            "privacy": self.privacy,
         }
 
     @classmethod
@@ -157,7 +177,10 @@ class SpendPolicy:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise InputError(f"spend policy field {key!r} must be a list of addresses")
             lists[key] = frozenset(value)
-        return cls(data["per_payment_limit"], data["daily_limit"], **lists)
+        privacy = data.get("privacy", "any")
+        if not isinstance(privacy, str):
+            raise InputError(f"spend policy field 'privacy' must be one of {', '.join(PRIVACY_MODES)}")
+        return cls(data["per_payment_limit"], data["daily_limit"], **lists, privacy=privacy)
 
     def save(self, path: Path) -> None:
         """Write atomically."""
@@ -191,6 +214,7 @@ class PaymentRecord:
     purpose: str
     reason: str = ""
     reference: str = ""
+    mode: str = "plain"
 
     @property
     def day(self) -> str:

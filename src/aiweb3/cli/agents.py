@@ -1,4 +1,4 @@
-"""``aiweb3 agent new|list|show|fund|policy``, ``aiweb3 task post|list|show``, ``aiweb3 agents demo``."""
+"""``aiweb3 agent new|list|show|fund|policy|pay``, ``aiweb3 task post|list|show``, ``aiweb3 agents demo``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from aiweb3.agents import AgentWallet, PaymentLog, SpendPolicy, TaskEscrow, TaskTerms, TokenInfo
+from aiweb3.agents import (
+    PRIVACY_MODES,
+    AgentWallet,
+    PaymentLog,
+    SpendPolicy,
+    TaskEscrow,
+    TaskTerms,
+    TokenInfo,
+)
 from aiweb3.agents.runtime import Step
 from aiweb3.chain import Deployments, artifact, checksum, deploy_system, dev_account
 from aiweb3.cli.account import check_faucet, fmt_amount, parse_amount
@@ -16,6 +24,7 @@ from aiweb3.cli.context import Context, console, err_console
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import DeploymentError, InputError, PolicyViolation
 from aiweb3.files import atomic_write_json
+from aiweb3.privacy import STEALTH_MODE, StealthRoute
 
 __all__ = ["agent_app", "agents_app", "task_app"]
 
@@ -62,8 +71,9 @@ def _agent(ctx: Context, name: str) -> dict[str, str]:
 def _wallet(ctx: Context, name: str) -> AgentWallet:
     info = _agent(ctx, name)
     policy = SpendPolicy.load(_dir(ctx, name) / "policy.json")
+    routes = [StealthRoute(ctx.chain, ctx.settings.home)] if policy.privacy == STEALTH_MODE else []
     return AgentWallet.from_keystore(ctx.keystore, info["account"], ctx.password(), policy,
-                                     log_path=_dir(ctx, name) / "payments.json")  # fmt: skip
+                                     log_path=_dir(ctx, name) / "payments.json", routes=routes)  # fmt: skip
 
 
 @agent_app.command()
@@ -123,6 +133,11 @@ def _print_policy(ctx: Context, policy: SpendPolicy) -> None:
         f"daily {fmt_amount(policy.daily_limit)} AIUSD",
         highlight=False,
     )
+    privacy = {
+        "any": "any (plain payments allowed)",
+        STEALTH_MODE: "stealth (one-time addresses of registered meta-addresses; plain payments refused)",
+    }
+    console.print(f"  privacy: {privacy.get(policy.privacy, policy.privacy)}", highlight=False)
     lists = {
         "tokens": policy.allowed_tokens,
         "counterparties": policy.allowed_counterparties,
@@ -146,9 +161,10 @@ def show(
     console.print(f"[bold]{name}[/bold] {info['address']}")
     _print_policy(ctx, policy)
     log = PaymentLog(_dir(ctx, name) / "payments.json")
-    table = Table("status", "kind", "to", "AIUSD", "purpose / reason")
+    table = Table("status", "kind", "mode", "to", "AIUSD", "purpose / reason")
     for rec in log.records[-payments:]:
-        table.add_row(rec.status, rec.kind, rec.to, fmt_amount(rec.amount), rec.reason or rec.purpose)
+        note = rec.reason or rec.purpose
+        table.add_row(rec.status, rec.kind, rec.mode, rec.to, fmt_amount(rec.amount), note)
     console.print(table if log.records else "  no payments yet")
 
 
@@ -175,6 +191,29 @@ def fund(
 
 
 @agent_app.command()
+def pay(
+    name: str = typer.Argument(...),
+    to: str = typer.Option(
+        ..., help="The payee's address (with --privacy stealth: one that registered a stealth meta-address)."
+    ),
+    amount: str = typer.Option(..., help="AIUSD to pay."),
+    purpose: str = typer.Option("", help="Kept in the payment log."),
+) -> None:
+    """Pay AIUSD from the agent within its policy (it pays the gas); with a stealth policy, to a
+    fresh one-time address of the payee, announced (ERC-5564)."""
+    ctx = Context()
+    if not to.startswith("0x") or len(to) != 42:
+        raise InputError(f"--to {to!r} is not an address (0x followed by 40 hex digits)")
+    wallet = _wallet(ctx, name)
+    paid = wallet.transfer(ctx.chain, _token(ctx), checksum(to), parse_amount(amount), purpose=purpose)
+    if paid.mode == "plain":
+        console.print(f"paid {fmt_amount(paid.amount)} AIUSD to {paid.to} in {paid.transfer_tx}")
+    else:
+        console.print(f"paid {fmt_amount(paid.amount)} AIUSD to {paid.to} at one-time address {paid.address}")
+        console.print(f"announced in {paid.published_tx}; transferred in {paid.transfer_tx}")
+
+
+@agent_app.command()
 def policy(
     name: str = typer.Argument(...),
     per_payment: str | None = typer.Option(None, help="Per-payment limit in AIUSD."),
@@ -183,6 +222,11 @@ def policy(
     allow_contract: list[str] = typer.Option([], help="Contract the agent may sign for (repeatable)."),
     allow_token: list[str] = typer.Option([], help="Token the agent may pay in (repeatable)."),
     revoke: list[str] = typer.Option([], help="Address to remove from every allow list (repeatable)."),
+    privacy: str | None = typer.Option(
+        None,
+        help="'stealth': pay only one-time addresses of the payee's registered stealth meta-address "
+        "(ERC-5564/6538), refusing plain payments; 'any': allow plain payments.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the policy as JSON."),
 ) -> None:
     """Change an agent's spend policy (only its owner, who holds the files, can)."""
@@ -196,12 +240,15 @@ def policy(
         current.allowed_tokens, current.allowed_counterparties, current.allowed_contracts,
     ).allowing(tokens=allow_token, counterparties=allow_counterparty, contracts=allow_contract)  # fmt: skip
     gone = {checksum(a) for a in revoke}
+    if privacy is not None and privacy not in PRIVACY_MODES:
+        raise InputError(f"--privacy {privacy!r}: choose one of {', '.join(PRIVACY_MODES)}")
     updated = SpendPolicy(
         updated.per_payment_limit,
         updated.daily_limit,
         updated.allowed_tokens - gone,
         updated.allowed_counterparties - gone,
         updated.allowed_contracts - gone,
+        privacy=current.privacy if privacy is None else privacy,
     )
     if updated != current:
         updated.save(path)

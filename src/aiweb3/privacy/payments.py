@@ -45,7 +45,9 @@ __all__ = [
     "FoundPayment",
     "StealthPayment",
     "StealthRegistry",
+    "announce",
     "announcements",
+    "announcements_in",
     "found_payments",
     "scan",
     "send_stealth",
@@ -156,13 +158,21 @@ def send_stealth(
     if balance < amount:
         raise InputError(f"{signer.address} holds {token.format(balance)}, less than {token.format(amount)}")
     stealth = generate_stealth_address(meta)
-    metadata = token_metadata(stealth.view_tag, token.address, amount)
+    announced = announce(chain, home, signer, stealth, token.address, amount)
+    sent = chain.transact(signer, erc20.functions.transfer(stealth.address, amount))
+    return StealthPayment(stealth, amount, announced, str(sent["transactionHash"]))
+
+
+def announce(
+    chain: Chain, home: Path, signer: LocalAccount, stealth: GeneratedStealth, token: str, amount: int
+) -> str:
+    """Announce a one-time address through the chain's ERC5564Announcer (``signer`` pays the gas
+    and is the event's ``caller``), with ERC-5564's token metadata; the transaction hash."""
+    metadata = token_metadata(stealth.view_tag, token, amount)
     fn = _announcer(chain, home).functions.announce(
         SCHEME_ID, stealth.address, stealth.ephemeral_public_key, metadata
     )
-    announced = chain.transact(signer, fn)
-    sent = chain.transact(signer, erc20.functions.transfer(stealth.address, amount))
-    return StealthPayment(stealth, amount, str(announced["transactionHash"]), str(sent["transactionHash"]))
+    return str(chain.transact(signer, fn)["transactionHash"])
 
 
 @dataclass(frozen=True)
@@ -196,26 +206,42 @@ def announcements(chain: Chain, home: Path, *, from_block: int = 0) -> list[Anno
     public nodes cap ``eth_getLogs``)."""
     address = _announcer(chain, home).address
     topics = [_ANNOUNCEMENT_TOPIC, "0x" + SCHEME_ID.to_bytes(32, "big").hex()]
-    found = []
+    found: list[Announcement] = []
     start, last = from_block, chain.block_number()
     while start <= last:
         end = min(start + LOG_RANGE - 1, last)
         query = {"address": address, "fromBlock": hex(start), "toBlock": hex(end), "topics": topics}
-        for log in chain.rpc("eth_getLogs", [query]):
-            ephemeral, metadata = abi_decode(["bytes", "bytes"], bytes.fromhex(str(log["data"])[2:]))
-            found.append(
-                Announcement(
-                    scheme_id=SCHEME_ID,
-                    stealth_address=to_checksum_address("0x" + str(log["topics"][2])[-40:]),
-                    caller=to_checksum_address("0x" + str(log["topics"][3])[-40:]),
-                    ephemeral_public_key=bytes(ephemeral),
-                    metadata=bytes(metadata),
-                    block=int(log["blockNumber"], 16),
-                    tx_hash=str(log["transactionHash"]),
-                )
-            )
+        found.extend(_decode(log) for log in chain.rpc("eth_getLogs", [query]))
         start = end + 1
     return found
+
+
+def announcements_in(chain: Chain, home: Path, tx_hash: str) -> list[Announcement]:
+    """The scheme-1 announcements the chain's announcer emitted in one transaction (none for an
+    unknown or pending transaction)."""
+    receipt = chain.rpc("eth_getTransactionReceipt", [tx_hash])
+    if not receipt:
+        return []
+    address = _announcer(chain, home).address
+    scheme = "0x" + SCHEME_ID.to_bytes(32, "big").hex()
+    return [
+        _decode(log) for log in receipt.get("logs", [])
+        if to_checksum_address(log["address"]) == address and len(log["topics"]) == 4
+        and log["topics"][0] == _ANNOUNCEMENT_TOPIC and log["topics"][1] == scheme
+    ]  # fmt: skip
+
+
+def _decode(log: dict[str, Any]) -> Announcement:
+    ephemeral, metadata = abi_decode(["bytes", "bytes"], bytes.fromhex(str(log["data"])[2:]))
+    return Announcement(
+        scheme_id=SCHEME_ID,
+        stealth_address=to_checksum_address("0x" + str(log["topics"][2])[-40:]),
+        caller=to_checksum_address("0x" + str(log["topics"][3])[-40:]),
+        ephemeral_public_key=bytes(ephemeral),
+        metadata=bytes(metadata),
+        block=int(log["blockNumber"], 16),
+        tx_hash=str(log["transactionHash"]),
+    )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ FLOWER_VENV := .venv-flower
 FLOWER_STAMP := $(FLOWER_VENV)/.installed
 B ?=
 
-.PHONY: setup system-packages run test lint bench eval-nlq artifacts audit clean
+.PHONY: setup system-packages run test lint bench eval-nlq artifacts pool-setup audit clean
 
 # Debian packages some features need (ffmpeg cuts video at keyframes; the dashboard tests drive
 # Chromium); installed only if missing.
@@ -90,6 +90,13 @@ eval-nlq: setup
 	$(BIN)/python -m aiweb3.indexer.evaluation
 
 artifacts: setup
+	node contracts/build.mjs
+
+# The shielded pool's circuit artifacts (src/aiweb3/privacy/zk, committed) and its verifier contract:
+# compiles withdraw.circom and makes a LOCAL, development-only Groth16 setup (docs/privacy.md).
+pool-setup: setup
+	node src/aiweb3/privacy/circuits/setup.mjs --node-modules node_modules --out src/aiweb3/privacy/zk \
+	  --verifier-sol contracts/src/ShieldedPoolVerifier.sol
 	node contracts/build.mjs
 
 # Static analysis of contracts/src with Slither (not part of `make test`). Slither needs web3<8, so

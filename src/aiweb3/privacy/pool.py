@@ -21,7 +21,6 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
-from hexbytes import HexBytes
 from web3.contract import Contract
 
 from aiweb3.chain import Chain, Deployment, Deployments, artifact, checksum
@@ -58,10 +57,6 @@ class AssociationSet:
         """The set's commitments in tree order."""
         skip = set(self.excluded)
         return [d.commitment for d in deposits[: self.size] if d.leaf_index not in skip]
-
-
-def _topic(signature: str) -> str:
-    return "0x" + keccak(text=signature).hex()
 
 
 class ShieldedPool:
@@ -120,16 +115,14 @@ class ShieldedPool:
         """Whether the provider published ``root``."""
         return bool(self._view("associationRoots", root))
 
-    def _logs(self, signature: str, event: str) -> list[tuple[dict[str, Any], Any]]:
+    def _logs(self, event: str) -> list[Any]:
+        """Every ``event`` of the pool, oldest first, read in block ranges (public nodes cap them)."""
         start, last = 0, self.chain.block_number()
         handler = getattr(self.contract.events, event)()
-        found = []
+        found: list[Any] = []
         while start <= last:
             end = min(start + LOG_RANGE - 1, last)
-            query = {"address": self.address, "fromBlock": hex(start), "toBlock": hex(end),
-                     "topics": [_topic(signature)]}  # fmt: skip
-            for log in self.chain.rpc("eth_getLogs", [query]):
-                found.append((log, handler.process_log(_as_web3_log(log))["args"]))
+            found.extend(handler.get_logs(from_block=start, to_block=end))
             start = end + 1
         return found
 
@@ -137,13 +130,13 @@ class ShieldedPool:
         """Every deposit in leaf order (the tree, rebuilt from the events)."""
         items = [
             DepositEvent(
-                int(args["commitment"]),
-                int(args["leafIndex"]),
-                str(args["depositor"]),
-                int(log["blockNumber"], 16),
-                str(log["transactionHash"]),
+                int(log["args"]["commitment"]),
+                int(log["args"]["leafIndex"]),
+                str(log["args"]["depositor"]),
+                int(log["blockNumber"]),
+                "0x" + bytes(log["transactionHash"]).hex(),
             )
-            for log, args in self._logs("Deposit(address,uint256,uint32,uint256)", "Deposit")
+            for log in self._logs("Deposit")
         ]
         items.sort(key=lambda d: d.leaf_index)
         if [d.leaf_index for d in items] != list(range(len(items))):
@@ -154,14 +147,12 @@ class ShieldedPool:
         """Every published association set, oldest first."""
         return [
             AssociationSet(
-                int(args["root"]),
-                int(args["size"]),
-                tuple(int(i) for i in args["excluded"]),
-                int(log["blockNumber"], 16),
+                int(log["args"]["root"]),
+                int(log["args"]["size"]),
+                tuple(int(i) for i in log["args"]["excluded"]),
+                int(log["blockNumber"]),
             )
-            for log, args in self._logs(
-                "AssociationSetPublished(uint256,uint32,uint32[])", "AssociationSetPublished"
-            )
+            for log in self._logs("AssociationSetPublished")
         ]
 
     def deposit(self, signer: LocalAccount, commitment: int) -> tuple[int, str, dict[str, Any]]:
@@ -194,19 +185,6 @@ class ShieldedPool:
         fn = self.contract.functions.publishAssociationSet(root, len(deposits), list(excluded))
         receipt = self.chain.transact(provider, fn)
         return AssociationSet(root, len(deposits), excluded, int(receipt["blockNumber"]))
-
-
-def _as_web3_log(log: dict[str, Any]) -> Any:
-    return {
-        **log,
-        "topics": [HexBytes(t) for t in log["topics"]],
-        "data": HexBytes(log["data"]),
-        "blockNumber": int(log["blockNumber"], 16),
-        "logIndex": int(log["logIndex"], 16),
-        "transactionIndex": int(log["transactionIndex"], 16),
-        "transactionHash": HexBytes(log["transactionHash"]),
-        "blockHash": HexBytes(log["blockHash"]),
-    }
 
 
 def _code_hash(chain: Chain, address: str) -> str:

@@ -9,7 +9,7 @@ FLOWER_VENV := .venv-flower
 FLOWER_STAMP := $(FLOWER_VENV)/.installed
 B ?=
 
-.PHONY: setup system-packages run test lint bench eval-nlq artifacts audit slither clean
+.PHONY: setup system-packages run test lint bench eval-nlq artifacts pool-setup audit slither clean
 
 # Debian packages some features need (ffmpeg cuts video at keyframes; the dashboard tests drive
 # Chromium); installed only if missing.
@@ -92,10 +92,18 @@ eval-nlq: setup
 artifacts: setup
 	node contracts/build.mjs
 
+# The shielded pool's circuit artifacts (src/aiweb3/privacy/zk, committed) and its verifier contract:
+# compiles withdraw.circom and makes a LOCAL, development-only Groth16 setup (docs/privacy.md).
+pool-setup: setup
+	node src/aiweb3/privacy/circuits/setup.mjs --node-modules node_modules --out src/aiweb3/privacy/zk \
+	  --verifier-sol contracts/src/ShieldedPoolVerifier.sol
+	node contracts/build.mjs
+
 # Static analysis of contracts/src with Slither (not part of `make test`). Slither needs web3<8, so
 # it gets its own venv from its own lockfile; solc is the pinned solc-js behind a `--standard-json`
-# stand-in (no native solc can be downloaded here). The ezkl-generated verifier is left out: it is
-# regenerated, never edited (docs/security.md lists its findings). Fails on medium or high findings.
+# stand-in (no native solc can be downloaded here). The ezkl-generated verifier and the snarkjs-exported
+# pool verifier are left out: they are regenerated, never edited (docs/security.md lists the ezkl
+# verifier's findings). Fails on medium or high findings.
 AUDIT_VENV := .venv-audit
 AUDIT_STAMP := $(AUDIT_VENV)/.installed
 
@@ -111,7 +119,7 @@ slither: $(AUDIT_STAMP)
 audit: $(AUDIT_STAMP) $(NPM_STAMP)
 	$(AUDIT_VENV)/bin/slither contracts/src --solc $(CURDIR)/contracts/solc-standin.mjs --solc-standard-json \
 	  --solc-remaps "@openzeppelin/=node_modules/@openzeppelin/" \
-	  --filter-paths "node_modules|Halo2VerifierReusable" \
+	  --filter-paths "node_modules|Halo2VerifierReusable|ShieldedPoolVerifier" \
 	  --exclude-informational --exclude-low --exclude-optimization --fail-medium
 
 clean:

@@ -1,14 +1,21 @@
-"""Private payments: scanning announcements with and without view tags, and the gas of a stealth
-payment (register, announce, transfer, sweep) on the local node.
+"""Private payments: scanning announcements with and without view tags, the gas of a stealth
+payment (register, announce, transfer, sweep), and the shielded pool on the local node.
 
 Scan: 10,000 ERC-5564 announcements, 1% of them to the recipient, scanned with view tags (one ecMUL
 and one hash for 255 in 256 foreign ones) and without (every check goes to the address), in
 alternating rounds; medians. Gas: from the receipts of one of each transaction.
+
+Pool: a withdrawal proof at depth 20 made our way (``prove_withdrawal``: Python -> the node script,
+which also builds both Merkle paths) against ``snarkjs groth16 fullprove`` (its own CLI) on the same
+circuit, input, wasm and proving key, alternating, medians; then the gas of a deposit, of the
+withdrawal through a relayer, and of the verifier's ``verifyProof`` alone.
 """
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,22 +24,41 @@ from pathlib import Path
 from _common import report
 
 from aiweb3.agents import TokenInfo
-from aiweb3.chain import Chain, LocalNode, NodeConfig, artifact, deploy_system, dev_account
+from aiweb3.chain import (
+    Chain,
+    Deployments,
+    LocalNode,
+    NodeConfig,
+    artifact,
+    deploy_system,
+    dev_account,
+    encode_call,
+)
 from aiweb3.privacy import (
     Announcement,
+    NoteBook,
+    ShieldedPool,
     StealthKeys,
     StealthRegistry,
     announcements,
+    deposit_note,
+    ensure_pool,
     generate_stealth_address,
+    prepare_withdrawal,
+    relay,
     scan,
     send_stealth,
     sweep,
     token_metadata,
+    zk_artifacts,
 )
+from aiweb3.privacy.zk import WithdrawalWitness, circuit_input, prove_withdrawal
+from aiweb3.tools import node_modules
 
 BENCH = "privacy"
 N = 10_000
 ROUNDS = 3
+PROOF_ROUNDS = 3
 
 
 def _announcements(recipient: StealthKeys, n: int, share: float, seed: int) -> list[Announcement]:
@@ -96,6 +122,88 @@ def bench_gas() -> None:
         report(BENCH, figure, [float(gas)], None, None, "lower")
 
 
+def _snarkjs_cli_prove(witness: WithdrawalWitness, wasm: Path, zkey: Path, work: Path) -> float:
+    (work / "input.json").write_text(json.dumps(circuit_input(witness)))
+    cli = node_modules() / "snarkjs" / "build" / "cli.cjs"
+    started = time.perf_counter()
+    args = [
+        "groth16",
+        "fullprove",
+        work / "input.json",
+        wasm,
+        zkey,
+        work / "proof.json",
+        work / "public.json",
+    ]
+    subprocess.run(["node", str(cli), *map(str, args)], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def bench_pool() -> None:
+    zk = zk_artifacts()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        node = LocalNode(NodeConfig(home=home))
+        node.start()
+        try:
+            chain = Chain(node.url)
+            deploy_system(chain, dev_account(0), home)
+            aiusd = chain.contract(artifact("AIUSD").abi, system_contract_address(home, chain.chain_id))
+            for i in (1, 2):
+                chain.transact(dev_account(i), aiusd.functions.faucet(dev_account(i).address, 10**9))
+            pool = ensure_pool(
+                chain, home, dev_account(0), zk, denomination=10**6, provider=dev_account(0).address
+            )
+            book = NoteBook(home)
+            note = deposit_note(chain, pool, dev_account(1), book, "bench")
+            deposit_gas = int(chain.rpc("eth_getTransactionReceipt", [note.deposit_tx])["gasUsed"], 16)
+            deposit_note(chain, pool, dev_account(2), book, "bench")
+            pool.publish_association_set(dev_account(0))
+            secrets = book.secrets(note, "bench")
+            leaves = [d.commitment for d in pool.deposits()]
+            witness = WithdrawalWitness(leaves, 0, leaves, 0, secrets.nullifier, secrets.secret,
+                                        dev_account(5).address, dev_account(3).address, 10_000,
+                                        chain.chain_id, pool.address)  # fmt: skip
+            ours: list[float] = []
+            peer: list[float] = []
+            for _ in range(PROOF_ROUNDS):
+                started = time.perf_counter()
+                prove_withdrawal(zk, witness)
+                ours.append(time.perf_counter() - started)
+                peer.append(_snarkjs_cli_prove(witness, zk.wasm, zk.zkey, home))
+            request = prepare_withdrawal(chain, pool, note, secrets, zk, recipient=dev_account(5).address,
+                                         relayer=dev_account(3).address, fee=10_000)  # fmt: skip
+            verifier = chain.contract(artifact("ShieldedPoolVerifier").abi, pool_verifier(chain, pool))
+            proof = list(request.proof)
+            call = verifier.functions.verifyProof(proof[0:2], [proof[2:4], proof[4:6]], proof[6:8],
+                                                  request.public_signals())  # fmt: skip
+            if not chain.call(call):
+                sys.exit("the verifier refused the benchmark's proof")
+            tx = {"to": verifier.address, "data": "0x" + encode_call(call).hex()}
+            verify_gas = int(chain.rpc("eth_estimateGas", [tx]), 16)
+            withdraw_gas = int(relay(chain, pool, dev_account(3), request, zk)["gasUsed"])
+        finally:
+            node.stop()
+    peer_name = "snarkjs groth16 fullprove (CLI)"
+    report(BENCH, "withdrawal_proof_depth20_s", ours, peer_name, peer, "lower", goal=1.1,
+           extra={"constraints": zk.manifest["constraints"]})  # fmt: skip
+    for figure, gas in (
+        ("pool_deposit_gas", deposit_gas),
+        ("pool_withdrawal_gas", withdraw_gas),
+        ("groth16_verify_gas", verify_gas),
+    ):
+        report(BENCH, figure, [float(gas)], None, None, "lower")
+
+
+def system_contract_address(home: Path, chain_id: int) -> str:
+    return Deployments(home, chain_id).address("AIUSD")
+
+
+def pool_verifier(chain: Chain, pool: ShieldedPool) -> str:
+    return str(chain.call(pool.contract.functions.verifier()))
+
+
 if __name__ == "__main__":
     bench_scan()
     bench_gas()
+    bench_pool()

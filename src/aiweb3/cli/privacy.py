@@ -1,6 +1,9 @@
-"""`aiweb3 privacy`: stealth meta-addresses, stealth payments, scanning and sweeping."""
+"""`aiweb3 privacy`: stealth meta-addresses, stealth payments, scanning and sweeping; the shielded
+pool (deposit, associate, withdraw, relay, setup)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -11,17 +14,28 @@ from aiweb3.cli.account import fmt_amount, parse_amount
 from aiweb3.cli.context import Context, console
 from aiweb3.errors import InputError
 from aiweb3.privacy import (
+    NoteBook,
+    ShieldedPool,
     StealthKeyring,
     StealthMeta,
     StealthRegistry,
+    WithdrawalRequest,
     announcements,
+    deposit_note,
+    ensure_pool,
     found_payments,
+    prepare_withdrawal,
+    relay,
+    run_setup,
     scan,
     send_stealth,
+    submit_withdrawal,
     sweep,
+    zk_artifacts,
 )
 
-app = typer.Typer(help="Private payments: stealth addresses (ERC-5564, ERC-6538).", no_args_is_help=True)
+app = typer.Typer(help="Private payments: stealth addresses (ERC-5564, ERC-6538) and a shielded pool.",
+                  no_args_is_help=True)  # fmt: skip
 meta_app = typer.Typer(help="Your stealth meta-addresses (keys encrypted in AIWEB3_HOME/stealth).",
                        no_args_is_help=True)  # fmt: skip
 app.add_typer(meta_app, name="meta")
@@ -138,3 +152,114 @@ def sweep_cmd(
     for f in found:
         sweep(ctx.chain, token, f.announcement, keys, to, signer, fee=parse_amount(fee))
         console.print(f"swept {fmt_amount(f.balance)} AIUSD from {f.announcement.stealth_address}")
+
+
+@app.command()
+def deposit(
+    account: str | None = typer.Option(None, help="The paying account."),
+    denomination: str = typer.Option("1", help="AIUSD per deposit, when this deposit deploys the pool."),
+    provider: str | None = typer.Option(
+        None, help="The association-set provider, when this deposit deploys the pool (default: the payer)."
+    ),
+) -> None:
+    """Deposit the pool's fixed amount against a new note (stored encrypted in AIWEB3_HOME/privacy/notes);
+    deploys the pool on this chain first if there is none."""
+    ctx = Context()
+    signer = ctx.signer(account)
+    home = ctx.settings.home
+    pool = ensure_pool(ctx.chain, home, signer, zk_artifacts(home), denomination=parse_amount(denomination),
+                       provider=provider or signer.address)  # fmt: skip
+    note = deposit_note(ctx.chain, pool, signer, NoteBook(home), ctx.password("Password for the note: "))
+    console.print(
+        f"deposited {fmt_amount(note.denomination)} AIUSD into pool {pool.address} (leaf {note.leaf_index})"
+    )
+    console.print(
+        f"note {note.id[:16]} (keep AIWEB3_HOME/privacy/notes safe: it is the only way to withdraw)"
+    )
+
+
+@app.command()
+def notes() -> None:
+    """List your pool notes and whether each is still unspent."""
+    ctx = Context()
+    items = NoteBook(ctx.settings.home).notes()
+    if not items:
+        console.print("no notes yet; make one with `aiweb3 privacy deposit`")
+        return
+    table = Table("note", "pool", "leaf", "AIUSD")
+    for n in items:
+        table.add_row(n.id[:16], n.pool, str(n.leaf_index), fmt_amount(n.denomination))
+    console.print(table)
+
+
+@app.command()
+def associate(
+    account: str | None = typer.Option(None, help="The pool's association-set provider."),
+    exclude: list[str] = typer.Option([], help="A depositor whose deposits the set leaves out (repeat)."),
+) -> None:
+    """Publish an association set: every deposit so far except those from --exclude accounts."""
+    ctx = Context()
+    pool = ShieldedPool.from_home(ctx.chain, ctx.settings.home)
+    published = pool.publish_association_set(ctx.signer(account), exclude_depositors=exclude)
+    console.print(f"published association set {published.root:#x}: {published.size} deposit(s), "
+                  f"{len(published.excluded)} excluded")  # fmt: skip
+
+
+@app.command()
+def withdraw(
+    note: str = typer.Argument(..., help="The note id (first hex digits of its commitment)."),
+    to: str = typer.Option(..., help="Where the AIUSD goes (a fresh address keeps it unlinked)."),
+    relayer: str | None = typer.Option(None, help="The relayer's address (it gets --fee and pays the gas)."),
+    fee: str = typer.Option("0", help="AIUSD for the relayer."),
+    out: Path | None = typer.Option(None, help="Write the request for a relayer here instead of sending it."),
+    account: str | None = typer.Option(None, help="Send it yourself from this account (links it to you)."),
+) -> None:
+    """Prove a withdrawal of a note; hand the request file to a relayer, or send it yourself."""
+    ctx = Context()
+    home = ctx.settings.home
+    book = NoteBook(home)
+    found = book.find(note)
+    pool = ShieldedPool.from_home(ctx.chain, home)
+    secrets = book.secrets(found, ctx.password("Password for the note: "))
+    request = prepare_withdrawal(ctx.chain, pool, found, secrets, zk_artifacts(home), recipient=to,
+                                 relayer=relayer, fee=parse_amount(fee))  # fmt: skip
+    if out is not None:
+        request.save(out)
+        console.print(
+            f"wrote withdrawal request {out}; a relayer submits it with `aiweb3 privacy relay {out}`"
+        )
+        return
+    submit_withdrawal(ctx.chain, pool, ctx.signer(account), request)
+    console.print(f"withdrew {fmt_amount(found.denomination - request.fee)} AIUSD to {request.recipient}")
+
+
+@app.command("relay")
+def relay_cmd(
+    request_file: Path = typer.Argument(..., help="A withdrawal request (from `privacy withdraw --out`)."),
+    account: str | None = typer.Option(None, help="The relayer account (pays gas, receives the fee)."),
+    min_fee: str = typer.Option("0", help="Refuse requests paying less AIUSD than this."),
+) -> None:
+    """Check a withdrawal request (fee, pool, nullifier, roots, proof) and submit it, paying the gas."""
+    ctx = Context()
+    request = WithdrawalRequest.load(request_file)
+    pool = ShieldedPool.from_home(ctx.chain, ctx.settings.home)
+    signer = ctx.signer(account)
+    relay(ctx.chain, pool, signer, request, zk_artifacts(ctx.settings.home), min_fee=parse_amount(min_fee))
+    console.print(f"relayed: {fmt_amount(pool.denomination - request.fee)} AIUSD to {request.recipient}, "
+                  f"{fmt_amount(request.fee)} to {signer.address}")  # fmt: skip
+
+
+@app.command()
+def setup(
+    ptau: Path = typer.Option(
+        ..., help="A powers-of-tau file from a public ceremony (2^14 or more, phase-2 ready)."
+    ),
+) -> None:
+    """Redo the pool's Groth16 phase 2 over a ceremony's powers of tau, into AIWEB3_HOME/privacy/zk
+    (used from then on; a pool with its verifier is deployed at the next deposit)."""
+    ctx = Context()
+    out = ctx.settings.home / "privacy" / "zk"
+    manifest = run_setup(out, ptau=ptau, compile_verifier=True)
+    console.print(f"pool setup in {out}: {manifest['constraints']} constraints, phase 1 from "
+                  f"{manifest['phase1']['source']}")  # fmt: skip
+    console.print("new deposits go to a pool with this setup's verifier; withdraw old notes first")

@@ -30,7 +30,7 @@ from x402.schemas import PaymentPayload, PaymentRequirements
 
 from aiweb3.agents import Authorization, PrivateDestination
 from aiweb3.chain import Chain, Deployments, artifact, checksum
-from aiweb3.errors import InputError, PaymentError, PolicyViolation
+from aiweb3.errors import ChainError, InputError, PaymentError, PolicyViolation
 from aiweb3.privacy.payments import StealthRegistry, announce, announcements_in
 from aiweb3.privacy.stealth import (
     SCHEME_ID,
@@ -132,6 +132,12 @@ class StealthReceiver:
     def accept(self, payload: PaymentPayload, requirements: PaymentRequirements) -> PaymentRequirements:
         """The requirements to settle against (``pay_to`` the one-time address), once the payment
         is shown to reach this payee privately; PaymentError names what is wrong."""
+        try:
+            return self._accept(payload, requirements)
+        except ChainError as exc:
+            raise PaymentError(f"cannot check the stealth payment, the chain is unavailable: {exc}") from None
+
+    def _accept(self, payload: PaymentPayload, requirements: PaymentRequirements) -> PaymentRequirements:
         hint = payload.payload.get(self.mode)
         if not isinstance(hint, dict):
             raise PaymentError(

@@ -154,24 +154,20 @@ def pick_version(sources: dict[str, str]) -> str:
         for name, text in sources.items()
         for m in _PRAGMA.finditer(_COMMENTS.sub("", text))
     ]
+    for name, spec in specs:
+        if not _readable(spec):
+            raise InputError(f"cannot read the pragma ({name}: {spec}); write e.g. `pragma solidity ^0.8.0;`")
     installed = sorted(SOLC_PACKAGES, key=lambda v: _parse_version(v)[0], reverse=True)
     for version in installed:
-        v = _parse_version(version)[0]
-        try:
-            if all(_range_ok(v, spec) for _, spec in specs):
-                return version
-        except ValueError:
-            bad = next(f"{n}: {s}" for n, s in specs if not _safe_range(s))
-            raise InputError(
-                f"cannot read the pragma ({bad}); write e.g. `pragma solidity ^0.8.0;`"
-            ) from None
+        if all(_range_ok(_parse_version(version)[0], spec) for _, spec in specs):
+            return version
     wanted = "; ".join(f"{n}: {s}" for n, s in specs)
     raise InputError(
         f"no pinned solc version satisfies the pragma ({wanted}); pinned: {', '.join(reversed(installed))}"
     )
 
 
-def _safe_range(spec: str) -> bool:
+def _readable(spec: str) -> bool:
     try:
         _range_ok((0, 8, 0), spec)
     except ValueError:
@@ -200,10 +196,11 @@ def _from_output(version: str, key: str, sources: dict[str, str], output: dict[s
     errors = [e for e in messages if e.get("severity") == "error"]
     if errors:
         first = str(errors[0].get("formattedMessage") or errors[0].get("message", "")).strip()
-        line = first.splitlines()[0] if first else "unknown error"
-        where = first.splitlines()[1].strip() if len(first.splitlines()) > 1 else ""
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(f"the sources do not compile with solc {version}: {line} {where}{more}".rstrip())
+        lines = first.splitlines() or ["unknown error"]
+        where = lines[1].strip().removeprefix("-->").strip().rstrip(":") if len(lines) > 1 else ""
+        at = f" at {where}" if where else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(f"the sources do not compile with solc {version}: {lines[0]}{at}{more}; fix them")
     contracts: dict[str, CompiledContract] = {}
     for source, items in output.get("contracts", {}).items():
         if source not in sources:

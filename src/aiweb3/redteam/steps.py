@@ -2,7 +2,8 @@
 
 A step is a JSON object with ``do`` naming its kind. Values are converted by the ABI type they
 fill: ``"@attacker"`` is a role's address, ``"$vault"`` a contract of the setup, ``"#pay.v"`` a
-value a ``sign`` step saved, ``"10 ether"`` / ``"5 gwei"`` amounts, ``"max"`` the largest uint256.
+value a ``sign`` (or ``view`` with ``as``) step saved, ``"10 ether"`` / ``"5 gwei"`` amounts,
+``"max"`` the largest uint256, and ``{"encode": "Vault", "fn": "deposit", "args": []}`` calldata.
 
     {"do": "deploy", "id": "vault", "contract": "Vault", "from": "deployer", "args": [], "value": 0}
     {"do": "deploy", "id": "tusd", "artifact": "TestToken", "args": ["Test USD", "TUSD", 18]}

@@ -463,13 +463,28 @@ def check_win(deployed: Deployed, attacker: str | LocalAccount, before: ValueSna
                 return WinResult(True, kind, f"{key} now returns the attacker {who}", profit)
             misses.append(f"{key} = {now}")
         elif kind == "invariant":
-            try:
-                run_step(ctx, "invariant", dict(win["check"]))
-            except CheckFailed as exc:
-                return WinResult(True, kind, f"{win.get('says', 'the invariant')} broke: {exc}", profit)
-            misses.append(f"{win.get('says', 'invariant')} holds")
+            broken = _invariant_broken(deployed, ctx, dict(win["check"]))
+            says = str(win.get("says", "the invariant"))
+            if broken is not None:
+                return WinResult(True, kind, f"{says} broke: {broken}", profit)
+            misses.append(f"{says} holds")
     kinds = [str(w["kind"]) for w in deployed.spec.get("win", [])]
     return WinResult(False, kinds[0] if kinds else "attacker_profit", "no win: " + "; ".join(misses), profit)
+
+
+def _invariant_broken(deployed: Deployed, ctx: StepContext, check: dict[str, Any]) -> str | None:
+    """Why an invariant check fails now, or None when it holds. A check that sends a transaction
+    (``call``, ``send``) runs on a snapshot that is rolled back."""
+    sends = check.get("do") in ("call", "send")
+    snap = deployed.chain.snapshot() if sends else None
+    try:
+        run_step(ctx, "invariant", check)
+    except CheckFailed as exc:
+        return str(exc)
+    finally:
+        if snap is not None:
+            deployed.chain.revert(snap)
+    return None
 
 
 def run_functional(deployed: Deployed) -> None:

@@ -56,7 +56,9 @@ def test_exploit_confirms_on_chain_and_the_patched_twin_blocks_it(exploited: tup
     assert "<h1>" in (out / "report.html").read_text()
 
 
-def test_replay_reconfirms_and_a_tampered_report_fails(exploited: tuple[Path, Path, str], tmp_path: Path) -> None:
+def test_replay_reconfirms_and_a_tampered_report_fails(
+    exploited: tuple[Path, Path, str], tmp_path: Path
+) -> None:
     home, out, _ = exploited
     code, output = _run(home, "redteam", "replay", str(out / "report.json"))
     assert code == 0, output
@@ -76,7 +78,15 @@ def test_replay_reconfirms_and_a_tampered_report_fails(exploited: tuple[Path, Pa
 
 def test_the_patched_twin_gives_no_confirmed_exploit(tmp_path: Path) -> None:
     code, output = _run(
-        tmp_path, "redteam", "exploit", str(ENTRY), "--variant", "patched", "--no-slither", "--search-examples", "30"
+        tmp_path,
+        "redteam",
+        "exploit",
+        str(ENTRY),
+        "--variant",
+        "patched",
+        "--no-slither",
+        "--search-examples",
+        "30",
     )
     assert code == 0, output
     assert "no confirmed exploit" in output
@@ -96,7 +106,9 @@ def test_scan_lists_hypotheses_and_bad_input_is_one_line(tmp_path: Path) -> None
         (["replay", str(broken)], "not valid JSON"),
     ]
     for args, says in cases:
-        proc = subprocess.run([*AIWEB3, "redteam", *args], env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [*AIWEB3, "redteam", *args], env=_env(tmp_path), capture_output=True, text=True, timeout=120
+        )
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert says in proc.stderr, proc.stderr

@@ -63,7 +63,9 @@ contract OldBank {
 SIGNALS = """// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-interface IPool { function slot0() external view returns (uint160, int24, uint16, uint16, uint16, uint8, bool); }
+interface IPool {
+    function slot0() external view returns (uint160, int24, uint16, uint16, uint16, uint8, bool);
+}
 
 contract Signals {
     address public owner;
@@ -150,7 +152,9 @@ def test_ast_checks_flag_each_class(tmp_path: Path) -> None:
 def test_templates_confirm_reentrancy_and_tx_origin_and_template_fixes_block_them(
     chain: Chain, tmp_path: Path
 ) -> None:
-    report = run_target(chain, load_target(_write(tmp_path, "Bank", BANK_08)), slither=False, search_examples=0)
+    report = run_target(
+        chain, load_target(_write(tmp_path, "Bank", BANK_08)), slither=False, search_examples=0
+    )
     by_class = {f.hypothesis.cls: f for f in report.findings if f.hypothesis}
     reentrancy, origin = by_class["reentrancy"], by_class["tx_origin"]
     assert reentrancy.status == "confirmed" and reentrancy.exploit is not None
@@ -164,7 +168,9 @@ def test_templates_confirm_reentrancy_and_tx_origin_and_template_fixes_block_the
 
 
 def test_reentrancy_on_a_solidity_04_target(chain: Chain, tmp_path: Path) -> None:
-    report = run_target(chain, load_target(_write(tmp_path, "OldBank", BANK_04)), slither=False, search_examples=0)
+    report = run_target(
+        chain, load_target(_write(tmp_path, "OldBank", BANK_04)), slither=False, search_examples=0
+    )
     assert report.target["compiler"].startswith("0.4.")
     confirmed = [f for f in report.confirmed if f.hypothesis and f.hypothesis.cls == "reentrancy"]
     assert confirmed and confirmed[0].exploit is not None
@@ -172,7 +178,9 @@ def test_reentrancy_on_a_solidity_04_target(chain: Chain, tmp_path: Path) -> Non
 
 
 def test_search_finds_a_sequence_no_template_covers(chain: Chain, tmp_path: Path) -> None:
-    report = run_target(chain, load_target(_write(tmp_path, "CodeVault", VAULT)), slither=False, search_examples=120)
+    report = run_target(
+        chain, load_target(_write(tmp_path, "CodeVault", VAULT)), slither=False, search_examples=120
+    )
     found = [f for f in report.confirmed if f.exploit and f.exploit.strategy == "search"]
     assert found, [f.tried for f in report.findings]
     labels = [s.label for s in found[0].exploit.steps]  # type: ignore[union-attr]
@@ -180,5 +188,7 @@ def test_search_finds_a_sequence_no_template_covers(chain: Chain, tmp_path: Path
 
 
 def test_a_safe_contract_gives_no_confirmed_exploit(chain: Chain, tmp_path: Path) -> None:
-    report = run_target(chain, load_target(_write(tmp_path, "SafeBank", SAFE)), slither=False, search_examples=40)
+    report = run_target(
+        chain, load_target(_write(tmp_path, "SafeBank", SAFE)), slither=False, search_examples=40
+    )
     assert report.confirmed == []

@@ -51,7 +51,9 @@ def _run(request: Request, run_id: str) -> Report:
     try:
         return load_report(folder)
     except InputError:
-        raise ApiError(404, f"no red-team run {run_id}; `aiweb3 redteam exploit <target>` writes one", field="run_id") from None
+        raise ApiError(
+            404, f"no red-team run {run_id}; `aiweb3 redteam exploit <target>` writes one", field="run_id"
+        ) from None
 
 
 @api.get("/redteam/runs", summary="Red-team runs, newest first")

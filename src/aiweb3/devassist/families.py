@@ -123,7 +123,9 @@ FAMILIES: dict[str, Family] = {
         Family(
             "sale",
             "an allowlist token sale at a fixed price with a per-buyer limit",
-            _words("sale presale allowlist allowlisted whitelist whitelisted buyers sell sells selling price ico"),
+            _words(
+                "sale presale allowlist allowlisted whitelist whitelisted buyers sell sells selling price ico"
+            ),
             (
                 Param("PRICE", 1, 1, 1000, help="payment tokens per token sold"),
                 Param("PER_BUYER", 100, 1, 1000, help="most tokens one buyer may buy"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,9 +14,9 @@ from aiweb3.devassist.scaffold import render
 def test_a_scaffold_that_never_compiles_is_reported_and_not_written(tmp_path: Path) -> None:
     tries: list[str] = []
 
-    def broken(kind: str, name: str, description: str) -> dict[str, str]:
+    def broken(kind: str, name: str, description: str, params: dict[str, Any]) -> dict[str, str]:
         tries.append(kind)
-        files = render(kind, name, description)
+        files = render(kind, name, description, params)
         files[f"contracts/{name}.sol"] = files[f"contracts/{name}.sol"].replace(
             "external nonReentrant", "nope", 1
         )

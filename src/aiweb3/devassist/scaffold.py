@@ -1,11 +1,13 @@
 """Scaffold a contract that works: Solidity, its pytest tests on the ``aiweb3.testing`` fixtures,
 and a usage example, compiled with the pinned solc-js and tested *before* anything is written.
 
-The code comes from reviewed templates (``templates/``: an escrow and a time-locked vault);
-what varies is the template chosen for the description, the contract's name and its NatSpec. A
-template is chosen by keywords; a language model, when available, decides what they cannot (a tie,
-no matching word, a retry) with a schema-constrained choice. A candidate that fails to compile or
-to pass its tests is fed back (the compiler's or pytest's first lines) for another choice, at most
+The code comes from reviewed templates (``templates/``, one family per kind of contract, see
+:mod:`aiweb3.devassist.families`); what varies is the family chosen for the description, its
+parameters (a cap, a threshold, shares, ...), the contract's name and its NatSpec. A family is
+chosen by keywords and its parameters read from the description; a language model, when available,
+decides what the keywords cannot (a tie, no matching word, a retry) and fills the parameters the
+description does not state, through a JSON schema. A candidate that fails to compile or to pass
+its tests is fed back (the compiler's or pytest's first lines) for another choice, at most
 ``repairs`` times; after that the failure is reported and nothing is written. Files appear only
 by renaming a finished folder into place.
 """
@@ -22,22 +24,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from aiweb3.devassist.families import FAMILIES, extract_params, validate_params
 from aiweb3.devassist.solidity import CompileFailed, compile_solidity
 from aiweb3.errors import AIWeb3Error, ContractError, InputError
 from aiweb3.llm import ChatMessage, LanguageModel
 
-__all__ = ["KINDS", "ScaffoldFailed", "ScaffoldResult", "choose_kind", "scaffold_contract"]
+__all__ = [
+    "KINDS",
+    "Choice",
+    "ScaffoldFailed",
+    "ScaffoldResult",
+    "choose",
+    "choose_kind",
+    "scaffold_contract",
+]
 
 TEMPLATES = Path(__file__).with_name("templates")
 #: The scaffolds there are, and the words that choose each without a model.
-KINDS: dict[str, tuple[str, ...]] = {
-    "escrow": ("escrow", "buyer", "seller", "release", "deal", "payment", "pay"),
-    "vault": ("vault", "lock", "locked", "timelock", "unlock", "savings", "withdraw", "deposit"),
-}
+KINDS: dict[str, frozenset[str]] = {kind: f.words for kind, f in FAMILIES.items()}
 _NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 
 
@@ -55,58 +63,125 @@ class ScaffoldResult:
     files: list[Path]
     attempts: list[str] = field(default_factory=list)
     engine: str = "keywords"
+    params: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
-class _Choice(BaseModel):
-    kind: Literal["escrow", "vault"]
+@dataclass(frozen=True)
+class Choice:
+    """A family, its parameters, who chose ("keywords" or "model NAME") and notes on unused values."""
+
+    kind: str
+    params: dict[str, Any]
+    engine: str
+    notes: tuple[str, ...] = ()
 
 
-def choose_kind(description: str, model: LanguageModel | None = None, feedback: str = "") -> tuple[str, str]:
-    """The template for ``description`` and who chose it ("keywords" or "model NAME").
+class _ModelChoice(BaseModel):
+    """What the model is asked for: the family, and any parameters the request implies."""
 
-    Keywords decide when one template's words clearly lead; a language model (when available)
-    decides a tie, a description with none of the words, or after a failed try (``feedback``).
+    kind: Literal[
+        "escrow",
+        "vault",
+        "token",
+        "vesting",
+        "splitter",
+        "auction",
+        "multisig",
+        "crowdfund",
+        "sale",
+        "registry",
+    ]
+    cap: int | None = Field(None, description="token: most whole tokens that can ever exist")
+    cliff_days: int | None = Field(None, description="vesting: days before anything vests")
+    duration_days: int | None = Field(None, description="vesting: days until everything has vested")
+    shares: list[int] | None = Field(None, description="splitter: share of each payee")
+    min_raise_pct: int | None = Field(None, description="auction: percent a bid must beat the last by")
+    threshold: int | None = Field(None, description="multisig: approvals a payment needs")
+    owners: int | None = Field(None, description="multisig: number of owners")
+    price: int | None = Field(None, description="sale: payment tokens per token")
+    per_buyer: int | None = Field(None, description="sale: most tokens one buyer may buy")
+
+
+def _description_words(description: str) -> set[str]:
+    words = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", description.lower()))
+    return words | {part for w in words for part in w.split("-")}
+
+
+def _ask_model(model: LanguageModel, description: str, feedback: str) -> _ModelChoice | None:
+    structured = getattr(model, "structured", None)
+    if structured is None:
+        return None
+    menu = "; ".join(f"'{kind}': {f.summary}" for kind, f in FAMILIES.items())
+    messages: list[ChatMessage] = [
+        {
+            "role": "system",
+            "content": f"Pick the contract template for the request, one of: {menu}. "
+            "Give only the parameters the request states.",
+        },
+        {"role": "user", "content": description + (f"\nThe last one failed: {feedback}" if feedback else "")},
+    ]
+    try:
+        choice: _ModelChoice = structured(messages, _ModelChoice, max_tokens=80)
+    except AIWeb3Error:
+        return None
+    return choice
+
+
+def choose(
+    description: str, name: str = "Scaffold", model: LanguageModel | None = None, feedback: str = ""
+) -> Choice:
+    """The family and parameters for ``description``, and who chose them.
+
+    Keywords decide when one family's words clearly lead, and the parameters come from the
+    description's own figures ("2-of-3", "capped at 1 million", "70/30"); a language model (when
+    available) decides a tie, a description with none of the words, or a retry after a failed
+    try (``feedback``), and fills parameters the description does not state. Every value is kept
+    within the family's bounds (:func:`aiweb3.devassist.families.validate_params`).
 
     Raises:
         InputError: the keywords cannot decide and no model chose.
     """
-    words = set(re.findall(r"[a-z]+", description.lower()))
-    scores = sorted(((len(words & set(keys)), kind) for kind, keys in KINDS.items()), reverse=True)
+    words = _description_words(description)
+    scores = sorted(((len(words & keys), kind) for kind, keys in KINDS.items()), reverse=True)
     (best_score, best), (second_score, _) = scores[0], scores[1]
+    kind, engine, given = "", "keywords", {}
     if best_score > second_score and not feedback:
-        return best, "keywords"
-    structured = getattr(model, "structured", None) if model is not None and model.available else None
-    if structured is not None:
-        messages: list[ChatMessage] = [
-            {
-                "role": "system",
-                "content": "Pick the contract template for the request: 'escrow' (a buyer pays a seller "
-                "through a deposit released later) or 'vault' (deposits locked until a time).",
-            },
-            {
-                "role": "user",
-                "content": description + (f"\nThe last one failed: {feedback}" if feedback else ""),
-            },
-        ]
-        try:
-            return structured(messages, _Choice, max_tokens=20).kind, f"model {model.name}"  # type: ignore[union-attr]
-        except AIWeb3Error:
-            pass
-    if best_score > second_score:
-        return best, "keywords"
-    raise InputError(
-        f"no scaffold fits {description!r}; there are: {', '.join(KINDS)} "
-        "(say e.g. 'an escrow that ...' or 'a vault that locks ...')"
-    )
+        kind = best
+    elif model is not None and model.available and (picked := _ask_model(model, description, feedback)):
+        kind, engine = picked.kind, f"model {model.name}"
+        given = {k.upper(): v for k, v in picked.model_dump(exclude={"kind"}).items() if v is not None}
+    elif best_score > second_score:
+        kind = best
+    if not kind:
+        raise InputError(
+            f"no scaffold fits {description!r}; there are: {', '.join(KINDS)} "
+            "(say e.g. 'an escrow that ...', 'a 2-of-3 multisig ...', 'a token capped at ...')"
+        )
+    given.update(extract_params(kind, description))  # the description's own figures win
+    params, notes = validate_params(kind, name, given)
+    return Choice(kind, params, engine, tuple(notes))
+
+
+def choose_kind(description: str, model: LanguageModel | None = None, feedback: str = "") -> tuple[str, str]:
+    """The family for ``description`` and who chose it (see :func:`choose`)."""
+    c = choose(description, "Scaffold", model, feedback)
+    return c.kind, c.engine
 
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def render(kind: str, name: str, description: str) -> dict[str, str]:
-    """The files of a scaffold (relative path -> text)."""
+def _show(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def render(kind: str, name: str, description: str, params: dict[str, Any] | None = None) -> dict[str, str]:
+    """The files of a scaffold (relative path -> text); ``params`` default to the family's."""
     values = {"NAME": name, "SNAKE": _snake(name), "DESCRIPTION": " ".join(description.split())[:300]}
+    checked, _ = validate_params(kind, name, params or {})
+    values.update({k: _show(v) for k, v in checked.items()})
 
     def fill(template: str) -> str:
         return Template((TEMPLATES / template).read_text()).substitute(values)
@@ -144,12 +219,13 @@ def scaffold_contract(
     model: LanguageModel | None = None,
     *,
     repairs: int = 2,
-    renderer: Callable[[str, str, str], dict[str, str]] = render,
+    renderer: Callable[[str, str, str, dict[str, Any]], dict[str, str]] = render,
     on_step: Callable[[str], None] | None = None,
 ) -> ScaffoldResult:
     """Write a contract, its tests and an example to ``out`` once they compile and pass.
 
-    ``renderer`` makes the files for (kind, name, description); the default uses the templates.
+    ``renderer`` makes the files for (kind, name, description, params); the default uses the
+    templates.
 
     Raises:
         InputError: a bad name, ``out`` exists and is not empty, or no template fits.
@@ -165,15 +241,22 @@ def scaffold_contract(
     attempts: list[str] = []
     feedback = ""
     for attempt in range(repairs + 1):
-        kind, engine = choose_kind(description, model, feedback)
-        files = renderer(kind, name, description)
+        choice = choose(description, name, model, feedback)
+        kind, engine = choice.kind, choice.engine
+        files = renderer(kind, name, description, choice.params)
         out.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out.parent))
         try:
             for rel, text in files.items():
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_text(text)
-            step(f"attempt {attempt + 1}: {kind} ({engine}); compiling with solc-js")
+            shown = ", ".join(f"{k.lower()}={_show(v)}" for k, v in choice.params.items())
+            step(
+                f"attempt {attempt + 1}: {kind + (f' ({shown})' if shown else '')} ({engine}); "
+                "compiling with solc-js"
+            )
+            for note in choice.notes:
+                step(f"  note: {note}")
             sources = {Path(rel).name: text for rel, text in files.items() if rel.endswith(".sol")}
             try:
                 compiled = compile_solidity(sources)
@@ -195,7 +278,16 @@ def scaffold_contract(
             if out.exists():
                 out.rmdir()  # empty (checked above)
             os.replace(work, out)
-            return ScaffoldResult(name, kind, out, [out / rel for rel in files], attempts, engine)
+            return ScaffoldResult(
+                name,
+                kind,
+                out,
+                [out / rel for rel in files],
+                attempts,
+                engine,
+                choice.params,
+                list(choice.notes),
+            )
         finally:
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)

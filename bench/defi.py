@@ -63,6 +63,8 @@ BENCH = "defi"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 STEPS = int(os.environ.get("BENCH_DEFI_STEPS", "96"))
 SEEDS = int(os.environ.get("BENCH_DEFI_SEEDS", "20"))
+#: the first held-out seed (a run can be split across processes: 1000 + 10 seeds, 1010 + 10 seeds)
+SEED0 = max(HELD_OUT_SEED0, int(os.environ.get("BENCH_DEFI_SEED0", str(HELD_OUT_SEED0))))
 HOURS = int(os.environ.get("BENCH_DEFI_HOURS", "168"))
 PARTS = os.environ.get("BENCH_DEFI_PARTS", "swaps,lp,structured").split(",")
 
@@ -78,7 +80,7 @@ def lp_strategies(chain: Chain, home: Path) -> None:
     fund_trader(chain, market, trader)
     results = run_backtest(
         chain, market, deployer, lp, trader,
-        strategies=STRATEGIES, seeds=range(HELD_OUT_SEED0, HELD_OUT_SEED0 + SEEDS), config=config,
+        strategies=STRATEGIES, seeds=range(SEED0, SEED0 + SEEDS), config=config,
         price_model=prices, ai_model=ai, registry=system_registry(chain, home),
         on_result=lambda r: log(f"{r.strategy} seed {r.seed}: {100 * r.net_after_gas:+.3f}% after gas, "
                                 f"{r.rebalances} rebalances, {r.gas} gas, proving {r.prove_seconds:.1f} s"),
@@ -116,7 +118,7 @@ def structured_vault(chain: Chain, home: Path) -> None:
     market = defi_up(chain, accounts[0], home)
     fund_trader(chain, market, accounts[2])
     results = run_structured_backtest(
-        chain, market, accounts, seeds=range(HELD_OUT_SEED0, HELD_OUT_SEED0 + SEEDS),
+        chain, market, accounts, seeds=range(SEED0, SEED0 + SEEDS),
         config=StructuredBacktestConfig(steps=HOURS), price_model=prices, ai_model=model,
         registry=system_registry(chain, home),
         on_result=lambda r: log(f"structured {r.strategy} seed {r.seed} (utilisation {r.utilisation:.2f}): "

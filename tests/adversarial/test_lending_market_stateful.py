@@ -1,14 +1,17 @@
 """Property-based stateful test of LendingMarket on the real node: nobody takes more than theirs.
 
 Hypothesis drives random sequences of supplies, withdrawals, collateral deposits and
-withdrawals, borrows, repayments (own and on another's behalf), liquidations of any size and
+withdrawals, borrows, repayments (own and on another's behalf), liquidations of any size,
 price moves (up and down, through the test-only settable oracle; many calls fail with a
-decoded revert, as they should). After every step, against the chain:
+decoded revert, as they should) and time passing (interest accrues). After every step, against
+the chain:
 - the market holds exactly its books: debt-token balance == cash, collateral balance ==
-  total collateral == the sum of positions; total debt and supply equal their sums;
-- cash + total debt == total supplied: every token lent out is owed back;
+  total collateral == the sum of positions; total debt and supply equal their sums (within a
+  wei per position: each is rounded on its own);
+- cash + total debt == total supplied: every token lent out is owed back, with its interest;
 - no tokens appear or vanish across the participants and the market;
-- a lender never holds more than they started with (supply + wallet);
+- lenders together never hold more than they started with plus the interest borrowers owe or
+  paid (what they supplied beyond what they withdrew, subtracted from the market's books);
 - a borrower's collateral (wallet + locked) never grows, and valued at the current price
   (collateral + debt tokens - debt) they are never richer than at the start;
 - a liquidator receives at most the debt repaid plus the bonus, at the oracle's price.
@@ -68,21 +71,31 @@ def test_lending_market_never_gives_anyone_more_than_theirs(
                 p.address: bal(weth, p.address) + books("collateralOf", p.address) for p in people
             }
             self.start_usd = {p.address: bal(usd, p.address) for p in people}
+            self.net_supplied = 0
 
         def teardown(self) -> None:
             chain.revert(self.snapshot)
 
-        def _try(self, signer: LocalAccount, fn: object) -> None:
+        def _try(self, signer: LocalAccount, fn: object) -> bool:
             with contextlib.suppress(TransactionReverted):
                 chain.transact(signer, fn)  # type: ignore[arg-type]
+                return True
+            return False
 
         @rule(who=st.integers(0, 1), amount=st.integers(1, 400_000).map(lambda x: x * UNIT // 100))
         def supply(self, who: int, amount: int) -> None:
-            self._try(lenders[who], market.contract.functions.supply(amount))
+            if self._try(lenders[who], market.contract.functions.supply(amount)):
+                self.net_supplied += amount
 
         @rule(who=st.integers(0, 1), amount=st.integers(1, 400_000).map(lambda x: x * UNIT // 100))
         def withdraw_supply(self, who: int, amount: int) -> None:
-            self._try(lenders[who], market.contract.functions.withdrawSupply(amount))
+            if self._try(lenders[who], market.contract.functions.withdrawSupply(amount)):
+                self.net_supplied -= amount
+
+        @rule(seconds=st.sampled_from([3600, 30 * 86400, 365 * 86400]))
+        def wait(self, seconds: int) -> None:
+            chain.rpc("evm_increaseTime", [seconds])
+            chain.rpc("evm_mine", [])
 
         @rule(who=st.integers(0, 1), amount=st.integers(1, 10_000).map(lambda x: x * UNIT // 100))
         def deposit(self, who: int, amount: int) -> None:
@@ -131,8 +144,10 @@ def test_lending_market_never_gives_anyone_more_than_theirs(
             assert bal(usd, market.address) == books("cash")
             collateral = sum(books("collateralOf", b.address) for b in borrowers)
             assert bal(weth, market.address) == books("totalCollateral") == collateral
-            assert books("totalDebt") == sum(books("debtOf", b.address) for b in borrowers)
-            assert books("totalSupplied") == sum(books("suppliedOf", p.address) for p in lenders)
+            debts = sum(books("debtOf", b.address) for b in borrowers)
+            assert books("totalDebt") <= debts <= books("totalDebt") + len(borrowers)
+            supplied = sum(books("suppliedOf", p.address) for p in lenders)
+            assert supplied <= books("totalSupplied") <= supplied + len(lenders) + 1
             assert books("cash") + books("totalDebt") == books("totalSupplied")
 
         @invariant()
@@ -142,9 +157,10 @@ def test_lending_market_never_gives_anyone_more_than_theirs(
 
         @invariant()
         def nobody_takes_more_than_theirs(self) -> None:
-            for lender in lenders:
-                held = bal(usd, lender.address) + books("suppliedOf", lender.address)
-                assert held <= self.start_usd[lender.address]
+            held = sum(bal(usd, p.address) + books("suppliedOf", p.address) for p in lenders)
+            interest = books("totalSupplied") - self.net_supplied
+            assert interest >= -1, interest
+            assert held <= sum(self.start_usd[p.address] for p in lenders) + interest
             price = int(chain.call(oracle.functions.price()))
             for b in borrowers:
                 weth_held = bal(weth, b.address) + books("collateralOf", b.address)

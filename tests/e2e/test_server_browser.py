@@ -40,6 +40,7 @@ PAGES = [
     ("content", "/content", "Signed content"),
     ("datasets", "/datasets", "Data sets"),
     ("agents", "/agents", "Agents"),
+    ("defi", "/defi", "DeFi backtests"),
     ("games", "/games", "Games"),
     ("social", "/social", "Social"),
     ("analytics", "/analytics", "Analytics"),

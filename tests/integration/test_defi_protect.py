@@ -107,14 +107,16 @@ def test_crash_is_deleveraged_with_a_proven_decision(setup: Setup) -> None:
     assert step.acted and step.proof is not None and step.gas_used
     assert step.inputs[1] == pytest.approx(-0.25, abs=0.01)
     after = s.market.position(s.borrower.address)
-    repaid = before.debt - after.debt
-    # exactly the proven share: the output instance as a WAD, times the debt
+    repaid = wallet_before - _wallet(s, s.market.debt, s.borrower)
+    # the proven share (the output instance as a WAD) of the debt in the block the guard acted,
+    # which has grown by a few seconds of interest since `before`
     out_scale = int(s.chain.call(s.guard.contract.functions.outputScale()))
     share = (step.proof.instances[2] * WAD) >> out_scale
-    assert repaid == before.debt * share // WAD
+    expected = before.debt * share // WAD
+    assert expected <= repaid <= expected + expected // 10**5
+    assert before.debt - repaid <= after.debt <= before.debt - repaid + before.debt // 10**5
     assert 0.03 < repaid / before.debt < 0.5
     assert after.health > before.health
-    assert wallet_before - _wallet(s, s.market.debt, s.borrower) == repaid
     assert s.guard.budget(s.borrower.address) == 20_000 * UNIT - repaid
     # the same proof again: each proof acts once
     with pytest.raises(TransactionReverted, match="ProofAlreadyUsed"):
@@ -129,7 +131,7 @@ def test_collateral_mode_adds_collateral(setup: Setup) -> None:
     step = s.keeper.step(s.operator, s.other.address)
     assert step.acted
     after = s.market.position(s.other.address)
-    assert after.debt == before.debt
+    assert before.debt <= after.debt <= before.debt + before.debt // 10**5  # only seconds of interest
     assert after.collateral > before.collateral
     assert after.health > before.health
 
@@ -203,7 +205,8 @@ def test_guard_pulls_only_an_enrolled_borrowers_budget(setup: Setup, accounts: l
     assert step.acted and step.proof is not None
     assert step.share * before.debt > 10 * UNIT  # the model asked for more than the budget
     assert wallet - _wallet(s, debt, capped) == 10 * UNIT
-    assert before.debt - s.market.position(capped.address).debt == 10 * UNIT
+    lowered = before.debt - s.market.position(capped.address).debt  # interest accrued meanwhile
+    assert 10 * UNIT - before.debt // 10**5 <= lowered <= 10 * UNIT
     assert s.guard.budget(capped.address) == 0
     assert int(s.chain.call(debt.functions.balanceOf(s.guard.address))) == 0  # it keeps nothing
     # after leaving, the approval (still unlimited) gives the guard nothing either

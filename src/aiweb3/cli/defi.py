@@ -126,10 +126,14 @@ def backtest(
         ),
     )  # fmt: skip
     summary = summarize(results)
-    table = Table("strategy", "runs", "net vs hold", "after gas", "gas", "rebalances", "proving s")
+    table = Table(
+        "strategy", "runs", "fees", "IL", "net vs hold", "after gas", "gas", "rebalances", "proving s"
+    )
     for name, s in summary.items():
         table.add_row(
-            name, f"{s['runs']:.0f}", f"{100 * s['net_vs_hold']:+.3f}%", f"{100 * s['net_after_gas']:+.3f}%",
+            name, f"{s['runs']:.0f}",
+            f"{100 * s['fee_return']:+.3f}%", f"{100 * s['impermanent_loss']:+.3f}%",
+            f"{100 * s['net_vs_hold']:+.3f}%", f"{100 * s['net_after_gas']:+.3f}%",
             f"{s['gas']:.0f}", f"{s['rebalances']:.0f}", f"{s['prove_seconds']:.1f}",
         )  # fmt: skip
     console.print(table)
@@ -139,6 +143,18 @@ def backtest(
     if json_out is not None:
         atomic_write_json(json_out, {"summary": summary, "runs": [r.to_json() for r in results]})
         console.print(f"runs: {json_out}")
+    _keep_report(home, "lp", summary, [r.to_json() for r in results], plot)
+
+
+def _keep_report(
+    home: Path, kind: str, summary: dict[str, dict[str, float]], runs: list[dict[str, Any]], plot: Path | None
+) -> None:
+    """Save the backtest as the last of its kind for the dashboard's DeFi page."""
+    from aiweb3.defi.reports import save_backtest_report
+
+    seeds = sorted({int(r["seed"]) for r in runs})
+    path = save_backtest_report(home, kind, summary, runs, seeds=seeds, png=plot)
+    err_console.print(f"[dim]kept for the dashboard's DeFi page: {path}[/dim]")
 
 
 def _vault(ctx: Context, name: str) -> tuple[Any, dict[str, Any]]:

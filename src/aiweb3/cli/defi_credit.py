@@ -13,10 +13,11 @@ from rich.table import Table
 
 from aiweb3.cli.context import Context, console, err_console
 from aiweb3.cli.defi import app
+from aiweb3.cli.defi_structured import structured_app
 from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import InputError
 
-__all__ = ["app", "credit_app", "protect_app"]
+__all__ = ["app", "credit_app", "protect_app", "structured_app"]
 
 logging.getLogger("ezkl").setLevel(logging.CRITICAL)
 

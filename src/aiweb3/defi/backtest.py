@@ -21,11 +21,12 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 
 from aiweb3.chain import Chain
+from aiweb3.chain.client import Receipt
 from aiweb3.defi.market import (
     HISTORIES,
     MarketConfig,
@@ -96,6 +97,8 @@ class RunResult:
     gas_cost: float
     prove_seconds: float
     swaps: int
+    #: the fees the vault's positions earned, valued at the final price (part of final_value)
+    fees: float = 0.0
 
     @property
     def net_vs_hold(self) -> float:
@@ -107,9 +110,25 @@ class RunResult:
         """The same after paying the rebalance gas."""
         return (self.final_value - self.gas_cost) / self.hold_value - 1
 
+    @property
+    def fee_return(self) -> float:
+        """Fees earned over the value of holding the deposit."""
+        return self.fees / self.hold_value
+
+    @property
+    def impermanent_loss(self) -> float:
+        """The net result before gas without the fees: what the price moves cost the positions."""
+        return self.net_vs_hold - self.fee_return
+
     def to_json(self) -> dict[str, Any]:
         """As JSON data, with the derived figures."""
-        return {**asdict(self), "net_vs_hold": self.net_vs_hold, "net_after_gas": self.net_after_gas}
+        return {
+            **asdict(self),
+            "net_vs_hold": self.net_vs_hold,
+            "net_after_gas": self.net_after_gas,
+            "fee_return": self.fee_return,
+            "impermanent_loss": self.impermanent_loss,
+        }
 
 
 def default_price_model() -> PriceModel:
@@ -183,6 +202,7 @@ def _run_one(
     shares, d0, d1 = vault.deposit(lp, a0, a1)
     gas, rebalances = 0, 0
     last_tick: int | None = None
+    receipts: list[Receipt] = []
 
     def rebalance() -> None:
         nonlocal gas, rebalances, last_tick
@@ -207,6 +227,7 @@ def _run_one(
         gas += int(receipt["gasUsed"])
         rebalances += 1
         last_tick = tick
+        receipts.append(receipt)
 
     rebalance()
     rest = list(path[warmup:])
@@ -216,7 +237,11 @@ def _run_one(
         if start + period < len(rest):
             rebalance()
     final_price = market.base_price()
-    out0, out1 = vault.withdraw(lp, shares)
+    receipt = chain.transact(lp, vault.contract.functions.withdraw(shares, 0, 0, lp.address))
+    event = chain.events(vault.contract, "Withdraw", receipt)[0]
+    out0, out1 = int(event["amount0"]), int(event["amount1"])
+    fee0, fee1 = _fees_collected(chain, market, vault.address, [*receipts, receipt])
+    fee_base, fee_quote = (fee0, fee1) if market.base_is_token0 else (fee1, fee0)
     got_base, got_quote = (out0, out1) if market.base_is_token0 else (out1, out0)
     held_base, held_quote = (d0, d1) if market.base_is_token0 else (d1, d0)
     gas_cost = gas * config.gas_price_gwei * 1e-9 * final_price
@@ -230,7 +255,25 @@ def _run_one(
         gas_cost=gas_cost,
         prove_seconds=keeper.prove_seconds if keeper else 0.0,
         swaps=report.swaps,
+        fees=(fee_base * final_price + fee_quote) / UNIT,
     )
+
+
+def _fees_collected(
+    chain: Chain, market: LocalMarket, owner: str, receipts: Sequence[Receipt]
+) -> tuple[int, int]:
+    """Fees ``owner`` took out of the pool in these transactions: what it collected beyond the
+    principal it burned (the pool's own Collect and Burn events)."""
+    fee0 = fee1 = 0
+    pool = market.pool.contract
+    for receipt in receipts:
+        for ev in chain.events(pool, "Collect", receipt):
+            if ev["owner"] == owner:
+                fee0, fee1 = fee0 + int(ev["amount0"]), fee1 + int(ev["amount1"])
+        for ev in chain.events(pool, "Burn", receipt):
+            if ev["owner"] == owner:
+                fee0, fee1 = fee0 - int(ev["amount0"]), fee1 - int(ev["amount1"])
+    return fee0, fee1
 
 
 def _with_step_seconds(config: MarketConfig, seconds: int) -> MarketConfig:
@@ -298,6 +341,8 @@ def summarize(results: Sequence[RunResult]) -> dict[str, dict[str, float]]:
             "runs": float(len(rs)),
             "net_vs_hold": statistics.median(r.net_vs_hold for r in rs),
             "net_after_gas": statistics.median(r.net_after_gas for r in rs),
+            "fee_return": statistics.median(r.fee_return for r in rs),
+            "impermanent_loss": statistics.median(r.impermanent_loss for r in rs),
             "gas": statistics.median(r.gas for r in rs),
             "rebalances": statistics.median(r.rebalances for r in rs),
             "prove_seconds": statistics.median(r.prove_seconds for r in rs),
@@ -305,7 +350,17 @@ def summarize(results: Sequence[RunResult]) -> dict[str, dict[str, float]]:
     return out
 
 
-def plot_results(results: Sequence[RunResult], path: Path) -> Path:
+class _Run(Protocol):
+    strategy: str
+    seed: int
+
+    @property
+    def net_after_gas(self) -> float: ...
+
+
+def plot_results(
+    results: Sequence[_Run], path: Path, *, title: str = "LP strategies on real Uniswap v3"
+) -> Path:
     """A PNG: net result versus holding after gas, per strategy (one box per strategy)."""
     import matplotlib
 
@@ -319,7 +374,7 @@ def plot_results(results: Sequence[RunResult], path: Path) -> Path:
     ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.set_ylabel("net vs holding after gas (%)")
     seeds = sorted({r.seed for r in results})
-    ax.set_title(f"LP strategies on real Uniswap v3, {len(seeds)} held-out seeds")
+    ax.set_title(f"{title}, {len(seeds)} held-out seeds")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.png")

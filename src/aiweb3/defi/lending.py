@@ -37,11 +37,14 @@ MAX_UINT = 2**256 - 1
 @dataclass(frozen=True)
 class MarketFactors:
     """Risk parameters (WADs): borrow up to ``borrow`` of collateral value, liquidatable when
-    debt exceeds ``threshold`` of it; a liquidator receives ``bonus`` extra collateral."""
+    debt exceeds ``threshold`` of it; a liquidator receives ``bonus`` extra collateral. Borrowers
+    pay ``base_rate + rate_slope * utilisation`` a year, which accrues to lenders."""
 
     borrow: int = 75 * WAD // 100
     threshold: int = 80 * WAD // 100
     bonus: int = 5 * WAD // 100
+    base_rate: int = 2 * WAD // 100
+    rate_slope: int = 20 * WAD // 100
 
     def __post_init__(self) -> None:
         if not 0 < self.borrow <= self.threshold:
@@ -51,6 +54,8 @@ class MarketFactors:
                 "threshold (+ the 0.1 credit allowance) times 1 + bonus must stay below 1; "
                 "lower the threshold or the bonus"
             )
+        if self.base_rate < 0 or self.rate_slope < 0 or self.base_rate + self.rate_slope > 10 * WAD:
+            raise InputError("interest rates must be non-negative and at most 1000% a year together")
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,23 @@ class LendingMarket:
         """Lend ``amount`` debt tokens (approves the market first when needed)."""
         self._approve(lender, self.debt, amount)
         return self.chain.transact(lender, self.contract.functions.supply(amount))
+
+    def withdraw_supply(self, lender: LocalAccount, amount: int) -> Receipt:
+        """Take back ``amount`` of what ``lender`` supplied (interest included)."""
+        return self.chain.transact(lender, self.contract.functions.withdrawSupply(amount))
+
+    def supplied(self, lender: str) -> int:
+        """``lender``'s part of cash plus debt now, interest included."""
+        return int(self.chain.call(self.contract.functions.suppliedOf(checksum(lender))))
+
+    def rates(self) -> dict[str, int]:
+        """Utilisation and the yearly borrow and supply rates now (WADs)."""
+        fns = self.contract.functions
+        return {
+            "utilisation": int(self.chain.call(fns.utilisation())),
+            "borrow_rate": int(self.chain.call(fns.borrowRate())),
+            "supply_rate": int(self.chain.call(fns.supplyRate())),
+        }
 
     def deposit(self, borrower: LocalAccount, amount: int, on_behalf_of: str | None = None) -> Receipt:
         """Lock ``amount`` collateral (for ``on_behalf_of``, by default the signer)."""
@@ -184,6 +206,8 @@ def deploy_market(
         f.borrow,
         f.threshold,
         f.bonus,
+        f.base_rate,
+        f.rate_slope,
     ]
     address, _ = chain.deploy(signer, art.abi, art.bytecode, *args)
     return LendingMarket(chain, address)

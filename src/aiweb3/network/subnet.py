@@ -58,7 +58,7 @@ class SubnetParams:
     yuma: YumaParams = field(default_factory=YumaParams)
     data_reward_per_epoch: int = 0
 
-    def as_tuple(self) -> tuple[int, ...]:
+    def as_tuple(self) -> tuple[int | bool, ...]:
         """The contract's ``Params`` struct."""
         kappa, beta, alpha, xi = self.yuma.as_wad()
         return (
@@ -70,6 +70,7 @@ class SubnetParams:
             beta,
             alpha,
             xi,
+            self.yuma.median_incentive,
             self.data_reward_per_epoch,
         )
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiweb3.errors import InputError
+from aiweb3.network.scoring import smooth_scores
 from aiweb3.network.subnet import weights_from_scores
 from aiweb3.network.yuma import YumaParams, yuma_epoch
 
@@ -110,3 +111,14 @@ def test_scores_become_uint16_weights_and_bad_scores_are_refused() -> None:
         weights_from_scores([1.0, float("nan")])
     with pytest.raises(InputError, match="miner 0"):
         weights_from_scores([-1.0])
+
+
+def test_validators_scores_are_a_moving_average_of_each_rounds_shares() -> None:
+    first = smooth_scores(None, [2.0, 2.0, 0.0], 0.25)
+    assert first == [0.5, 0.5, 0.0]
+    assert smooth_scores(first, [0.0, 3.0, 1.0], 0.25) == [0.375, 0.5625, 0.0625]
+    assert smooth_scores(first, [0.0, 0.0, 0.0], 1.0) == [0.0, 0.0, 0.0]
+    with pytest.raises(InputError, match=r"rate must be in \(0, 1\], not 0"):
+        smooth_scores(None, [1.0], 0)
+    with pytest.raises(InputError, match="2 scores for 3 miners"):
+        smooth_scores(first, [1.0, 1.0], 0.5)

@@ -17,7 +17,7 @@ from aiweb3.network.federation import (
 )
 from aiweb3.network.local import NetworkHome
 from aiweb3.network.run import NetworkReport, NetworkSpec, centralised_accuracy, run_network, settle_epochs
-from aiweb3.network.scoring import cabal_weights, score_round
+from aiweb3.network.scoring import cabal_weights, score_round, smooth_scores
 from aiweb3.network.subnet import EpochOutcome, Role, Subnet, SubnetParams, weights_from_scores
 from aiweb3.network.yuma import YumaParams, YumaResult, yuma_epoch
 
@@ -44,6 +44,7 @@ __all__ = [
     "run_network",
     "score_round",
     "settle_epochs",
+    "smooth_scores",
     "weights_from_scores",
     "yuma_epoch",
 ]

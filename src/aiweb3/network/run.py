@@ -18,7 +18,7 @@ from eth_account.signers.local import LocalAccount
 from aiweb3.chain import Chain
 from aiweb3.errors import InputError
 from aiweb3.network.federation import FederationConfig, Shards, TrainingRecord, make_shards, run_inprocess
-from aiweb3.network.scoring import cabal_weights, score_round
+from aiweb3.network.scoring import cabal_weights, score_round, smooth_scores
 from aiweb3.network.subnet import EpochOutcome, Role, Subnet, SubnetParams, weights_from_scores
 from aiweb3_flower.task import accuracy, init_params, train
 
@@ -36,6 +36,8 @@ class NetworkSpec:
         validator_stakes: AIUSD base units per validator.
         cabal: indexes of validators that collude, reporting weight only on ``cabal_miners``.
         cabal_miners: the miners the cabal favours.
+        score_ema: rate of honest validators' moving average of their per-round scores (1: each
+            epoch's weights come from its round alone); see ``smooth_scores``.
         dataset: ``digits`` or ``breast_cancer`` (scikit-learn).
         federation: Flower rounds and aggregation.
         subnet: the Subnet's constitution.
@@ -45,6 +47,7 @@ class NetworkSpec:
     validator_stakes: list[int]
     cabal: list[int] = field(default_factory=list)
     cabal_miners: list[int] = field(default_factory=list)
+    score_ema: float = 0.2
     dataset: str = "digits"
     federation: FederationConfig = field(default_factory=FederationConfig)
     subnet: SubnetParams = field(default_factory=SubnetParams)
@@ -54,6 +57,8 @@ class NetworkSpec:
             raise InputError("cabal names a validator that does not exist")
         if any(not 0 <= j < len(self.behaviours) for j in self.cabal_miners):
             raise InputError("cabal_miners names a miner that does not exist")
+        if not 0 < self.score_ema <= 1:
+            raise InputError(f"score_ema must be in (0, 1], not {self.score_ema}")
 
 
 @dataclass
@@ -117,24 +122,27 @@ def settle_epochs(
     *,
     cabal: list[int] = (),  # type: ignore[assignment]
     cabal_miners: list[int] = (),  # type: ignore[assignment]
+    score_ema: float = 0.2,
 ) -> list[EpochOutcome]:
-    """One epoch per Flower round: each validator scores the round on its hidden split (or, in the
-    cabal, reports only its own miners), commits, reveals; ``keeper`` finalizes. Local dev nodes
-    only: the clock is moved past each phase."""
+    """One epoch per Flower round: each validator scores the round on its hidden split and folds
+    it into its moving average (``smooth_scores``), or, in the cabal, reports only its own miners;
+    commits, reveals; ``keeper`` finalizes. Local dev nodes only: the clock is moved past each
+    phase."""
     n_miners = len(shards.miners)
     evals = [shards.load(p) for p in shards.validators]
+    running: list[list[float] | None] = [None] * len(validators)
     outcomes = []
     for rnd in record.rounds:
         if subnet.epoch_miners() != n_miners:
             raise InputError(f"the open epoch scores {subnet.epoch_miners()} miners, not {n_miners}")
         weights = []
         for i in range(len(validators)):
-            scores = (
-                cabal_weights(n_miners, list(cabal_miners))
-                if i in cabal
-                else score_round(rnd, *evals[i], n_miners)
-            )
-            weights.append(weights_from_scores(scores))
+            if i in cabal:
+                weights.append(weights_from_scores(cabal_weights(n_miners, list(cabal_miners))))
+                continue
+            smoothed = smooth_scores(running[i], score_round(rnd, *evals[i], n_miners), score_ema)
+            running[i] = smoothed
+            weights.append(weights_from_scores(smoothed))
         salts = [subnet.commit_weights(v, w) for v, w in zip(validators, weights, strict=True)]
         _, reveal_opens, ends_at = subnet.phase()
         subnet.dev_advance_to(reveal_opens)
@@ -181,8 +189,9 @@ def run_network(
     subnet.dev_advance_to(ends_at)
     subnet.finalize(sponsor)
     outcomes = settle_epochs(
-        subnet, record, shards, validators, sponsor, cabal=spec.cabal, cabal_miners=spec.cabal_miners
-    )
+        subnet, record, shards, validators, sponsor, cabal=spec.cabal, cabal_miners=spec.cabal_miners,
+        score_ema=spec.score_ema,
+    )  # fmt: skip
     return NetworkReport(
         subnet=subnet.address,
         behaviours=list(spec.behaviours),

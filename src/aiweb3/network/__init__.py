@@ -5,6 +5,7 @@ update on their own hidden data, and the Subnet contract settles each epoch by Y
 over commit-reveal weights, paying AIUSD to miners (incentive) and validators (dividends).
 """
 
+from aiweb3.network.data import DataContribution, DataSource, contribute_rows, reward_used_records
 from aiweb3.network.federation import (
     STRATEGIES,
     FederationConfig,
@@ -23,6 +24,8 @@ from aiweb3.network.yuma import YumaParams, YumaResult, yuma_epoch
 
 __all__ = [
     "STRATEGIES",
+    "DataContribution",
+    "DataSource",
     "EpochOutcome",
     "FederationConfig",
     "NetworkHome",
@@ -38,8 +41,10 @@ __all__ = [
     "YumaResult",
     "cabal_weights",
     "centralised_accuracy",
+    "contribute_rows",
     "load_record",
     "make_shards",
+    "reward_used_records",
     "run_inprocess",
     "run_network",
     "score_round",

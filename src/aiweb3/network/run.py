@@ -17,6 +17,7 @@ from eth_account.signers.local import LocalAccount
 
 from aiweb3.chain import Chain
 from aiweb3.errors import InputError
+from aiweb3.network.data import DataSource, reward_used_records
 from aiweb3.network.federation import FederationConfig, Shards, TrainingRecord, make_shards, run_inprocess
 from aiweb3.network.scoring import cabal_weights, score_round, smooth_scores
 from aiweb3.network.subnet import EpochOutcome, Role, Subnet, SubnetParams, weights_from_scores
@@ -76,6 +77,7 @@ class NetworkReport:
     miner_earned: list[int]
     validator_earned: list[int]
     rejected: dict[int, dict[int, str]]
+    data_rewards: list[dict[str, Any]] = field(default_factory=list)
     training: TrainingRecord | None = None
     shards: Shards | None = None
 
@@ -100,6 +102,7 @@ class NetworkReport:
             "miner_earned": self.miner_earned,
             "validator_earned": self.validator_earned,
             "rejected": {str(r): {str(m): why for m, why in d.items()} for r, d in self.rejected.items()},
+            "data_rewards": self.data_rewards,
             "epochs": [e.as_dict() for e in self.epochs],
         }
 
@@ -163,9 +166,14 @@ def run_network(
     workdir: Path,
     *,
     mode: Literal["inprocess", "deployment"] = "inprocess",
+    data: DataSource | None = None,
 ) -> NetworkReport:
     """Train, then settle: see the module docstring. Accounts must hold AIUSD for their stakes and
-    the sponsor for the emission pool (``rounds x emission_per_epoch``)."""
+    the sponsor for the emission pool (``rounds x (emission_per_epoch + data_reward_per_epoch)``).
+    With ``data`` the subnet is bound to that DatasetPool dataset and each epoch's data reward goes
+    to the contributors whose records its round used (``aiweb3.network.data``)."""
+    if data is not None and spec.subnet.data_reward_per_epoch <= 0:
+        raise InputError("data contributions need a subnet with data_reward_per_epoch > 0")
     if len(miners) != len(spec.behaviours) or len(validators) != len(spec.validator_stakes):
         raise InputError("give one account per miner behaviour and per validator stake")
     shards = make_shards(
@@ -178,12 +186,16 @@ def run_network(
     else:
         record = run_inprocess(workdir, shards, spec.federation)
     test = shards.load(shards.test)
-    subnet = Subnet.deploy(chain, sponsor, token, spec.subnet)
+    subnet = Subnet.deploy(
+        chain, sponsor, token, spec.subnet,
+        dataset_pool=data.pool if data else None, dataset_id=data.dataset_id if data else 0,
+    )  # fmt: skip
     for m in miners:
         subnet.register(m, Role.MINER, spec.subnet.min_stake)
     for v, stake in zip(validators, spec.validator_stakes, strict=True):
         subnet.register(v, Role.VALIDATOR, stake)
-    subnet.fund_pool(sponsor, spec.federation.rounds * spec.subnet.emission_per_epoch)
+    per_epoch = spec.subnet.emission_per_epoch + (spec.subnet.data_reward_per_epoch if data else 0)
+    subnet.fund_pool(sponsor, spec.federation.rounds * per_epoch)
     # the epoch open at deployment began before any miner registered: close it empty
     _, _, ends_at = subnet.phase()
     subnet.dev_advance_to(ends_at)
@@ -192,6 +204,7 @@ def run_network(
         subnet, record, shards, validators, sponsor, cabal=spec.cabal, cabal_miners=spec.cabal_miners,
         score_ema=spec.score_ema,
     )  # fmt: skip
+    data_rewards = reward_used_records(subnet, sponsor, data, shards, outcomes) if data else []
     return NetworkReport(
         subnet=subnet.address,
         behaviours=list(spec.behaviours),
@@ -204,6 +217,7 @@ def run_network(
         miner_earned=[subnet.owed(m.address) for m in miners],
         validator_earned=[subnet.owed(v.address) for v in validators],
         rejected={r.number: r.rejected for r in record.rounds if r.rejected},
+        data_rewards=data_rewards,
         training=record,
         shards=shards,
     )

@@ -259,6 +259,13 @@ class Subnet:
         logs = self.contract.events.EpochFinalized().get_logs(from_block=from_block)
         return [_outcome(dict(log["args"]), 0, int(log["blockNumber"])) for log in logs]
 
+    def revealed_weights(self, epoch: int, from_block: int = 0) -> dict[int, list[int]]:
+        """The weights each validator (by uid) revealed in ``epoch``, read from the chain's logs."""
+        logs = self.contract.events.WeightsRevealed().get_logs(
+            from_block=from_block, argument_filters={"epoch": epoch}
+        )
+        return {int(log["args"]["validatorUid"]): [int(w) for w in log["args"]["weights"]] for log in logs}
+
     def compute_epoch(
         self, stakes: Sequence[int], weights: Sequence[Sequence[int]], bonds: Sequence[Sequence[int]]
     ) -> dict[str, Any]:

@@ -71,6 +71,7 @@ contract Subnet is ReentrancyGuard {
         uint256 beta; // WAD
         uint256 alpha; // WAD
         uint256 xi; // WAD: validators' share of each epoch's emission
+        bool medianIncentive; // miners paid by consensus weight, not rank (see Yuma.sol)
         uint256 dataRewardPerEpoch; // paid to data contributors per epoch (see rewardData)
     }
 
@@ -84,6 +85,7 @@ contract Subnet is ReentrancyGuard {
     uint256 public immutable beta;
     uint256 public immutable alpha;
     uint256 public immutable xi;
+    bool public immutable medianIncentive;
     uint256 public immutable dataRewardPerEpoch;
     IContributionPool public immutable datasetPool; // address(0): no data rewards
     uint256 public immutable datasetId;
@@ -164,6 +166,7 @@ contract Subnet is ReentrancyGuard {
         beta = p.beta;
         alpha = p.alpha;
         xi = p.xi;
+        medianIncentive = p.medianIncentive;
         dataRewardPerEpoch = p.dataRewardPerEpoch;
         datasetPool = datasetPool_;
         datasetId = datasetId_;
@@ -260,7 +263,7 @@ contract Subnet is ReentrancyGuard {
 
     // -- epochs --------------------------------------------------------------------------------
 
-    /// @notice Yuma consensus with this subnet's kappa, beta and alpha (see Yuma.sol).
+    /// @notice Yuma consensus with this subnet's kappa, beta, alpha and incentive rule (see Yuma.sol).
     function computeEpoch(uint256[] memory stakes, uint16[][] memory weights, uint256[][] memory bonds)
         public
         view
@@ -272,7 +275,7 @@ contract Subnet is ReentrancyGuard {
                 revert InvalidParameters();
             }
         }
-        return Yuma.epoch(stakes, weights, bonds, kappa, beta, alpha);
+        return Yuma.epoch(stakes, weights, bonds, kappa, beta, alpha, medianIncentive);
     }
 
     /// @notice Close the epoch once its reveal phase is over: run consensus, credit the emission,
@@ -299,7 +302,7 @@ contract Subnet is ReentrancyGuard {
                 weights[i] = new uint16[](nm);
             }
         }
-        Yuma.Result memory r = Yuma.epoch(stakes, weights, bonds, kappa, beta, alpha);
+        Yuma.Result memory r = Yuma.epoch(stakes, weights, bonds, kappa, beta, alpha, medianIncentive);
         for (uint256 i; i < nv; ++i) {
             for (uint256 j; j < nm; ++j) _bonds[i][j] = uint64(r.bonds[i][j]);
         }

@@ -7,11 +7,16 @@ pragma solidity ^0.8.24;
 ///   consensus  c_j   = the largest w with  sum_i S_i [W_ij >= w] >= kappa
 ///   clipped    W'_ij = min(W_ij, c_j)
 ///   rank       R_j   = sum_i S_i W'_ij,   incentive I_j = R_j / sum_k R_k
+///              (with medianIncentive: I_j = c_j / sum_k c_k, see below)
 ///   bond wts   W~_ij = (1 - beta) W_ij + beta W'_ij
 ///   instant    dB_ij = S_i W~_ij / sum_k S_k W~_kj
 ///   EMA bond   B_ij  = alpha dB_ij + (1 - alpha) B_ij(previous)
 ///   dividends  D_i   = sum_j B_ij I_j, normalised (validators with zero stake get none).
 /// Every division rounds down; aiweb3.network.yuma holds the numpy reference it is tested against.
+/// medianIncentive (this project's mitigation, not in subtensor): a validator's weight *below*
+/// consensus still lowers R_j, so a minority that withholds weight from every other miner raises
+/// its favourite's normalised incentive although each of its weights is clipped; paying miners
+/// by the consensus itself leaves a minority only the room between the majority's own weights.
 library Yuma {
     uint256 internal constant WAD = 1e18;
 
@@ -27,13 +32,15 @@ library Yuma {
     /// @param weights raw weights per validator over miners (each row normalised here)
     /// @param bonds previous EMA bonds, validator x miner, in WAD
     /// @param kappa, beta, alpha consensus majority, bonds penalty and bonds EMA rate, in WAD
+    /// @param medianIncentive incentive from the consensus weights instead of the ranks
     function epoch(
         uint256[] memory stakes,
         uint16[][] memory weights,
         uint256[][] memory bonds,
         uint256 kappa,
         uint256 beta,
-        uint256 alpha
+        uint256 alpha,
+        bool medianIncentive
     ) internal pure returns (Result memory r) {
         (uint256[][] memory w, uint256 total) = _prepare(stakes, weights);
         uint256 nm = stakes.length == 0 ? 0 : weights[0].length;
@@ -41,6 +48,7 @@ library Yuma {
         uint256[][] memory tilde;
         uint256[] memory colBond;
         (r.ranks, r.incentive, tilde, colBond) = _rank(stakes, total, w, r.consensus, beta);
+        if (medianIncentive) r.incentive = _normalize(r.consensus);
         r.bonds = _bond(stakes, tilde, colBond, bonds, alpha);
         r.dividends = _dividends(stakes, r.bonds, r.incentive);
     }
@@ -129,6 +137,15 @@ library Yuma {
             sum += dividends[i];
         }
         for (uint256 i; i < stakes.length; ++i) dividends[i] = sum == 0 ? 0 : (dividends[i] * WAD) / sum;
+    }
+
+    /// @dev Shares of WAD (all zero when the vector is).
+    function _normalize(uint256[] memory v) private pure returns (uint256[] memory out) {
+        out = new uint256[](v.length);
+        uint256 sum = 0;
+        for (uint256 j; j < v.length; ++j) sum += v[j];
+        if (sum == 0) return out;
+        for (uint256 j; j < v.length; ++j) out[j] = (v[j] * WAD) / sum;
     }
 
     function _normalizeRow(uint16[] memory row) private pure returns (uint256[] memory out) {

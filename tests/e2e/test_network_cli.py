@@ -1,5 +1,6 @@
 """``aiweb3 network`` through the CLI on its own local node: the demo with Flower as real
-SuperLink/SuperNode processes and epochs on chain, then status and epochs; bad input in one line."""
+SuperLink/SuperNode processes, epochs on chain and DatasetPool contributors paid for the records
+their rounds used, then status and epochs; bad input in one line."""
 
 from __future__ import annotations
 
@@ -60,6 +61,16 @@ def test_network_demo_on_real_flower_processes(home: Path, tmp_path: Path) -> No
     assert report["byzantine_share"] == 0.0 and report["miner_earned"][3] == 0
     assert all(e > 0 for e in report["miner_earned"][:3])
     assert report["accuracy"][-1] > 0.85
+    # data contributors: paid exactly when their accepted record sat in a miner's shard that earned
+    data = report["data_rewards"]
+    assert len(data) == 8 and data[-1]["earned"] == 0 and data[-1]["why"] == "not accepted by the curator"
+    for d in data[:-1]:
+        used = d["miner"] is not None and report["miner_earned"][d["miner"]] > 0
+        assert (d["earned"] > 0) == used, d
+        assert d["epochs_used"] == (2 if used else 0), d
+    assert any(d["earned"] > 0 for d in data)
+    paid = sum(d["earned"] for d in data)
+    assert 2 * 100 * 10**6 - 10 <= paid <= 2 * 100 * 10**6  # each round's data reward, less rounding
     # the rounds really went through a SuperLink and one SuperNode per miner
     logs = sorted(p.name for p in (tmp_path / "logs").iterdir())
     assert logs == ["flwr-run.log", "superlink.log", *(f"supernode-{j}.log" for j in range(4))]

@@ -4,6 +4,7 @@ cases; whole epochs through commit-reveal pay by it; bad input is refused with i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -23,6 +24,8 @@ PARAMS = SubnetParams(
     reveal_period=30,
     yuma=YumaParams(kappa=0.5, beta=0.8, alpha=0.1, xi=0.5),
 )
+#: subtensor's documented incentive rule (normalised ranks) instead of the consensus weights
+DOCUMENTED = replace(PARAMS, yuma=replace(PARAMS.yuma, median_incentive=False))
 TOL = 1e-12  # fixed point (1e-18 per rounding) against float64
 
 
@@ -31,6 +34,13 @@ def subnet(
     module_chain_isolation: Chain, deployments: dict[str, Deployment], accounts: list[LocalAccount]
 ) -> Iterator[Subnet]:
     yield Subnet.deploy(module_chain_isolation, accounts[0], deployments["AIUSD"].address, PARAMS)
+
+
+@pytest.fixture(scope="module")
+def documented(
+    module_chain_isolation: Chain, deployments: dict[str, Deployment], accounts: list[LocalAccount]
+) -> Iterator[Subnet]:
+    yield Subnet.deploy(module_chain_isolation, accounts[0], deployments["AIUSD"].address, DOCUMENTED)
 
 
 @st.composite
@@ -48,19 +58,21 @@ def epochs(draw: st.DrawFn) -> tuple[list[int], list[list[int]], list[list[int]]
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=epochs())
 def test_contract_yuma_equals_numpy_reference(
-    subnet: Subnet, case: tuple[list[int], list[list[int]], list[list[int]]]
+    subnet: Subnet, documented: Subnet, case: tuple[list[int], list[list[int]], list[list[int]]]
 ) -> None:
     stakes, weights, bonds = case
-    ours = subnet.compute_epoch(stakes, weights, bonds)
-    ref = yuma_epoch(stakes, weights, np.array(bonds, dtype=np.float64) / WAD, PARAMS.yuma)
-    for name in ("consensus", "ranks", "incentive", "dividends"):
-        got = np.array(ours[name], dtype=np.float64) / WAD
-        np.testing.assert_allclose(got, getattr(ref, name), rtol=0, atol=TOL, err_msg=name)
-    np.testing.assert_allclose(np.array(ours["bonds"], dtype=np.float64) / WAD, ref.bonds, rtol=0, atol=TOL)
-    # shares of 1 really add up to 1 (minus rounding) or are all zero
-    for name in ("incentive", "dividends"):
-        total = sum(ours[name])
-        assert total == 0 or WAD - len(ours[name]) <= total <= WAD
+    for contract, params in ((subnet, PARAMS), (documented, DOCUMENTED)):
+        ours = contract.compute_epoch(stakes, weights, bonds)
+        ref = yuma_epoch(stakes, weights, np.array(bonds, dtype=np.float64) / WAD, params.yuma)
+        for name in ("consensus", "ranks", "incentive", "dividends"):
+            got = np.array(ours[name], dtype=np.float64) / WAD
+            np.testing.assert_allclose(got, getattr(ref, name), rtol=0, atol=TOL, err_msg=name)
+        bonds_got = np.array(ours["bonds"], dtype=np.float64) / WAD
+        np.testing.assert_allclose(bonds_got, ref.bonds, rtol=0, atol=TOL)
+        # shares of 1 really add up to 1 (minus rounding) or are all zero
+        for name in ("incentive", "dividends"):
+            total = sum(ours[name])
+            assert total == 0 or WAD - len(ours[name]) <= total <= WAD
 
 
 def _run_epoch(

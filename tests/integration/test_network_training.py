@@ -4,6 +4,7 @@ and whole epochs settled on the real node: the robust aggregation and Yuma conse
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,7 @@ def test_network_pays_honest_miners_and_a_minority_cabal_gains_nothing(
     trained: tuple[Shards, TrainingRecord],
     network: tuple[NetworkReport, list[LocalAccount], LocalAccount],
 ) -> None:
-    report, _, sponsor = network
+    report, _, _ = network
     params = PARAMS
     assert len(report.epochs) == 3
     assert report.byzantine_share == 0.0
@@ -142,19 +143,54 @@ def test_network_pays_honest_miners_and_a_minority_cabal_gains_nothing(
     assert report.accuracy[-1] > 0.9 and report.centralised_accuracy > 0.9
 
     # the same rounds settled by the same validators without the cabal: its miner is no worse off
+    miners, _ = _settle_fresh(chain, deployments, aiusd, trained, [])
+    assert miners[FREE_RIDER] >= report.miner_earned[FREE_RIDER]
+
+
+def _settle_fresh(
+    chain: Chain,
+    deployments: dict[str, Deployment],
+    aiusd: Contract,
+    trained: tuple[Shards, TrainingRecord],
+    favoured: list[int],
+    params: SubnetParams = PARAMS,
+) -> tuple[list[int], list[int]]:
+    """The trained rounds settled on a new subnet, validator 2 backing ``favoured`` (none: it
+    scores honestly); what each miner and each validator earned."""
     shards, record = trained
-    honest = Subnet.deploy(chain, sponsor, deployments["AIUSD"].address, params)
-    fresh_miners = [_funded(chain, aiusd, params.min_stake) for _ in BEHAVIOURS]
-    fresh_validators = [_funded(chain, aiusd, s) for s in STAKES]
-    for m in fresh_miners:
-        honest.register(m, Role.MINER, params.min_stake)
-    for v, s in zip(fresh_validators, STAKES, strict=True):
-        honest.register(v, Role.VALIDATOR, s)
-    honest.fund_pool(sponsor, 3 * params.emission_per_epoch)
-    honest.dev_advance_to(honest.phase()[2])
-    honest.finalize(sponsor)
-    settle_epochs(honest, record, shards, fresh_validators, sponsor)
-    assert honest.owed(fresh_miners[FREE_RIDER].address) >= report.miner_earned[FREE_RIDER]
+    sponsor = _funded(chain, aiusd, len(record.rounds) * params.emission_per_epoch)
+    subnet = Subnet.deploy(chain, sponsor, deployments["AIUSD"].address, params)
+    miners = [_funded(chain, aiusd, params.min_stake) for _ in BEHAVIOURS]
+    validators = [_funded(chain, aiusd, s) for s in STAKES]
+    for m in miners:
+        subnet.register(m, Role.MINER, params.min_stake)
+    for v, s in zip(validators, STAKES, strict=True):
+        subnet.register(v, Role.VALIDATOR, s)
+    subnet.fund_pool(sponsor, len(record.rounds) * params.emission_per_epoch)
+    subnet.dev_advance_to(subnet.phase()[2])
+    subnet.finalize(sponsor)
+    cabal = [2] if favoured else []
+    settle_epochs(subnet, record, shards, validators, sponsor, cabal=cabal, cabal_miners=favoured)
+    return [subnet.owed(m.address) for m in miners], [subnet.owed(v.address) for v in validators]
+
+
+def test_a_cabal_backing_an_honest_miner_gains_less_than_under_documented_yuma_and_loses_overall(
+    chain: Chain,
+    deployments: dict[str, Deployment],
+    aiusd: Contract,
+    trained: tuple[Shards, TrainingRecord],
+) -> None:
+    documented = replace(PARAMS, yuma=replace(PARAMS.yuma, median_incentive=False))
+    gains, totals = [], []
+    for params in (PARAMS, documented):
+        honest_m, honest_v = _settle_fresh(chain, deployments, aiusd, trained, [], params)
+        m, v = _settle_fresh(chain, deployments, aiusd, trained, [0], params)
+        gains.append(m[0] - honest_m[0])
+        totals.append(m[0] + v[2] - honest_m[0] - honest_v[2])
+    # paying by consensus leaves the cabal only the room between the honest validators' weights
+    assert gains[0] < gains[1]
+    # and collusion does not pay the cabal: its validator forfeits more dividends than its miner gains
+    assert totals[0] < 0 and totals[1] < 0
 
 
 def test_final_model_is_registered_with_its_lineage_and_proves_inferences(

@@ -4,7 +4,7 @@ network up        deploy a Subnet (and record it in AIWEB3_HOME)
 network join      register as a miner or validator with a stake
 network status    the open epoch, its phases, participants and funds
 network epochs    every finalized epoch: consensus, incentive, dividends, rewards
-network demo      the whole story on scikit-learn digits with Byzantine miners and a cabal
+network demo      the whole story on real data with Byzantine miners, a cabal and data contributors
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from aiweb3.config import LOCAL_CHAIN_ID
 from aiweb3.errors import DeploymentError, InputError
 from aiweb3.network import (
     STRATEGIES,
+    DataSource,
     FederationConfig,
     NetworkHome,
     NetworkReport,
@@ -33,6 +34,7 @@ from aiweb3.network import (
     Role,
     Subnet,
     SubnetParams,
+    contribute_rows,
     run_network,
 )
 
@@ -41,6 +43,7 @@ app = typer.Typer(help="The model-creation network: Flower training, Yuma consen
 
 ACCOUNT = typer.Option(None, "--account", "-a", help="Signer: keystore name/address or dev:N.")
 WAD = 10**18
+DATA_REWARD = 100 * 10**6  # AIUSD per epoch shared by the records its round used
 
 
 def _aiusd(ctx: Context) -> str:
@@ -150,9 +153,22 @@ def epochs(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 def _funded(ctx: Context, amount: int) -> LocalAccount:
     acct: LocalAccount = Account.create()
     ctx.chain.set_balance(acct.address, 10**18)
-    aiusd = ctx.chain.contract(artifact("AIUSD").abi, _aiusd(ctx))
-    ctx.chain.transact(dev_account(0), aiusd.functions.faucet(acct.address, amount))
+    if amount:
+        aiusd = ctx.chain.contract(artifact("AIUSD").abi, _aiusd(ctx))
+        ctx.chain.transact(dev_account(0), aiusd.functions.faucet(acct.address, amount))
     return acct
+
+
+def _data_contributions(ctx: Context, count: int) -> DataSource:
+    """``count`` people each give the DatasetPool one breast-cancer record (rows 0..count-1);
+    the curator accepts all but the last (when there are two or more)."""
+    err_console.print(f"[dim]{count} data contributors present records to a DatasetPool dataset…[/dim]")
+    creator, curator = _funded(ctx, count * 10**6), _funded(ctx, 0)
+    holders = [_funded(ctx, 0) for _ in range(count)]
+    accepted = [count < 2 or k < count - 1 for k in range(count)]
+    return contribute_rows(
+        ctx.chain, ctx.settings.home, dev_account(0), creator, curator, holders, list(range(count)), accepted
+    )
 
 
 def _render(report: NetworkReport) -> None:
@@ -182,6 +198,14 @@ def _render(report: NetworkReport) -> None:
         table.add_row(str(i), fmt_amount(stake), fmt_amount(earned), why)
     console.print(table)
     console.print(f"share of miner emission that reached Byzantine miners: {report.byzantine_share:.1%}")
+    if report.data_rewards:
+        table = Table("data contributor", "record (row)", "in shard of", "earned (AIUSD)", "why")
+        for d in report.data_rewards:
+            miner = "—" if d["miner"] is None else f"miner {d['miner']}"
+            table.add_row(
+                d["contributor"][:10] + "…", str(d["row"]), miner, fmt_amount(d["earned"]), d["why"]
+            )
+        console.print(table)
     gas = [e.gas_used for e in report.epochs]
     console.print(f"gas per epoch (finalize): {min(gas):,} to {max(gas):,}" if gas else "no epochs")
 
@@ -227,7 +251,12 @@ def demo(
     ),
     rounds: int = typer.Option(8, help="Flower rounds = epochs on chain."),
     strategy: str = typer.Option("trimmed", help=f"Aggregation: {', '.join(STRATEGIES)}."),
-    dataset: str = typer.Option("digits", help="digits or breast_cancer (scikit-learn)."),
+    dataset: str = typer.Option(
+        "breast_cancer", help="breast_cancer or digits (scikit-learn; data contributions need the former)."
+    ),
+    data_contributors: int = typer.Option(
+        8, help="People who give the DatasetPool one breast-cancer record each (the last is not accepted)."
+    ),
     inprocess: bool = typer.Option(False, help="Run Flower in one process instead of SuperLink/SuperNodes."),
     register: bool = typer.Option(
         True, help="Register the final model with its lineage in ModelRegistry and prove one inference."
@@ -238,6 +267,10 @@ def demo(
     """Train on real data with Flower, settle each round on chain, print who earned what and why."""
     if not 0 <= byzantine < miners or validators < 1:
         raise InputError("need 0 <= byzantine < miners and at least one validator")
+    if data_contributors < 0:
+        raise InputError("--data-contributors must be 0 or more")
+    if dataset != "breast_cancer":
+        data_contributors = 0  # the DatasetPool's example records are breast-cancer rows
     ctx = Context()
     if ctx.chain.chain_id != LOCAL_CHAIN_ID:
         raise InputError("the demo moves the node's clock and mints AIUSD: run it on the local chain")
@@ -256,16 +289,19 @@ def demo(
         cabal_miners=favoured,
         dataset=dataset,
         federation=FederationConfig(rounds=rounds, strategy=strategy, byzantine=byzantine),
-        subnet=SubnetParams(commit_period=30, reveal_period=30),
+        subnet=SubnetParams(
+            commit_period=30, reveal_period=30, data_reward_per_epoch=DATA_REWARD if data_contributors else 0
+        ),
     )
-    sponsor = _funded(ctx, rounds * spec.subnet.emission_per_epoch)
+    sponsor = _funded(ctx, rounds * (spec.subnet.emission_per_epoch + spec.subnet.data_reward_per_epoch))
     miner_accts = [_funded(ctx, spec.subnet.min_stake) for _ in behaviours]
     validator_accts = [_funded(ctx, s) for s in stakes]
+    data = _data_contributions(ctx, data_contributors) if data_contributors else None
     with tempfile.TemporaryDirectory(prefix="aiweb3-network-") as tmp:
         folder = workdir or Path(tmp)
         report = run_network(
             ctx.chain, _aiusd(ctx), sponsor, miner_accts, validator_accts, spec, folder,
-            mode="inprocess" if inprocess else "deployment",
+            mode="inprocess" if inprocess else "deployment", data=data,
         )  # fmt: skip
         accounts = [str(m.address) for m in miner_accts]
         result = _register(ctx, report, sponsor, accounts, dataset, folder) if register else None

@@ -71,7 +71,8 @@ class FederationConfig:
 
 @dataclass(frozen=True)
 class Shards:
-    """The data each party holds, as ``.npz`` files with ``x`` and ``y``."""
+    """The data each party holds, as ``.npz`` files with ``x`` and ``y``; ``miner_rows``: which
+    rows of the scikit-learn data set each miner's shard holds."""
 
     miners: list[Path]
     behaviours: list[str]
@@ -79,6 +80,7 @@ class Shards:
     test: Path
     n_features: int
     n_classes: int
+    miner_rows: list[list[int]] = field(default_factory=list)
 
     def load(self, path: Path) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         """One shard's rows and labels."""
@@ -132,7 +134,8 @@ def make_shards(
     start = n_test + n_validators * n_eval
     bounds = np.linspace(start, len(y), len(behaviours) + 1).astype(int)
     miners = [write(f"miner-{j}", int(bounds[j]), int(bounds[j + 1])) for j in range(len(behaviours))]
-    return Shards(miners, list(behaviours), validators, test, x.shape[1], int(y.max()) + 1)
+    rows = [order[int(bounds[j]) : int(bounds[j + 1])].tolist() for j in range(len(behaviours))]
+    return Shards(miners, list(behaviours), validators, test, x.shape[1], int(y.max()) + 1, rows)
 
 
 def run_config(workdir: Path, shards: Shards, config: FederationConfig) -> dict[str, Any]:

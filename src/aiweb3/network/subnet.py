@@ -58,7 +58,7 @@ class SubnetParams:
     yuma: YumaParams = field(default_factory=YumaParams)
     data_reward_per_epoch: int = 0
 
-    def as_tuple(self) -> tuple[int, ...]:
+    def as_tuple(self) -> tuple[int | bool, ...]:
         """The contract's ``Params`` struct."""
         kappa, beta, alpha, xi = self.yuma.as_wad()
         return (
@@ -70,6 +70,7 @@ class SubnetParams:
             beta,
             alpha,
             xi,
+            self.yuma.median_incentive,
             self.data_reward_per_epoch,
         )
 
@@ -257,6 +258,13 @@ class Subnet:
         """Every finalized epoch, read from the chain's logs."""
         logs = self.contract.events.EpochFinalized().get_logs(from_block=from_block)
         return [_outcome(dict(log["args"]), 0, int(log["blockNumber"])) for log in logs]
+
+    def revealed_weights(self, epoch: int, from_block: int = 0) -> dict[int, list[int]]:
+        """The weights each validator (by uid) revealed in ``epoch``, read from the chain's logs."""
+        logs = self.contract.events.WeightsRevealed().get_logs(
+            from_block=from_block, argument_filters={"epoch": epoch}
+        )
+        return {int(log["args"]["validatorUid"]): [int(w) for w in log["args"]["weights"]] for log in logs}
 
     def compute_epoch(
         self, stakes: Sequence[int], weights: Sequence[Sequence[int]], bonds: Sequence[Sequence[int]]

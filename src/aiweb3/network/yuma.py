@@ -3,6 +3,13 @@
 Written from subtensor's ``docs/consensus.md`` in floating point, independent of the contract's
 fixed-point arithmetic. One call is one epoch: stakes and weights of the validators in, consensus,
 ranks, incentive, dividends and the new exponential-moving-average bonds out.
+
+One deliberate departure, on by default (``median_incentive``): miners are paid by the consensus
+weight ``c_j`` (normalised) instead of the rank ``R_j = sum_i S_i min(W_ij, c_j)``. Clipping only
+cuts weight *above* consensus, so in documented Yuma a minority that puts all its weight on one
+miner withholds it from every other, lowers their ranks and so raises its favourite's normalised
+incentive. The consensus is a stake-weighted median: a minority can move it only within the
+spread of the majority's own weights, and not at all where the majority agrees.
 """
 
 from __future__ import annotations
@@ -30,12 +37,15 @@ class YumaParams:
         beta: bonds penalty: how much of the weight above consensus is cut before bonding.
         alpha: rate of the bonds' exponential moving average.
         xi: share of each epoch's emission paid to validators (the rest goes to miners).
+        median_incentive: pay miners by the normalised consensus weights rather than the ranks
+            (False: subtensor's documented rule).
     """
 
     kappa: float = 0.5
     beta: float = 1.0
     alpha: float = 0.1
     xi: float = 0.5
+    median_incentive: bool = True
 
     def as_wad(self) -> tuple[int, int, int, int]:
         """The parameters as the contract takes them (1e18 fixed point)."""
@@ -70,7 +80,7 @@ def yuma_epoch(
         stakes: raw stake per validator; 0 for a validator that did not set weights this epoch.
         weights: raw weights, validator x miner (each row is normalised here).
         bonds: previous EMA bonds (validator x miner), or None for zeros.
-        params: kappa, beta, alpha (xi is not used here).
+        params: kappa, beta, alpha and the incentive rule (xi is not used here).
     """
     raw_stake = np.asarray(stakes, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64).reshape(len(raw_stake), -1)
@@ -95,7 +105,7 @@ def yuma_epoch(
                 break
     clipped = np.minimum(w, consensus[None, :])
     ranks = s @ clipped
-    incentive = _normalize(ranks)
+    incentive = _normalize(consensus if params.median_incentive else ranks)
     tilde = (1.0 - params.beta) * w + params.beta * clipped
     weighted = s[:, None] * tilde
     col = weighted.sum(axis=0, keepdims=True)

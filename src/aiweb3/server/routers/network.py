@@ -24,12 +24,14 @@ WAD = 10**18
 
 def network_summary(services: Services) -> dict[str, Any]:
     """The home's subnet (None when there is none): phase, participants, funds, finalized epochs,
-    and the last demo's accuracy per round."""
+    the weights validators revealed in the last of them (as shares of each row), and the last
+    demo's report (accuracy per round, data rewards)."""
     book = NetworkHome(services.home, services.chain.chain_id)
     try:
         address, block = book.subnet()
     except InputError:
-        return {"subnet": None, "epochs": [], "miners": [], "validators": [], "report": book.report()}
+        empty: dict[str, Any] = {"subnet": None, "epochs": [], "miners": [], "validators": [], "weights": []}
+        return {**empty, "report": book.report()}
     subnet = Subnet(services.chain, address)
     epoch, reveal_opens, ends_at = subnet.phase()
     epochs = [
@@ -41,9 +43,17 @@ def network_summary(services: Services) -> dict[str, Any]:
         }
         for o in subnet.outcomes(from_block=block)
     ]
+    last = epochs[-1]["epoch"] if epochs else None
+    revealed = subnet.revealed_weights(last, from_block=block) if last is not None else {}
+    weights = [
+        {"validator": uid, "shares": [w / sum(row) if sum(row) else 0.0 for w in row]}
+        for uid, row in sorted(revealed.items())
+    ]
     return {
         "subnet": address,
         "epoch": epoch,
+        "weights_epoch": last,
+        "weights": weights,
         "reveal_opens": reveal_opens,
         "ends_at": ends_at,
         "miners": [{**m, "owed": subnet.owed(m["account"])} for m in subnet.neurons(Role.MINER)],

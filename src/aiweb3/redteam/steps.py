@@ -43,7 +43,7 @@ from web3.contract import Contract
 from aiweb3.chain import Chain, TxRequest, artifact, encode_call
 from aiweb3.errors import ChainError, ContractError, InputError, TransactionReverted
 
-__all__ = ["ROLES", "CheckFailed", "Roles", "StepContext", "run_steps"]
+__all__ = ["ROLES", "CheckFailed", "Roles", "StepContext", "request", "run_step", "run_steps", "view_value"]
 
 #: the four parties of every target, each a distinct funded account
 ROLES = ("deployer", "victim", "user", "attacker")
@@ -353,6 +353,15 @@ def _v3pool(ctx: StepContext, step: dict[str, Any]) -> None:
     ctx.contracts[f"{ident}_router"] = uni.router_contract(ctx.chain)
 
 
+def request(ctx: StepContext, step: dict[str, Any]) -> TxRequest:
+    """The transaction a ``call`` or ``send`` step sends (not signed, not sent)."""
+    value = ctx.amount(step.get("value", 0))
+    if step.get("do", "call") == "send":
+        return TxRequest(ctx.address(step["to"]), b"", value)
+    _, fn = _function(ctx, step)
+    return TxRequest(fn.address, encode_call(fn), value)
+
+
 def run_step(ctx: StepContext, label: str, step: dict[str, Any]) -> None:
     """Run one step; CheckFailed when it does not behave as written, InputError when malformed."""
     kind = step.get("do")
@@ -364,11 +373,9 @@ def run_step(ctx: StepContext, label: str, step: dict[str, Any]) -> None:
             abi = artifact(name).abi if "artifact" in step else ctx.code(name)[0]
             ctx.contracts[str(step["id"])] = ctx.chain.contract(abi, ctx.address(step["address"]))
         elif kind == "call":
-            _, fn = _function(ctx, step)
-            req = TxRequest(fn.address, encode_call(fn), ctx.amount(step.get("value", 0)))
-            _transact(ctx, f"{label} ({step['fn']})", step, req)
+            _transact(ctx, f"{label} ({step['fn']})", step, request(ctx, step))
         elif kind == "send":
-            _transact(ctx, label, step, TxRequest(ctx.address(step["to"]), b"", ctx.amount(step["value"])))
+            _transact(ctx, label, step, request(ctx, step))
         elif kind == "fund":
             ctx.chain.set_balance(ctx.address(step["of"]), ctx.amount(step["value"]))
         elif kind == "view":

@@ -34,10 +34,19 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
-from aiweb3.chain import Chain, TxRequest, encode_call
+from aiweb3.chain import Chain, TxRequest
 from aiweb3.errors import InputError
 from aiweb3.redteam.solc import Compiled, compile_many
-from aiweb3.redteam.steps import ROLES, CheckFailed, Roles, StepContext, run_step, run_steps, view_value
+from aiweb3.redteam.steps import (
+    ROLES,
+    CheckFailed,
+    Roles,
+    StepContext,
+    request,
+    run_step,
+    run_steps,
+    view_value,
+)
 
 __all__ = [
     "ROLES",
@@ -213,20 +222,11 @@ class Deployed:
         """The victim's pending transactions (``victim_actions``), as an observer of the mempool
         sees them before they are mined: (role, request) pairs."""
         ctx = self.context()
-        out: list[tuple[str, TxRequest]] = []
-        for step in self.spec.get("victim_actions", []):
-            if step.get("only") not in (None, self.variant):
-                continue
-            fn = ctx.contract(str(step["to"]).lstrip("$")).get_function_by_name(str(step["fn"]))
-            args = ctx.args(dict(fn.abi), list(step.get("args", [])))
-            bound = fn(*args)
-            out.append(
-                (
-                    str(step.get("from", "victim")),
-                    TxRequest(bound.address, encode_call(bound), ctx.amount(step.get("value", 0))),
-                )
-            )
-        return out
+        return [
+            (str(step.get("from", "victim")), request(ctx, step))
+            for step in self.spec.get("victim_actions", [])
+            if step.get("only") in (None, self.variant)
+        ]
 
     def run_victim_actions(self) -> None:
         """Send the victim's pending transactions (the ones an attacker may front-run).

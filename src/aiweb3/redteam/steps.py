@@ -336,8 +336,11 @@ def _v3pool(ctx: StepContext, step: dict[str, Any]) -> None:
     price = float(step["price"])
     base_amount = ctx.amount(step["base_amount"])
     quote_amount = int(Decimal(base_amount) * Decimal(str(price)))
-    home = ctx.home or Path(tempfile.mkdtemp(prefix="aiweb3-redteam-"))
-    uni = deploy_uniswap(ctx.chain, owner, home, weth=base)
+    if ctx.home is not None:
+        uni = deploy_uniswap(ctx.chain, owner, ctx.home, weth=base)
+    else:  # the deployments book is not needed afterwards
+        with tempfile.TemporaryDirectory(prefix="aiweb3-redteam-") as scratch:
+            uni = deploy_uniswap(ctx.chain, owner, Path(scratch), weth=base)
     base_first = int(base, 16) < int(quote, 16)
     pool = create_pool(
         ctx.chain, owner, uni, base, quote, fee=int(step.get("fee", 3000)),

@@ -15,12 +15,14 @@ from aiweb3.errors import InputError
 from aiweb3.redteam.fork import ForkNode
 from aiweb3.redteam.targets import (
     USER_TARGET_BAIT,
+    CheckFailed,
     Roles,
     check_win,
     compile_target,
     deploy_target,
     fork_target,
     load_target,
+    run_functional,
 )
 
 CORPUS = Path(__file__).resolve().parents[1] / "redteam_corpus"
@@ -183,3 +185,22 @@ def test_fork_target_attacks_a_copy_and_never_touches_the_upstream(
     assert chain.balance(upstream.address) == upstream_balance  # the fork's transactions stayed local
     with pytest.raises(InputError, match="not a contract address"):
         fork_target("0x1234")
+
+
+def test_a_proposed_patch_sets_up_like_the_variant_it_patches(
+    chain: Chain, roles: Roles, chain_isolation: Chain
+) -> None:
+    entry = load_target(CORPUS / "bad-randomness-timestamp")  # its deploy steps differ per variant
+    source = entry.variant_sources("vulnerable")["vulnerable.sol"]
+    fixed = source.replace(
+        "function draw() external {", "function draw() external {\n        require(false);"
+    )
+    target = entry.with_variant("proposed", {"vulnerable.sol": fixed})
+    assert target.variants == ("vulnerable", "patched", "proposed")
+    assert target.steps_variant("proposed") == "vulnerable"
+    deployed = deploy_target(chain, target, "proposed", roles, cache_dir=SOLC_CACHE)
+    assert chain.call(deployed.target_contract.functions.ticketCount()) == 5
+    with pytest.raises(CheckFailed, match="draw"):
+        run_functional(deployed)  # the patch broke the legit draw(), and the checks say so
+    like_patched = entry.with_variant("proposed", entry.variant_sources("patched"), like="patched")
+    run_functional(deploy_target(chain, like_patched, "proposed", roles, cache_dir=SOLC_CACHE))

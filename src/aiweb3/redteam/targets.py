@@ -90,6 +90,8 @@ class Target:
         contract: for user targets, the contract to deploy (None: the first without constructor args).
         solc: a pinned solc version to use (None: picked from the pragma).
         address: for a fork target, the contract already on chain (nothing is deployed).
+        steps_as: variants added with :meth:`with_variant` -> the variant whose ``only`` steps
+            they take (a proposed patch of the vulnerable code sets up like ``vulnerable``).
     """
 
     name: str
@@ -99,6 +101,7 @@ class Target:
     contract: str | None = None
     solc: str | None = None
     address: str | None = None
+    steps_as: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -128,9 +131,21 @@ class Target:
             )
         return dict(self.sources[variant])
 
-    def with_variant(self, variant: str, sources: Mapping[str, str]) -> Target:
-        """A copy with another variant's sources (a proposed patch, for instance)."""
-        return replace(self, sources={**self.sources, variant: dict(sources)})
+    def with_variant(self, variant: str, sources: Mapping[str, str], *, like: str = "vulnerable") -> Target:
+        """A copy with another variant's sources (a proposed patch, for instance).
+
+        Its setup, functional checks and victim actions are those of variant ``like``: steps
+        marked ``"only": like`` run for it.
+        """
+        return replace(
+            self,
+            sources={**self.sources, variant: dict(sources)},
+            steps_as={**self.steps_as, variant: like},
+        )
+
+    def steps_variant(self, variant: str) -> str:
+        """The variant whose ``only`` steps apply to ``variant``."""
+        return self.steps_as.get(variant, variant)
 
 
 @dataclass(frozen=True)
@@ -187,7 +202,7 @@ class Deployed:
         return StepContext(
             chain=self.chain,
             roles=self.roles,
-            variant=self.variant,
+            variant=self.target.steps_variant(self.variant),
             code=self._code,
             contracts=dict(self.contracts),
             saved=dict(self.saved),
@@ -225,7 +240,7 @@ class Deployed:
         return [
             (str(step.get("from", "victim")), request(ctx, step))
             for step in self.spec.get("victim_actions", [])
-            if step.get("only") in (None, self.variant)
+            if step.get("only") in (None, self.target.steps_variant(self.variant))
         ]
 
     def run_victim_actions(self) -> None:
@@ -235,7 +250,7 @@ class Deployed:
         """
         ctx = self.context()
         for index, step in enumerate(self.spec.get("victim_actions", [])):
-            if step.get("only") not in (None, self.variant):
+            if step.get("only") not in (None, self.target.steps_variant(self.variant)):
                 continue
             try:
                 run_step(ctx, f"victim action {index + 1}", {**step, "do": step.get("do", "call")})

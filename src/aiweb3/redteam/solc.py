@@ -28,6 +28,7 @@ __all__ = [
     "compile_many",
     "compile_sources",
     "pick_version",
+    "solc_standin",
 ]
 
 #: pinned solc-js versions -> the npm package (alias) that holds each (package.json pins them)
@@ -41,6 +42,7 @@ SOLC_PACKAGES: dict[str, str] = {
 }
 
 _SCRIPT = Path(__file__).with_name("solc.mjs")
+_STANDIN = Path(__file__).with_name("solc-standin.mjs")
 _OUTPUTS = [
     "abi",
     "evm.bytecode.object",
@@ -320,3 +322,21 @@ def _run_node(todo: list[tuple[str, str, dict[str, Any]]], timeout: float) -> di
         raise ConfigError(f"solc-js could not run ({tail[0][:200]}); run `make setup`")
     results = json.loads(proc.stdout)
     return {key: res["output"] for (_, key, _), res in zip(todo, results, strict=True)}
+
+
+def solc_standin(version: str) -> tuple[Path, dict[str, str]]:
+    """A ``solc`` executable for analysers (Slither's ``--solc``) that compiles with pinned ``version``.
+
+    Returns the stand-in's path and the environment variables to run it with (add them to the
+    analyser's environment). It answers ``--version`` and ``--standard-json``.
+
+    Raises:
+        InputError: ``version`` is not pinned.
+        ConfigError: the solc-js package for it is not installed (run ``make setup``).
+    """
+    if version not in SOLC_PACKAGES:
+        raise InputError(f"solc {version} is not pinned; use one of {', '.join(SOLC_PACKAGES)}")
+    modules = node_modules()
+    if not (modules / SOLC_PACKAGES[version]).is_dir():
+        raise ConfigError(f"solc-js package {SOLC_PACKAGES[version]} is not installed; run `make setup`")
+    return _STANDIN, {"AIWEB3_SOLC_PACKAGE": SOLC_PACKAGES[version], "AIWEB3_NODE_MODULES": str(modules)}

@@ -204,3 +204,20 @@ def test_a_proposed_patch_sets_up_like_the_variant_it_patches(
         run_functional(deployed)  # the patch broke the legit draw(), and the checks say so
     like_patched = entry.with_variant("proposed", entry.variant_sources("patched"), like="patched")
     run_functional(deploy_target(chain, like_patched, "proposed", roles, cache_dir=SOLC_CACHE))
+
+
+def test_the_first_declared_contract_is_deployed_by_default(
+    tmp_path: Path, chain: Chain, roles: Roles, chain_isolation: Chain
+) -> None:
+    (tmp_path / "Two.sol").write_text(
+        "pragma solidity ^0.8.0;\n"
+        "contract Zeta { function zeta() external pure returns (uint256) { return 1; } }\n"
+        "contract Alpha { function alpha() external pure returns (uint256) { return 2; } }\n"
+    )
+    deployed = deploy_target(
+        chain, load_target(tmp_path / "Two.sol"), "vulnerable", roles, cache_dir=SOLC_CACHE
+    )
+    assert chain.call(deployed.target_contract.functions.zeta()) == 1
+    named = load_target(tmp_path / "Two.sol", contract="Alpha")
+    deployed = deploy_target(chain, named, "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert chain.call(deployed.target_contract.functions.alpha()) == 2

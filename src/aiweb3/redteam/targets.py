@@ -24,6 +24,7 @@ holds after setup now fails).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -383,8 +384,7 @@ def _user_spec(compiled: Compiled, contract: str | None) -> dict[str, Any]:
         ]
         if not candidates:
             raise InputError("every contract takes constructor arguments; name the one to deploy")
-        order = list(compiled.sources)
-        contract = min(candidates, key=lambda n: (order.index(compiled.contracts[n].source), 0))
+        contract = min(candidates, key=lambda n: _declared_at(compiled, n))
     abi = compiled.contract(contract).abi
     wins: list[dict[str, Any]] = [{"kind": "attacker_profit", "min_profit": 0}]
     if any(i.get("name") == "owner" and not i.get("inputs") and i.get("type") == "function" for i in abi):
@@ -398,6 +398,13 @@ def _user_spec(compiled: Compiled, contract: str | None) -> dict[str, Any]:
         "functional": [],
         "win": wins,
     }
+
+
+def _declared_at(compiled: Compiled, name: str) -> tuple[int, int]:
+    """Where contract ``name`` is declared: (file order, offset in the file)."""
+    source = compiled.contracts[name].source
+    found = re.search(rf"\bcontract\s+{re.escape(name)}\b", compiled.sources[source])
+    return list(compiled.sources).index(source), found.start() if found else 0
 
 
 def deploy_target(

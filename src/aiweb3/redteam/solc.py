@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiweb3.errors import ConfigError, InputError
-from aiweb3.files import atomic_write_json
+from aiweb3.files import atomic_write_json, ensure_private_dir
 from aiweb3.tools import node_modules
 
 __all__ = [
@@ -225,6 +226,17 @@ def _from_output(version: str, key: str, sources: dict[str, str], output: dict[s
     return Compiled(version, contracts, asts, dict(sources), warnings, key)
 
 
+def _private_cache(folder: Path) -> Path:
+    """The cache folder, created readable and writable by this user only: compile outputs are
+    deployed as they are, so nobody else may plant one."""
+    folder = ensure_private_dir(folder)
+    if folder.stat().st_uid != os.getuid():
+        raise InputError(
+            f"the compile cache {folder} belongs to another user; pass a cache folder of your own"
+        )
+    return folder
+
+
 def _cache_load(cache_dir: Path | None, key: str) -> dict[str, Any] | None:
     if cache_dir is None:
         return None
@@ -252,6 +264,8 @@ def compile_many(
         InputError: a source set does not compile, or no pinned version fits its pragma.
         ConfigError: node or the pinned solc-js packages are missing (run ``make setup``).
     """
+    if cache_dir is not None:
+        cache_dir = _private_cache(cache_dir)
     planned: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
     for sources, version in jobs:
         if not sources:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -221,3 +222,26 @@ def test_the_first_declared_contract_is_deployed_by_default(
     named = load_target(tmp_path / "Two.sol", contract="Alpha")
     deployed = deploy_target(chain, named, "vulnerable", roles, cache_dir=SOLC_CACHE)
     assert chain.call(deployed.target_contract.functions.alpha()) == 2
+
+
+def test_a_malformed_step_value_is_one_line_naming_the_step(
+    tmp_path: Path, chain: Chain, roles: Roles, chain_isolation: Chain
+) -> None:
+    entry = tmp_path / "entry"
+    shutil.copytree(CORPUS / "unprotected-withdraw", entry)
+    spec = json.loads((entry / "target.json").read_text())
+    spec["setup"][1]["value"] = "ten ether"
+    (entry / "target.json").write_text(json.dumps(spec))
+    with pytest.raises(InputError) as info:
+        deploy_target(chain, load_target(entry), "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert _one_line(info).startswith("setup step 2: 'ten ether' is not an amount")
+    spec["setup"][1] = {"do": "call", "from": "victim", "to": "$vault", "fn": "withdraw", "args": ["0xzz"]}
+    (entry / "target.json").write_text(json.dumps(spec))
+    with pytest.raises(InputError) as info:
+        deploy_target(chain, load_target(entry), "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert _one_line(info).startswith("setup step 2")
+    spec["setup"][1] = {"do": "call", "from": "victim", "to": "$vault", "fn": "withdraw", "args": ["1 ether"]}
+    (entry / "target.json").write_text(json.dumps(spec))
+    with pytest.raises(CheckFailed) as failed:
+        deploy_target(chain, load_target(entry), "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert str(failed.value).startswith("setup step 2 (withdraw) reverted: insufficient balance")

@@ -414,6 +414,8 @@ def run_step(ctx: StepContext, label: str, step: dict[str, Any]) -> None:
         raise type(exc)(f"{label}: {exc}") from None
     except ChainError as exc:
         raise CheckFailed(f"{label}: {exc}") from None
+    except (ValueError, TypeError) as exc:  # web3.py refused to encode a value for its ABI type
+        raise InputError(f"{label}: a value does not fit its ABI type ({exc})") from None
 
 
 def run_steps(ctx: StepContext, section: str, steps: list[dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,12 +16,14 @@ from aiweb3.errors import InputError
 from aiweb3.redteam.fork import ForkNode
 from aiweb3.redteam.targets import (
     USER_TARGET_BAIT,
+    CheckFailed,
     Roles,
     check_win,
     compile_target,
     deploy_target,
     fork_target,
     load_target,
+    run_functional,
 )
 
 CORPUS = Path(__file__).resolve().parents[1] / "redteam_corpus"
@@ -183,3 +186,62 @@ def test_fork_target_attacks_a_copy_and_never_touches_the_upstream(
     assert chain.balance(upstream.address) == upstream_balance  # the fork's transactions stayed local
     with pytest.raises(InputError, match="not a contract address"):
         fork_target("0x1234")
+
+
+def test_a_proposed_patch_sets_up_like_the_variant_it_patches(
+    chain: Chain, roles: Roles, chain_isolation: Chain
+) -> None:
+    entry = load_target(CORPUS / "bad-randomness-timestamp")  # its deploy steps differ per variant
+    source = entry.variant_sources("vulnerable")["vulnerable.sol"]
+    fixed = source.replace(
+        "function draw() external {", "function draw() external {\n        require(false);"
+    )
+    target = entry.with_variant("proposed", {"vulnerable.sol": fixed})
+    assert target.variants == ("vulnerable", "patched", "proposed")
+    assert target.steps_variant("proposed") == "vulnerable"
+    deployed = deploy_target(chain, target, "proposed", roles, cache_dir=SOLC_CACHE)
+    assert chain.call(deployed.target_contract.functions.ticketCount()) == 5
+    with pytest.raises(CheckFailed, match="draw"):
+        run_functional(deployed)  # the patch broke the legit draw(), and the checks say so
+    like_patched = entry.with_variant("proposed", entry.variant_sources("patched"), like="patched")
+    run_functional(deploy_target(chain, like_patched, "proposed", roles, cache_dir=SOLC_CACHE))
+
+
+def test_the_first_declared_contract_is_deployed_by_default(
+    tmp_path: Path, chain: Chain, roles: Roles, chain_isolation: Chain
+) -> None:
+    (tmp_path / "Two.sol").write_text(
+        "pragma solidity ^0.8.0;\n"
+        "contract Zeta { function zeta() external pure returns (uint256) { return 1; } }\n"
+        "contract Alpha { function alpha() external pure returns (uint256) { return 2; } }\n"
+    )
+    deployed = deploy_target(
+        chain, load_target(tmp_path / "Two.sol"), "vulnerable", roles, cache_dir=SOLC_CACHE
+    )
+    assert chain.call(deployed.target_contract.functions.zeta()) == 1
+    named = load_target(tmp_path / "Two.sol", contract="Alpha")
+    deployed = deploy_target(chain, named, "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert chain.call(deployed.target_contract.functions.alpha()) == 2
+
+
+def test_a_malformed_step_value_is_one_line_naming_the_step(
+    tmp_path: Path, chain: Chain, roles: Roles, chain_isolation: Chain
+) -> None:
+    entry = tmp_path / "entry"
+    shutil.copytree(CORPUS / "unprotected-withdraw", entry)
+    spec = json.loads((entry / "target.json").read_text())
+    spec["setup"][1]["value"] = "ten ether"
+    (entry / "target.json").write_text(json.dumps(spec))
+    with pytest.raises(InputError) as info:
+        deploy_target(chain, load_target(entry), "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert _one_line(info).startswith("setup step 2: 'ten ether' is not an amount")
+    spec["setup"][1] = {"do": "call", "from": "victim", "to": "$vault", "fn": "withdraw", "args": ["0xzz"]}
+    (entry / "target.json").write_text(json.dumps(spec))
+    with pytest.raises(InputError) as info:
+        deploy_target(chain, load_target(entry), "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert _one_line(info).startswith("setup step 2")
+    spec["setup"][1] = {"do": "call", "from": "victim", "to": "$vault", "fn": "withdraw", "args": ["1 ether"]}
+    (entry / "target.json").write_text(json.dumps(spec))
+    with pytest.raises(CheckFailed) as failed:
+        deploy_target(chain, load_target(entry), "vulnerable", roles, cache_dir=SOLC_CACHE)
+    assert str(failed.value).startswith("setup step 2 (withdraw) reverted: insufficient balance")

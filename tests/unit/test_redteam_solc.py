@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from aiweb3.errors import InputError
-from aiweb3.redteam.solc import SOLC_PACKAGES, pick_version
+from aiweb3.redteam.solc import SOLC_PACKAGES, compile_sources, pick_version
 from aiweb3.redteam.steps import StepContext
 
 
@@ -87,3 +90,14 @@ def test_bad_amounts_are_refused(text: object) -> None:
     ctx = StepContext(chain=None, roles=None, variant="vulnerable", code=lambda n: ([], ""))  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"is not an amount|expected a number"):
         ctx.amount(text)
+
+
+def test_the_compile_cache_is_private_and_must_be_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "solc-cache"
+    someone_else = os.getuid() + 1
+    with pytest.raises(InputError, match="belongs to another user"):
+        monkeypatch.setattr(os, "getuid", lambda: someone_else)
+        compile_sources(_src("^0.8.0"), cache_dir=cache)
+    assert cache.stat().st_mode & 0o777 == 0o700  # created for this user only

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiweb3.errors import ConfigError, InputError
-from aiweb3.files import atomic_write_json
+from aiweb3.files import atomic_write_json, ensure_private_dir
 from aiweb3.tools import node_modules
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "compile_many",
     "compile_sources",
     "pick_version",
+    "solc_standin",
 ]
 
 #: pinned solc-js versions -> the npm package (alias) that holds each (package.json pins them)
@@ -41,6 +43,7 @@ SOLC_PACKAGES: dict[str, str] = {
 }
 
 _SCRIPT = Path(__file__).with_name("solc.mjs")
+_STANDIN = Path(__file__).with_name("solc-standin.mjs")
 _OUTPUTS = [
     "abi",
     "evm.bytecode.object",
@@ -223,6 +226,17 @@ def _from_output(version: str, key: str, sources: dict[str, str], output: dict[s
     return Compiled(version, contracts, asts, dict(sources), warnings, key)
 
 
+def _private_cache(folder: Path) -> Path:
+    """The cache folder, created readable and writable by this user only: compile outputs are
+    deployed as they are, so nobody else may plant one."""
+    folder = ensure_private_dir(folder)
+    if folder.stat().st_uid != os.getuid():
+        raise InputError(
+            f"the compile cache {folder} belongs to another user; pass a cache folder of your own"
+        )
+    return folder
+
+
 def _cache_load(cache_dir: Path | None, key: str) -> dict[str, Any] | None:
     if cache_dir is None:
         return None
@@ -250,6 +264,8 @@ def compile_many(
         InputError: a source set does not compile, or no pinned version fits its pragma.
         ConfigError: node or the pinned solc-js packages are missing (run ``make setup``).
     """
+    if cache_dir is not None:
+        cache_dir = _private_cache(cache_dir)
     planned: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
     for sources, version in jobs:
         if not sources:
@@ -320,3 +336,21 @@ def _run_node(todo: list[tuple[str, str, dict[str, Any]]], timeout: float) -> di
         raise ConfigError(f"solc-js could not run ({tail[0][:200]}); run `make setup`")
     results = json.loads(proc.stdout)
     return {key: res["output"] for (_, key, _), res in zip(todo, results, strict=True)}
+
+
+def solc_standin(version: str) -> tuple[Path, dict[str, str]]:
+    """A ``solc`` executable for analysers (Slither's ``--solc``) that compiles with pinned ``version``.
+
+    Returns the stand-in's path and the environment variables to run it with (add them to the
+    analyser's environment). It answers ``--version`` and ``--standard-json``.
+
+    Raises:
+        InputError: ``version`` is not pinned.
+        ConfigError: the solc-js package for it is not installed (run ``make setup``).
+    """
+    if version not in SOLC_PACKAGES:
+        raise InputError(f"solc {version} is not pinned; use one of {', '.join(SOLC_PACKAGES)}")
+    modules = node_modules()
+    if not (modules / SOLC_PACKAGES[version]).is_dir():
+        raise ConfigError(f"solc-js package {SOLC_PACKAGES[version]} is not installed; run `make setup`")
+    return _STANDIN, {"AIWEB3_SOLC_PACKAGE": SOLC_PACKAGES[version], "AIWEB3_NODE_MODULES": str(modules)}

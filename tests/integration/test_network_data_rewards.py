@@ -19,8 +19,8 @@ from aiweb3.datasets import (
     present_record,
 )
 from aiweb3.datasets.example import breast_cancer_policy, breast_cancer_records
-from aiweb3.errors import TransactionReverted
-from aiweb3.network import Subnet, SubnetParams
+from aiweb3.errors import InputError, TransactionReverted
+from aiweb3.network import DataContribution, DataSource, NetworkSpec, Subnet, SubnetParams, run_network
 
 pytestmark = pytest.mark.usefixtures("chain_isolation")
 PARAMS = SubnetParams(commit_period=20, reveal_period=20, data_reward_per_epoch=90 * 10**6)
@@ -91,3 +91,19 @@ def test_accepted_records_used_in_a_round_share_its_data_reward(
     assert subnet.claim(holders[0]) == per_record
     b = subnet.balances()
     assert b["token_balance"] == b["emission_pool"] + b["total_staked"] + b["total_owed"]
+
+
+def test_a_run_with_data_contributions_needs_a_data_reward_and_their_data_set(
+    chain: Chain, deployer: LocalAccount, tmp_path: Path
+) -> None:
+    data = DataSource("0x" + "11" * 20, 1, [DataContribution(1, deployer.address, 0, True)])
+    token = "0x" + "22" * 20
+
+    def run(spec: NetworkSpec) -> None:
+        run_network(chain, token, deployer, [deployer] * 2, [deployer], spec, tmp_path, data=data)
+
+    unpaid = NetworkSpec(["honest", "honest"], [10**8], dataset="breast_cancer", subnet=SubnetParams())
+    with pytest.raises(InputError, match="data_reward_per_epoch > 0"):
+        run(unpaid)
+    with pytest.raises(InputError, match="the contributed records are breast-cancer rows"):
+        run(NetworkSpec(["honest", "honest"], [10**8], dataset="digits", subnet=PARAMS))

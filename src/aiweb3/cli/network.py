@@ -199,7 +199,7 @@ def _render(report: NetworkReport) -> None:
     console.print(table)
     console.print(f"share of miner emission that reached Byzantine miners: {report.byzantine_share:.1%}")
     if report.data_rewards:
-        table = Table("data contributor", "record (row)", "in shard of", "earned (AIUSD)", "why")
+        table = Table("contributor", "row", "shard", "earned (AIUSD)", "why")
         for d in report.data_rewards:
             miner = "—" if d["miner"] is None else f"miner {d['miner']}"
             table.add_row(
@@ -211,7 +211,13 @@ def _render(report: NetworkReport) -> None:
 
 
 def _register(
-    ctx: Context, report: NetworkReport, owner: LocalAccount, miners: list[str], dataset: str, folder: Path
+    ctx: Context,
+    report: NetworkReport,
+    owner: LocalAccount,
+    miners: list[str],
+    dataset: str,
+    folder: Path,
+    data: DataSource | None,
 ) -> dict[str, Any]:
     """Register the final model with its lineage and verify one proven inference on chain."""
     from aiweb3.network.result import build_lineage, register_result
@@ -220,8 +226,9 @@ def _register(
         raise InputError("the report holds no training record to register")
     x, y = report.shards.load(report.shards.test)
     lineage = build_lineage(
-        report, report.training, report.shards, miners, chain_id=ctx.chain.chain_id, dataset=dataset
-    )
+        report, report.training, report.shards, miners, chain_id=ctx.chain.chain_id, dataset=dataset,
+        dataset_ids=[data.dataset_id] if data else None,
+    )  # fmt: skip
     err_console.print("[dim]compiling the final model for proofs and registering it…[/dim]")
     result = register_result(
         ctx.chain, owner, ctx.settings.home, report.training, lineage, [list(r) for r in x[:8]], folder
@@ -304,7 +311,7 @@ def demo(
             mode="inprocess" if inprocess else "deployment", data=data,
         )  # fmt: skip
         accounts = [str(m.address) for m in miner_accts]
-        result = _register(ctx, report, sponsor, accounts, dataset, folder) if register else None
+        result = _register(ctx, report, sponsor, accounts, dataset, folder, data) if register else None
     first_block = report.epochs[0].block - 1 if report.epochs else 0
     book = NetworkHome(ctx.settings.home, ctx.chain.chain_id)
     book.save(report.subnet, first_block)

@@ -133,9 +133,8 @@ def reward_used_records(
                 "row": c.row,
                 "miner": owner.get(c.row),
                 "earned": earned[c.contribution_id],
-                "epochs_used": epochs_used[c.contribution_id],
-                "why": why
-                or f"accepted record trained on in {epochs_used[c.contribution_id]} rewarded round(s)",
+                "epochs_used": rounds,
+                "why": why or f"trained on in {rounds} rewarded round(s)",
             }
         )
     return lines

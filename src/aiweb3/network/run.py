@@ -174,6 +174,8 @@ def run_network(
     to the contributors whose records its round used (``aiweb3.network.data``)."""
     if data is not None and spec.subnet.data_reward_per_epoch <= 0:
         raise InputError("data contributions need a subnet with data_reward_per_epoch > 0")
+    if data is not None and spec.dataset != "breast_cancer":
+        raise InputError("the contributed records are breast-cancer rows: train with dataset='breast_cancer'")
     if len(miners) != len(spec.behaviours) or len(validators) != len(spec.validator_stakes):
         raise InputError("give one account per miner behaviour and per validator stake")
     shards = make_shards(

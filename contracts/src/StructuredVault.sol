@@ -151,8 +151,10 @@ contract StructuredVault is ERC20, ReentrancyGuard {
         if (to == address(0)) revert ZeroAddress();
         _poke();
         (shares, assets, others) = _sharesFor(assetsDesired, othersDesired);
+        // Refusing a deposit worth no shares is the intent (Slither incorrect-equality).
         // slither-disable-next-line incorrect-equality
         if (shares == 0) revert ZeroShares();
+        // The locked shares stay: the supply is zero only before the first deposit (Slither incorrect-equality).
         // slither-disable-next-line incorrect-equality
         if (totalSupply() == 0) {
             if (shares <= MIN_SHARES) revert FirstDepositTooSmall(shares, MIN_SHARES + 1);
@@ -187,6 +189,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
         (uint256 a, uint256 o) = _burnShare(shares, supply);
         assets += a;
         others += o;
+        // Idle balances are read before the lent and pooled parts arrive, on purpose; the market
+        // and pool are immutable and every entry point is nonReentrant (Slither reentrancy-balance).
         // slither-disable-next-line reentrancy-balance
         if (assets < assetsMin || others < othersMin) revert Slippage(assets, others);
         if (assets > 0) asset.safeTransfer(to, assets);
@@ -197,6 +201,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     /// @notice Everything the vault holds: idle tokens, the lent tokens (interest included), the
     /// position and its recorded fees.
     function totalAmounts() public view returns (uint256 assets, uint256 others) {
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (uint160 sqrtP,,,,,,) = pool.slot0();
         (uint256 pa, uint256 po) = _positionAmounts(sqrtP);
@@ -215,6 +221,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
         for (uint256 i = 0; i < 4; ++i) {
             agos[i] = offset + uint32(i) * twapWindow;
         }
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (int56[] memory cum,) = pool.observe(agos);
         int256 w = int256(uint256(twapWindow));
@@ -251,8 +259,10 @@ contract StructuredVault is ERC20, ReentrancyGuard {
             }
         }
         uint256 bps = _allocation(instances[FEATURES]);
+        // The registry reverts unless the proof verifies (Slither unused-return).
         // slither-disable-next-line unused-return
         registry.verifyInference(modelId, proof, instances); // reverts unless the proof verifies
+        // The registry, market and pool are immutable; this entry point is nonReentrant (Slither reentrancy-no-eth).
         // slither-disable-next-line reentrancy-no-eth
         _allocate(bps, true);
     }
@@ -299,6 +309,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     }
 
     function _allocate(uint256 bps, bool proven) internal {
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (, int24 tick,,,,,) = pool.slot0();
         int24 twap = _twap();
@@ -329,6 +341,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _trade(uint256 bps, int24 tick) internal returns (uint256 budget) {
         uint256 assets = asset.balanceOf(address(this));
         uint256 others = other.balanceOf(address(this));
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (uint160 sqrtP,,,,,,) = pool.slot0();
         uint256 othersValue = _toAsset(others, sqrtP);
@@ -344,6 +358,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     /// Mint the position centred on the current tick with all of `other` and the matching assets
     /// (at most what is left of the budget after the other token's value).
     function _provide(uint256 budget) internal {
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (uint160 sqrtP, int24 tick,,,,,) = pool.slot0();
         int24 maxTick = V3Math.MAX_TICK - V3Math.MAX_TICK % tickSpacing;
@@ -362,6 +378,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
             sqrtP, V3Math.sqrtRatioAtTick(lower), V3Math.sqrtRatioAtTick(upper), a0, a1
         );
         (lpLower, lpUpper) = (lower, upper);
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         if (liquidity > 0) pool.mint(address(this), lower, upper, liquidity, "");
     }
@@ -391,10 +409,16 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _withdrawAll() internal {
         (int24 lower, int24 upper) = (lpLower, lpUpper);
         if (upper <= lower) return;
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (uint128 liquidity,,,,) = pool.positions(_key(lower, upper));
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         if (liquidity > 0) pool.burn(lower, upper, liquidity);
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         pool.collect(address(this), lower, upper, type(uint128).max, type(uint128).max);
     }
@@ -404,6 +428,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _burnShare(uint256 shares, uint256 supply) internal returns (uint256, uint256) {
         (int24 lower, int24 upper) = (lpLower, lpUpper);
         if (upper <= lower) return (0, 0);
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (uint128 liquidity,,,,) = pool.positions(_key(lower, upper));
         uint128 part = uint128(uint256(liquidity) * shares / supply);
@@ -411,6 +437,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
         if (part > 0) {
             (burned0, burned1) = pool.burn(lower, upper, part);
         } else if (liquidity > 0) {
+            // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
             // slither-disable-next-line unused-return
             pool.burn(lower, upper, 0); // bring the fees up to date
         }
@@ -424,8 +452,12 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _poke() internal {
         (int24 lower, int24 upper) = (lpLower, lpUpper);
         if (upper <= lower) return;
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (uint128 liquidity,,,,) = pool.positions(_key(lower, upper));
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         if (liquidity > 0) pool.burn(lower, upper, 0);
     }
@@ -434,6 +466,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _positionAmounts(uint160 sqrtP) internal view returns (uint256, uint256) {
         (int24 lower, int24 upper) = (lpLower, lpUpper);
         if (upper <= lower) return (0, 0);
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (uint128 liquidity,,, uint128 owed0, uint128 owed1) = pool.positions(_key(lower, upper));
         (uint256 a0, uint256 a1) = V3Math.amountsForLiquidity(
@@ -447,6 +481,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _sharesFor(uint256 da, uint256 dOther) internal view returns (uint256 shares, uint256 a, uint256 o) {
         uint256 supply = totalSupply();
         (uint256 ta, uint256 to) = totalAmounts();
+        // Zero cases pick the branch; each prices the deposit at the vault's holdings
+        // (Slither incorrect-equality).
         // slither-disable-start incorrect-equality
         if (supply == 0) {
             return (Math.max(da, dOther), da, dOther);
@@ -459,6 +495,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
         }
         uint256 cross = Math.min(da * to, dOther * ta);
         if (cross == 0) return (0, 0, 0);
+        // Zero cases pick the branch; each prices the deposit at the vault's holdings
+        // (Slither incorrect-equality).
         // slither-disable-end incorrect-equality
         a = (cross - 1) / to + 1;
         o = (cross - 1) / ta + 1;
@@ -468,6 +506,8 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _twap() internal view returns (int24) {
         uint32[] memory agos = new uint32[](2);
         agos[1] = twapWindow;
+        // Only the fields used are read; what is burned is collected, a mint is paid in its
+        // callback (Slither unused-return).
         // slither-disable-next-line unused-return
         (int56[] memory cum,) = pool.observe(agos);
         return int24((int256(cum[0]) - cum[1]) / int256(uint256(twapWindow)));
@@ -476,6 +516,7 @@ contract StructuredVault is ERC20, ReentrancyGuard {
     function _floor(int24 tick) internal view returns (int24) {
         int24 compressed = tick / tickSpacing;
         if (tick < 0 && tick % tickSpacing != 0) compressed--;
+        // Rounding down to a multiple of tickSpacing is the point (Slither divide-before-multiply).
         // slither-disable-next-line divide-before-multiply
         return compressed * tickSpacing;
     }

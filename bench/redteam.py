@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from _common import log, report  # bench/ is on sys.path when run as a script
-from aiweb3.redteam.targets import corpus_targets
 
 from aiweb3.chain import Chain, LocalNode, NodeConfig
 from aiweb3.errors import AIWeb3Error
 from aiweb3.redteam.exploit_run import run_target
+from aiweb3.redteam.targets import corpus_targets
 
 BENCH = "redteam"
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "redteam_corpus"

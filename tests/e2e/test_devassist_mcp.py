@@ -21,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def server(home: Path, chain: Chain) -> StdioServerParameters:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIWEB3_")}
     env.update({"AIWEB3_HOME": str(home), "AIWEB3_RPC_URL": chain.url, "AIWEB3_CHAIN_ID": "31337"})
-    return StdioServerParameters(
-        command=sys.executable, args=["-m", "aiweb3.cli.main", "dev", "mcp"], env=env
-    )
+    # BM25 only: a cold embedding cache would embed all of aiweb3's sources first (the hybrid
+    # path is tested on a small folder in test_devassist_cli.py)
+    args = ["-m", "aiweb3.cli.main", "dev", "mcp", "--retrieval", "bm25"]
+    return StdioServerParameters(command=sys.executable, args=args, env=env)
 
 
 def structured(result: Any) -> Any:

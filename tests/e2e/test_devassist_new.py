@@ -44,6 +44,44 @@ def test_new_contract_writes_a_compiled_and_tested_escrow(tmp_path: Path) -> Non
     assert again.returncode == 1 and "exists and is not empty" in again.stderr
 
 
+def test_new_contract_reads_a_familys_parameters_from_the_request(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIWEB3_", "PYTEST_"))}
+    env.update({"AIWEB3_HOME": str(tmp_path / "home"), "COLUMNS": "250"})
+    out = tmp_path / "Safe"
+    description = "a 3-of-4 multisig treasury: payments need approvals from three owners"
+    proc = subprocess.run(
+        [*AIWEB3, "dev", "new", "contract", "Safe", "--from", description, "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Safe (multisig, chosen by keywords): compiles, its tests pass" in proc.stdout
+    assert "parameters: threshold=3, owners=4" in proc.stdout
+    assert "uint256 public constant THRESHOLD = 3;" in (out / "contracts" / "Safe.sol").read_text()
+    example = subprocess.run(
+        [sys.executable, "examples/use_safe.py"],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert example.returncode == 0, example.stderr
+    assert example.stdout.strip() == "payee received 20.0 AIUSD"
+    poem = [
+        *AIWEB3,
+        "dev",
+        "new",
+        "contract",
+        "Poem",
+        "--from",
+        "a poem about the sea",
+        "--out",
+        str(tmp_path / "P"),
+    ]
+    proc = subprocess.run(poem, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "no scaffold fits" in proc.stderr and not (tmp_path / "P").exists()
+
+
 def test_new_test_writes_a_passing_first_test_and_refuses_one_that_fails(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIWEB3_", "PYTEST_"))}
     env.update({"AIWEB3_HOME": str(tmp_path / "home"), "COLUMNS": "250"})

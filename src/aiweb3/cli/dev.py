@@ -9,6 +9,8 @@ import typer
 
 from aiweb3.cli.context import console
 from aiweb3.devassist import Retriever, answer_question, default_roots, explain
+from aiweb3.devassist.embed import Embedder, cache_dir, load_embedder
+from aiweb3.devassist.retrieve import MODES
 from aiweb3.errors import InputError
 from aiweb3.llm import LanguageModel, LLMConfig, NoModel, load_model
 
@@ -25,6 +27,43 @@ _ENGINE_HELP = (
     "'extractive' (no model), 'model' (the embedded model unless AIWEB3_LLM_URL is set), or "
     "default: a model only if AIWEB3_LLM_URL or AIWEB3_LLM=embedded names one."
 )
+
+
+_RETRIEVAL_HELP = "'hybrid' (BM25 + local sentence embeddings, the default), 'bm25' or 'embeddings'."
+
+
+def _embedder(retrieval: str) -> Embedder | None:
+    """The embedding model for ``retrieval`` (None for 'bm25', or when it is not installed)."""
+    if retrieval not in MODES:
+        raise InputError(f"--retrieval must be one of {', '.join(MODES)}, not {retrieval!r}")
+    if retrieval == "bm25":
+        return None
+    embedder = load_embedder()
+    if embedder is None:
+        if retrieval == "embeddings":
+            raise InputError(
+                "the sentence-embedding model is not installed: run `make setup`, or use --retrieval bm25"
+            )
+        from aiweb3.cli.context import err_console
+
+        err_console.print(
+            "[dim]the sentence-embedding model is not installed (run `make setup`): BM25 only[/dim]"
+        )
+    return embedder
+
+
+def _index(roots: list[Path], retrieval: str) -> Retriever:
+    """Read and index ``roots``; a first run embeds the passages (then they come from the cache)."""
+    from aiweb3.cli.context import err_console
+
+    retriever = Retriever.from_paths(roots, _embedder(retrieval), retrieval, cache=cache_dir())
+    if retriever.embedder is not None:
+
+        def progress(done: int, total: int) -> None:
+            err_console.print(f"[dim]embedding new passages: {done}/{total} (cached for next time)[/dim]")
+
+        retriever.vectors(progress)
+    return retriever
 
 
 def _model(engine: str | None) -> LanguageModel:
@@ -46,11 +85,12 @@ def ask(
     ),
     engine: str | None = typer.Option(None, help=_ENGINE_HELP),
     k: int = typer.Option(5, "-k", min=1, max=20, help="Sources retrieved."),
+    retrieval: str = typer.Option("hybrid", help=_RETRIEVAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Answer a question from the docs and code, citing file:line; 'not found' rather than a guess."""
     model = _model(engine)
-    retriever = Retriever.from_paths(path or default_roots())
+    retriever = _index(path or default_roots(), retrieval)
     answer = answer_question(question, retriever, model, k=k)
     if as_json:
         print(json.dumps(answer.to_json(), indent=2))
@@ -84,13 +124,15 @@ def mcp(
         None, "--path", "-p", help="Project folder(s) to read instead of aiweb3's own sources (repeatable)."
     ),
     engine: str | None = typer.Option(None, help=_ENGINE_HELP),
+    retrieval: str = typer.Option("hybrid", help=_RETRIEVAL_HELP),
 ) -> None:
     """Serve the assistant to coding assistants over MCP (stdio): docs, explain, the chain."""
     from aiweb3.cli.context import Context
     from aiweb3.devassist.mcp_server import DevTools, build_server
 
     ctx = Context()
-    tools = DevTools(path or default_roots(), lambda: ctx.chain, ctx.settings.home, _model(engine))
+    roots, embedder = path or default_roots(), _embedder(retrieval)
+    tools = DevTools(roots, lambda: ctx.chain, ctx.settings.home, _model(engine), embedder, retrieval)
     build_server(tools).run("stdio")
 
 
@@ -120,6 +162,8 @@ def new_contract(
         on_step=lambda s: err_console.print(f"[dim]{s}[/dim]"),
     )
     console.print(f"{result.name} ({result.kind}, chosen by {result.engine}): compiles, its tests pass")
+    if result.params:
+        console.print("  parameters: " + ", ".join(f"{k.lower()}={v}" for k, v in result.params.items()))
     for path in result.files:
         console.print(f"  wrote {path}")
     console.print(f"run its tests: cd {result.folder} && python -m pytest tests")

@@ -1,7 +1,9 @@
 """Answer a developer's question from the sources, citing ``file:line`` for every claim.
 
 The sources are ranked by :class:`~aiweb3.devassist.retrieve.Retriever`. When they do not cover
-what the question asks about, the answer is "not found" with the nearest sources, never a guess.
+what the question asks about — neither its words (weighed by rarity) nor, with the embedding
+model, its meaning (a source whose embedding is close to the question's) — the answer is "not
+found" with the nearest sources, never a guess.
 Otherwise a language model (when one is configured) writes short sentences, each naming the
 source it rests on; a sentence whose words its source does not carry, or that only restates the
 question, is dropped. With no model,
@@ -28,6 +30,9 @@ __all__ = ["Claim", "DevAnswer", "answer_question", "check_citation", "sentences
 
 #: Share of the question's weight (idf) the best sources must carry to count as an answer.
 COVERAGE_NEEDED = 0.6
+#: Or: the cosine of the question's and a best source's embeddings that counts as an answer (a
+#: question in other words than the sources'); measured on the paraphrased and unanswerable sets.
+SIMILARITY_NEEDED = 0.5
 _TOP = 4  # sources an answer is drawn from
 _MAX_CLAIMS = 4
 
@@ -128,15 +133,26 @@ def _coverage(question: str, weights: dict[str, float], hits: Sequence[Hit]) -> 
     return sum(w for t, w in weights.items() if t in seen) / total, missing
 
 
-def _extract(weights: dict[str, float], hits: Sequence[Hit]) -> list[Claim]:
+def _extract(
+    weights: dict[str, float], hits: Sequence[Hit], question: str = "", retriever: Retriever | None = None
+) -> list[Claim]:
+    """The sentences of ``hits`` that say most about the question: the share of its weight they
+    carry, plus (with the embedding model) how close their meaning is to the question's."""
+    found = [(rank, h, n, text) for rank, h in enumerate(hits) for n, text in sentences(h.passage)]
+    closeness = [0.0] * len(found)
+    embedder = retriever.embedder if retriever is not None else None
+    if embedder is not None and found:
+        vectors = embedder.embed([question] + [text for *_, text in found])
+        closeness = [max(0.0, float(c)) for c in vectors[1:] @ vectors[0]]
+    total = sum(weights.values()) or 1.0
     scored: list[tuple[float, int, Claim]] = []
-    for rank, h in enumerate(hits):
-        for n, text in sentences(h.passage):
-            terms = content_terms(text)
-            score = sum(w for t, w in weights.items() if t in terms)
-            if score > 0:
-                # the best-ranked sources first among sentences of similar weight
-                scored.append((score * (1.0 - 0.08 * rank), -n, Claim(text, h.passage.path, n)))
+    for (rank, h, n, text), close in zip(found, closeness, strict=True):
+        terms = content_terms(text)
+        share = sum(w for t, w in weights.items() if t in terms) / total
+        score = share + close
+        if share > 0 or close >= SIMILARITY_NEEDED * 0.75:
+            # the best-ranked sources first among sentences of similar weight
+            scored.append((score * (1.0 - 0.08 * rank), -n, Claim(text, h.passage.path, n)))
     scored.sort(key=lambda s: (-s[0], s[1]))
     claims: list[Claim] = []
     for _, _, claim in scored:
@@ -217,7 +233,8 @@ def answer_question(
     hits = retriever.search(question, k=k)
     weights = _weight(retriever, terms)
     coverage, missing = _coverage(question, weights, hits[:_TOP])
-    if not hits or coverage < COVERAGE_NEEDED:
+    close = max((h.similarity for h in hits[:_TOP]), default=0.0)
+    if not hits or (coverage < COVERAGE_NEEDED and close < SIMILARITY_NEEDED):
         return DevAnswer(question, False, [], hits, "none", missing)
     claims: list[Claim] = []
     engine = "extractive"
@@ -226,7 +243,7 @@ def answer_question(
         if claims:
             engine = f"model {model.name}"
     if not claims:
-        claims = _extract(weights, hits[:_TOP])
+        claims = _extract(weights, hits[:_TOP], question, retriever)
     if not claims:
         return DevAnswer(question, False, [], hits, "none", missing)
     return DevAnswer(question, True, claims, hits, engine, missing)

@@ -19,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from aiweb3.chain import Chain
 from aiweb3.devassist.answer import answer_question
 from aiweb3.devassist.chaintools import chain_status, read_contract, simulate_call
+from aiweb3.devassist.embed import Embedder, cache_dir
 from aiweb3.devassist.explain import explain
 from aiweb3.devassist.retrieve import Retriever
 from aiweb3.devassist.scaffold import scaffold_contract
@@ -47,8 +48,12 @@ class DevTools:
         chain: Callable[[], Chain],
         home: Path,
         model: LanguageModel | None = None,
+        embedder: Embedder | None = None,
+        mode: str = "hybrid",
     ) -> None:
         self.roots = list(roots)
+        self.embedder = embedder
+        self.mode = mode
         self._chain_factory = chain
         self.home = home
         self.model: LanguageModel = model or NoModel()
@@ -56,7 +61,7 @@ class DevTools:
     @cached_property
     def retriever(self) -> Retriever:
         """The index of the sources (built on first use)."""
-        return Retriever.from_paths(self.roots)
+        return Retriever.from_paths(self.roots, self.embedder, self.mode, cache=cache_dir())
 
     @cached_property
     def chain(self) -> Chain:
@@ -91,6 +96,7 @@ class DevTools:
             "name": result.name,
             "kind": result.kind,
             "chosen_by": result.engine,
+            "params": result.params,
             "files": [str(f) for f in result.files],
             "attempts": result.attempts,
         }
@@ -150,7 +156,9 @@ def build_server(tools: DevTools) -> MCPServer[Any]:
         return _run(lambda: tools.simulate_call(contract, function, args, sender))
 
     @server.tool(
-        description="Scaffold a Solidity contract (escrow or vault), its pytest tests and a usage example "
+        description="Scaffold a Solidity contract (escrow, vault, capped token, vesting, splitter, auction, "
+        "multisig, crowdfund, allowlist sale or EIP-712 name registry; parameters such as '2-of-3' or "
+        "'capped at 1 million' are read from the description), its pytest tests and a usage example "
         "into the folder `out`; written only after it compiles with solc-js and its tests pass (~1 min)."
     )
     def new_contract(name: str, description: str, out: str) -> dict[str, Any]:

@@ -122,7 +122,7 @@ def _ask_model(model: LanguageModel, description: str, feedback: str) -> _ModelC
         {"role": "user", "content": description + (f"\nThe last one failed: {feedback}" if feedback else "")},
     ]
     try:
-        choice: _ModelChoice = structured(messages, _ModelChoice, max_tokens=80)
+        choice: _ModelChoice = structured(messages, _ModelChoice, max_tokens=240)
     except AIWeb3Error:
         return None
     return choice

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aiweb3.devassist import Claim, Retriever, answer_question, check_citation, default_roots
-from aiweb3.devassist.corpus import collect_passages, read_sources
+from aiweb3.devassist.corpus import aiweb3_checkout, collect_passages, read_sources
 from aiweb3.errors import InputError
 
 QUESTIONS = Path(__file__).parent / "data" / "devassist_questions.json"
@@ -105,3 +105,12 @@ def test_bad_input_is_one_clear_error(tmp_path: Path, retriever: Retriever) -> N
         Retriever.from_paths([tmp_path])
     with pytest.raises(InputError, match="no words"):
         answer_question("how do I ?", retriever)
+
+
+def test_the_red_team_corpus_is_never_a_source() -> None:
+    # its contracts are vulnerable on purpose: an answer must not cite them as how to write code
+    checkout = aiweb3_checkout()
+    assert checkout is not None and (checkout / "tests" / "redteam_corpus").is_dir()
+    files = [str(f.path) for f in read_sources([checkout])]
+    assert any(path.endswith("TaskEscrow.sol") for path in files)
+    assert not [p for p in files if "redteam_corpus/" in p or "redteam_attackers/" in p]

@@ -28,7 +28,8 @@ __all__ = [
 
 #: Suffixes read, and the parser each gets.
 TEXT_SUFFIXES = {".md", ".rst", ".txt", ".py", ".sol", ".js", ".mjs", ".ts", ".toml"}
-#: Folders never read (dependencies, virtual environments, generated files).
+#: Folders never read (dependencies, virtual environments, generated files, and the red-team
+#: corpus's deliberately vulnerable contracts and attackers, which must never be cited as examples).
 SKIP_DIRS = {
     ".git",
     "node_modules",
@@ -42,6 +43,8 @@ SKIP_DIRS = {
     "out",
     "cache",
     "vendor",
+    "redteam_corpus",
+    "redteam_attackers",
 }
 MAX_FILE_BYTES = 512 * 1024
 MAX_FILES = 5000

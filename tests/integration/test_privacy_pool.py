@@ -89,17 +89,9 @@ def isolated(chain: Chain, proven: Proven) -> Iterator[Chain]:
         chain.rpc("evm_mine", [])
 
 
-def _balance(chain: Chain, who: str) -> int:
-    aiusd: Contract = chain.contract(artifact("AIUSD").abi, _TOKEN[0])
-    return int(chain.call(aiusd.functions.balanceOf(who)))
-
-
-_TOKEN: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def _token(pool: ShieldedPool) -> None:
-    _TOKEN[:] = [pool.token]
+def _balance(pool: ShieldedPool, who: str) -> int:
+    aiusd: Contract = pool.chain.contract(artifact("AIUSD").abi, pool.token)
+    return int(pool.chain.call(aiusd.functions.balanceOf(who)))
 
 
 def _reverts(chain: Chain, pool: ShieldedPool, signer: LocalAccount, request: WithdrawalRequest) -> str:
@@ -128,11 +120,11 @@ def test_relayed_withdrawal_pays_a_fresh_address(
     proven.request.save(path)  # what the withdrawer hands to the relayer
     request = WithdrawalRequest.load(path)
     assert verify_withdrawal(zk, list(request.proof), request.public_signals())
-    held, relayer_before = _balance(chain, pool.address), _balance(chain, relayer.address)
+    held, relayer_before = _balance(pool, pool.address), _balance(pool, relayer.address)
     receipt = relay(chain, pool, relayer, request, zk, min_fee=FEE)
-    assert _balance(chain, fresh) == DENOMINATION - FEE
-    assert _balance(chain, relayer.address) - relayer_before == FEE
-    assert _balance(chain, pool.address) == held - DENOMINATION
+    assert _balance(pool, fresh) == DENOMINATION - FEE
+    assert _balance(pool, relayer.address) - relayer_before == FEE
+    assert _balance(pool, pool.address) == held - DENOMINATION
     assert chain.balance(fresh) == 0  # the recipient never needed gas
     assert receipt["from"].lower() == relayer.address.lower()
     assert pool.is_spent(request.nullifier_hash)
@@ -192,7 +184,7 @@ def test_wrong_deposits_revert_and_move_nothing(
 ) -> None:
     pool, depositor = proven.pool, accounts[6]
     aiusd = isolated.contract(artifact("AIUSD").abi, pool.token)
-    before = _balance(isolated, pool.address), pool.size()
+    before = _balance(pool, pool.address), pool.size()
     isolated.transact(depositor, aiusd.functions.approve(pool.address, DENOMINATION - 1))
     with pytest.raises(TransactionReverted) as short:
         isolated.transact(depositor, pool.contract.functions.deposit(12345))
@@ -205,7 +197,7 @@ def test_wrong_deposits_revert_and_move_nothing(
         with pytest.raises(TransactionReverted) as refused:
             isolated.transact(depositor, pool.contract.functions.deposit(commitment))
         assert refused.value.error_name == error
-    assert (_balance(isolated, pool.address), pool.size()) == before
+    assert (_balance(pool, pool.address), pool.size()) == before
     with pytest.raises(TransactionReverted) as outsider:
         isolated.transact(depositor, pool.contract.functions.publishAssociationSet(1, 1, []))
     assert outsider.value.error_name == "NotAssociationProvider"

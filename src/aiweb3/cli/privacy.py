@@ -180,7 +180,7 @@ def deposit(
 
 @app.command()
 def notes() -> None:
-    """List your pool notes and whether each is still unspent."""
+    """List your pool notes: their pool, leaf index and amount (no password needed)."""
     ctx = Context()
     items = NoteBook(ctx.settings.home).notes()
     if not items:

@@ -1,6 +1,7 @@
 """The shielded pool's proving side: the circuit's artifacts, Poseidon, Merkle roots and Groth16
-proofs, all computed by ``circuits/pool.mjs`` with circomlibjs and snarkjs (one Poseidon
-implementation, the one the circuit and the on-chain hasher agree with).
+proofs, all computed by ``circuits/pool.mjs`` (Poseidon with circomlib's parameters and constants,
+snarkjs for proofs): one Poseidon implementation, checked against circomlib's test vectors and
+against the roots the on-chain hasher (circomlibjs's generated contract) computes.
 
 Artifacts come from the package (``privacy/zk/``: a local, development-only trusted setup made
 at build time by ``circuits/setup.mjs``) or, after ``aiweb3 privacy setup --ptau FILE``, from

@@ -1,5 +1,5 @@
-// The shielded pool's Node side: Poseidon (circomlibjs, the same hash the circuit and the
-// on-chain PoseidonT3 compute), Merkle paths, Groth16 proofs and verification (snarkjs).
+// The shielded pool's Node side: Poseidon (circomlib's parameters and constants, the hash the
+// circuit and the on-chain PoseidonT3 compute), Merkle paths, Groth16 proofs and verification (snarkjs).
 //
 //   node pool.mjs --node-modules DIR   < request.json   > reply.json
 //
@@ -18,12 +18,43 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values: opts } = parseArgs({ options: { "node-modules": { type: "string" } } });
-const require = createRequire(join(resolve(opts["node-modules"] ?? "node_modules"), "aiweb3-pool.cjs"));
+const modules = resolve(opts["node-modules"] ?? "node_modules");
+const require = createRequire(join(modules, "aiweb3-pool.cjs"));
 const snarkjs = require("snarkjs");
-const { buildPoseidon } = require("circomlibjs");
 
-const poseidon = await buildPoseidon();
-const hash = (...xs) => poseidon.F.toObject(poseidon(xs));
+// Poseidon over BN254 with circomlib's parameters (8 full rounds, the partial rounds per width
+// below, x^5, circomlibjs's round constants and MDS matrices): plain BigInt arithmetic, so a proof
+// does not wait for circomlibjs to build a WebAssembly curve (~0.5 s) before snarkjs builds its own.
+const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const FULL_ROUNDS = 8;
+const PARTIAL_ROUNDS = [56, 57];
+let constants = null;
+function poseidonConstants() {
+  if (!constants) {
+    const raw = JSON.parse(readFileSync(join(modules, "circomlibjs", "src", "poseidon_constants.json"), "utf8"));
+    constants = { C: raw.C.slice(0, 2).map((c) => c.map(BigInt)), M: raw.M.slice(0, 2).map((m) => m.map((row) => row.map(BigInt))) };
+  }
+  return constants;
+}
+const pow5 = (x) => {
+  const x2 = (x * x) % P;
+  return (((x2 * x2) % P) * x) % P;
+};
+function hash(...inputs) {
+  const t = inputs.length + 1;
+  const { C, M } = poseidonConstants();
+  const c = C[t - 2];
+  const m = M[t - 2];
+  const partial = PARTIAL_ROUNDS[t - 2];
+  let state = [0n, ...inputs.map((x) => BigInt(x) % P)];
+  for (let r = 0; r < FULL_ROUNDS + partial; r++) {
+    state = state.map((x, i) => (x + c[r * t + i]) % P);
+    if (r < FULL_ROUNDS / 2 || r >= FULL_ROUNDS / 2 + partial) state = state.map(pow5);
+    else state[0] = pow5(state[0]);
+    state = m.map((row) => row.reduce((acc, mij, j) => acc + mij * state[j], 0n) % P);
+  }
+  return state[0];
+}
 
 // Every layer of the sparse tree above `leaves`, and the siblings of leaf `index`.
 function merklePath(leaves, index, zero, levels) {

@@ -50,7 +50,9 @@ def test_corpus_covers_the_classes_and_compilers(compiled_corpus: dict[str, Targ
     }  # fmt: skip
     assert wanted <= categories, wanted - categories
     versions = {compile_target(t, cache_dir=SOLC_CACHE).version for t in compiled_corpus.values()}
-    assert {"0.4.26", "0.5.17", "0.6.12", "0.8.30"} <= versions
+    assert {"0.4.26", "0.5.17", "0.6.12", "0.7.6", "0.8.30"} <= versions
+    kinds = {w["kind"] for t in compiled_corpus.values() for w in (t.spec or {})["win"]}
+    assert kinds == {"attacker_profit", "privilege", "invariant"}
     for target in compiled_corpus.values():
         assert target.title and target.spec is not None and target.spec.get("description")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiweb3.errors import ConfigError, InputError
-from aiweb3.files import atomic_write_json
+from aiweb3.files import atomic_write_json, ensure_private_dir
 from aiweb3.tools import node_modules
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "compile_many",
     "compile_sources",
     "pick_version",
+    "solc_standin",
 ]
 
 #: pinned solc-js versions -> the npm package (alias) that holds each (package.json pins them)
@@ -41,6 +43,7 @@ SOLC_PACKAGES: dict[str, str] = {
 }
 
 _SCRIPT = Path(__file__).with_name("solc.mjs")
+_STANDIN = Path(__file__).with_name("solc-standin.mjs")
 _OUTPUTS = [
     "abi",
     "evm.bytecode.object",
@@ -154,24 +157,20 @@ def pick_version(sources: dict[str, str]) -> str:
         for name, text in sources.items()
         for m in _PRAGMA.finditer(_COMMENTS.sub("", text))
     ]
+    for name, spec in specs:
+        if not _readable(spec):
+            raise InputError(f"cannot read the pragma ({name}: {spec}); write e.g. `pragma solidity ^0.8.0;`")
     installed = sorted(SOLC_PACKAGES, key=lambda v: _parse_version(v)[0], reverse=True)
     for version in installed:
-        v = _parse_version(version)[0]
-        try:
-            if all(_range_ok(v, spec) for _, spec in specs):
-                return version
-        except ValueError:
-            bad = next(f"{n}: {s}" for n, s in specs if not _safe_range(s))
-            raise InputError(
-                f"cannot read the pragma ({bad}); write e.g. `pragma solidity ^0.8.0;`"
-            ) from None
+        if all(_range_ok(_parse_version(version)[0], spec) for _, spec in specs):
+            return version
     wanted = "; ".join(f"{n}: {s}" for n, s in specs)
     raise InputError(
         f"no pinned solc version satisfies the pragma ({wanted}); pinned: {', '.join(reversed(installed))}"
     )
 
 
-def _safe_range(spec: str) -> bool:
+def _readable(spec: str) -> bool:
     try:
         _range_ok((0, 8, 0), spec)
     except ValueError:
@@ -200,10 +199,11 @@ def _from_output(version: str, key: str, sources: dict[str, str], output: dict[s
     errors = [e for e in messages if e.get("severity") == "error"]
     if errors:
         first = str(errors[0].get("formattedMessage") or errors[0].get("message", "")).strip()
-        line = first.splitlines()[0] if first else "unknown error"
-        where = first.splitlines()[1].strip() if len(first.splitlines()) > 1 else ""
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise InputError(f"the sources do not compile with solc {version}: {line} {where}{more}".rstrip())
+        lines = first.splitlines() or ["unknown error"]
+        where = lines[1].strip().removeprefix("-->").strip().rstrip(":") if len(lines) > 1 else ""
+        at = f" at {where}" if where else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(f"the sources do not compile with solc {version}: {lines[0]}{at}{more}; fix them")
     contracts: dict[str, CompiledContract] = {}
     for source, items in output.get("contracts", {}).items():
         if source not in sources:
@@ -224,6 +224,17 @@ def _from_output(version: str, key: str, sources: dict[str, str], output: dict[s
     asts = {name: out.get("ast") for name, out in output.get("sources", {}).items() if name in sources}
     warnings = [str(e.get("formattedMessage", e.get("message", ""))) for e in messages if e not in errors]
     return Compiled(version, contracts, asts, dict(sources), warnings, key)
+
+
+def _private_cache(folder: Path) -> Path:
+    """The cache folder, created readable and writable by this user only: compile outputs are
+    deployed as they are, so nobody else may plant one."""
+    folder = ensure_private_dir(folder)
+    if folder.stat().st_uid != os.getuid():
+        raise InputError(
+            f"the compile cache {folder} belongs to another user; pass a cache folder of your own"
+        )
+    return folder
 
 
 def _cache_load(cache_dir: Path | None, key: str) -> dict[str, Any] | None:
@@ -253,6 +264,8 @@ def compile_many(
         InputError: a source set does not compile, or no pinned version fits its pragma.
         ConfigError: node or the pinned solc-js packages are missing (run ``make setup``).
     """
+    if cache_dir is not None:
+        cache_dir = _private_cache(cache_dir)
     planned: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
     for sources, version in jobs:
         if not sources:
@@ -323,3 +336,21 @@ def _run_node(todo: list[tuple[str, str, dict[str, Any]]], timeout: float) -> di
         raise ConfigError(f"solc-js could not run ({tail[0][:200]}); run `make setup`")
     results = json.loads(proc.stdout)
     return {key: res["output"] for (_, key, _), res in zip(todo, results, strict=True)}
+
+
+def solc_standin(version: str) -> tuple[Path, dict[str, str]]:
+    """A ``solc`` executable for analysers (Slither's ``--solc``) that compiles with pinned ``version``.
+
+    Returns the stand-in's path and the environment variables to run it with (add them to the
+    analyser's environment). It answers ``--version`` and ``--standard-json``.
+
+    Raises:
+        InputError: ``version`` is not pinned.
+        ConfigError: the solc-js package for it is not installed (run ``make setup``).
+    """
+    if version not in SOLC_PACKAGES:
+        raise InputError(f"solc {version} is not pinned; use one of {', '.join(SOLC_PACKAGES)}")
+    modules = node_modules()
+    if not (modules / SOLC_PACKAGES[version]).is_dir():
+        raise ConfigError(f"solc-js package {SOLC_PACKAGES[version]} is not installed; run `make setup`")
+    return _STANDIN, {"AIWEB3_SOLC_PACKAGE": SOLC_PACKAGES[version], "AIWEB3_NODE_MODULES": str(modules)}

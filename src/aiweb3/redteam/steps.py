@@ -2,7 +2,8 @@
 
 A step is a JSON object with ``do`` naming its kind. Values are converted by the ABI type they
 fill: ``"@attacker"`` is a role's address, ``"$vault"`` a contract of the setup, ``"#pay.v"`` a
-value a ``sign`` step saved, ``"10 ether"`` / ``"5 gwei"`` amounts, ``"max"`` the largest uint256.
+value a ``sign`` (or ``view`` with ``as``) step saved, ``"10 ether"`` / ``"5 gwei"`` amounts,
+``"max"`` the largest uint256, and ``{"encode": "Vault", "fn": "deposit", "args": []}`` calldata.
 
     {"do": "deploy", "id": "vault", "contract": "Vault", "from": "deployer", "args": [], "value": 0}
     {"do": "deploy", "id": "tusd", "artifact": "TestToken", "args": ["Test USD", "TUSD", 18]}
@@ -42,7 +43,7 @@ from web3.contract import Contract
 from aiweb3.chain import Chain, TxRequest, artifact, encode_call
 from aiweb3.errors import ChainError, ContractError, InputError, TransactionReverted
 
-__all__ = ["ROLES", "CheckFailed", "Roles", "StepContext", "run_steps"]
+__all__ = ["ROLES", "CheckFailed", "Roles", "StepContext", "request", "run_step", "run_steps", "view_value"]
 
 #: the four parties of every target, each a distinct funded account
 ROLES = ("deployer", "victim", "user", "attacker")
@@ -335,8 +336,11 @@ def _v3pool(ctx: StepContext, step: dict[str, Any]) -> None:
     price = float(step["price"])
     base_amount = ctx.amount(step["base_amount"])
     quote_amount = int(Decimal(base_amount) * Decimal(str(price)))
-    home = ctx.home or Path(tempfile.mkdtemp(prefix="aiweb3-redteam-"))
-    uni = deploy_uniswap(ctx.chain, owner, home, weth=base)
+    if ctx.home is not None:
+        uni = deploy_uniswap(ctx.chain, owner, ctx.home, weth=base)
+    else:  # the deployments book is not needed afterwards
+        with tempfile.TemporaryDirectory(prefix="aiweb3-redteam-") as scratch:
+            uni = deploy_uniswap(ctx.chain, owner, Path(scratch), weth=base)
     base_first = int(base, 16) < int(quote, 16)
     pool = create_pool(
         ctx.chain, owner, uni, base, quote, fee=int(step.get("fee", 3000)),
@@ -352,6 +356,15 @@ def _v3pool(ctx: StepContext, step: dict[str, Any]) -> None:
     ctx.contracts[f"{ident}_router"] = uni.router_contract(ctx.chain)
 
 
+def request(ctx: StepContext, step: dict[str, Any]) -> TxRequest:
+    """The transaction a ``call`` or ``send`` step sends (not signed, not sent)."""
+    value = ctx.amount(step.get("value", 0))
+    if step.get("do", "call") == "send":
+        return TxRequest(ctx.address(step["to"]), b"", value)
+    _, fn = _function(ctx, step)
+    return TxRequest(fn.address, encode_call(fn), value)
+
+
 def run_step(ctx: StepContext, label: str, step: dict[str, Any]) -> None:
     """Run one step; CheckFailed when it does not behave as written, InputError when malformed."""
     kind = step.get("do")
@@ -363,11 +376,9 @@ def run_step(ctx: StepContext, label: str, step: dict[str, Any]) -> None:
             abi = artifact(name).abi if "artifact" in step else ctx.code(name)[0]
             ctx.contracts[str(step["id"])] = ctx.chain.contract(abi, ctx.address(step["address"]))
         elif kind == "call":
-            _, fn = _function(ctx, step)
-            req = TxRequest(fn.address, encode_call(fn), ctx.amount(step.get("value", 0)))
-            _transact(ctx, f"{label} ({step['fn']})", step, req)
+            _transact(ctx, f"{label} ({step['fn']})", step, request(ctx, step))
         elif kind == "send":
-            _transact(ctx, label, step, TxRequest(ctx.address(step["to"]), b"", ctx.amount(step["value"])))
+            _transact(ctx, label, step, request(ctx, step))
         elif kind == "fund":
             ctx.chain.set_balance(ctx.address(step["of"]), ctx.amount(step["value"]))
         elif kind == "view":
@@ -403,6 +414,8 @@ def run_step(ctx: StepContext, label: str, step: dict[str, Any]) -> None:
         raise type(exc)(f"{label}: {exc}") from None
     except ChainError as exc:
         raise CheckFailed(f"{label}: {exc}") from None
+    except (ValueError, TypeError) as exc:  # web3.py refused to encode a value for its ABI type
+        raise InputError(f"{label}: a value does not fit its ABI type ({exc})") from None
 
 
 def run_steps(ctx: StepContext, section: str, steps: list[dict[str, Any]]) -> None:

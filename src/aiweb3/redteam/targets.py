@@ -24,6 +24,7 @@ holds after setup now fails).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -34,10 +35,19 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
-from aiweb3.chain import Chain, TxRequest, encode_call
+from aiweb3.chain import Chain, TxRequest
 from aiweb3.errors import InputError
 from aiweb3.redteam.solc import Compiled, compile_many
-from aiweb3.redteam.steps import ROLES, CheckFailed, Roles, StepContext, run_step, run_steps, view_value
+from aiweb3.redteam.steps import (
+    ROLES,
+    CheckFailed,
+    Roles,
+    StepContext,
+    request,
+    run_step,
+    run_steps,
+    view_value,
+)
 
 __all__ = [
     "ROLES",
@@ -81,6 +91,8 @@ class Target:
         contract: for user targets, the contract to deploy (None: the first without constructor args).
         solc: a pinned solc version to use (None: picked from the pragma).
         address: for a fork target, the contract already on chain (nothing is deployed).
+        steps_as: variants added with :meth:`with_variant` -> the variant whose ``only`` steps
+            they take (a proposed patch of the vulnerable code sets up like ``vulnerable``).
     """
 
     name: str
@@ -90,6 +102,7 @@ class Target:
     contract: str | None = None
     solc: str | None = None
     address: str | None = None
+    steps_as: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -119,9 +132,21 @@ class Target:
             )
         return dict(self.sources[variant])
 
-    def with_variant(self, variant: str, sources: Mapping[str, str]) -> Target:
-        """A copy with another variant's sources (a proposed patch, for instance)."""
-        return replace(self, sources={**self.sources, variant: dict(sources)})
+    def with_variant(self, variant: str, sources: Mapping[str, str], *, like: str = "vulnerable") -> Target:
+        """A copy with another variant's sources (a proposed patch, for instance).
+
+        Its setup, functional checks and victim actions are those of variant ``like``: steps
+        marked ``"only": like`` run for it.
+        """
+        return replace(
+            self,
+            sources={**self.sources, variant: dict(sources)},
+            steps_as={**self.steps_as, variant: like},
+        )
+
+    def steps_variant(self, variant: str) -> str:
+        """The variant whose ``only`` steps apply to ``variant``."""
+        return self.steps_as.get(variant, variant)
 
 
 @dataclass(frozen=True)
@@ -178,7 +203,7 @@ class Deployed:
         return StepContext(
             chain=self.chain,
             roles=self.roles,
-            variant=self.variant,
+            variant=self.target.steps_variant(self.variant),
             code=self._code,
             contracts=dict(self.contracts),
             saved=dict(self.saved),
@@ -213,20 +238,11 @@ class Deployed:
         """The victim's pending transactions (``victim_actions``), as an observer of the mempool
         sees them before they are mined: (role, request) pairs."""
         ctx = self.context()
-        out: list[tuple[str, TxRequest]] = []
-        for step in self.spec.get("victim_actions", []):
-            if step.get("only") not in (None, self.variant):
-                continue
-            fn = ctx.contract(str(step["to"]).lstrip("$")).get_function_by_name(str(step["fn"]))
-            args = ctx.args(dict(fn.abi), list(step.get("args", [])))
-            bound = fn(*args)
-            out.append(
-                (
-                    str(step.get("from", "victim")),
-                    TxRequest(bound.address, encode_call(bound), ctx.amount(step.get("value", 0))),
-                )
-            )
-        return out
+        return [
+            (str(step.get("from", "victim")), request(ctx, step))
+            for step in self.spec.get("victim_actions", [])
+            if step.get("only") in (None, self.target.steps_variant(self.variant))
+        ]
 
     def run_victim_actions(self) -> None:
         """Send the victim's pending transactions (the ones an attacker may front-run).
@@ -235,7 +251,7 @@ class Deployed:
         """
         ctx = self.context()
         for index, step in enumerate(self.spec.get("victim_actions", [])):
-            if step.get("only") not in (None, self.variant):
+            if step.get("only") not in (None, self.target.steps_variant(self.variant)):
                 continue
             try:
                 run_step(ctx, f"victim action {index + 1}", {**step, "do": step.get("do", "call")})
@@ -368,8 +384,7 @@ def _user_spec(compiled: Compiled, contract: str | None) -> dict[str, Any]:
         ]
         if not candidates:
             raise InputError("every contract takes constructor arguments; name the one to deploy")
-        order = list(compiled.sources)
-        contract = min(candidates, key=lambda n: (order.index(compiled.contracts[n].source), 0))
+        contract = min(candidates, key=lambda n: _declared_at(compiled, n))
     abi = compiled.contract(contract).abi
     wins: list[dict[str, Any]] = [{"kind": "attacker_profit", "min_profit": 0}]
     if any(i.get("name") == "owner" and not i.get("inputs") and i.get("type") == "function" for i in abi):
@@ -383,6 +398,13 @@ def _user_spec(compiled: Compiled, contract: str | None) -> dict[str, Any]:
         "functional": [],
         "win": wins,
     }
+
+
+def _declared_at(compiled: Compiled, name: str) -> tuple[int, int]:
+    """Where contract ``name`` is declared: (file order, offset in the file)."""
+    source = compiled.contracts[name].source
+    found = re.search(rf"\bcontract\s+{re.escape(name)}\b", compiled.sources[source])
+    return list(compiled.sources).index(source), found.start() if found else 0
 
 
 def deploy_target(
@@ -463,13 +485,28 @@ def check_win(deployed: Deployed, attacker: str | LocalAccount, before: ValueSna
                 return WinResult(True, kind, f"{key} now returns the attacker {who}", profit)
             misses.append(f"{key} = {now}")
         elif kind == "invariant":
-            try:
-                run_step(ctx, "invariant", dict(win["check"]))
-            except CheckFailed as exc:
-                return WinResult(True, kind, f"{win.get('says', 'the invariant')} broke: {exc}", profit)
-            misses.append(f"{win.get('says', 'invariant')} holds")
+            broken = _invariant_broken(deployed, ctx, dict(win["check"]))
+            says = str(win.get("says", "the invariant"))
+            if broken is not None:
+                return WinResult(True, kind, f"{says} broke: {broken}", profit)
+            misses.append(f"{says} holds")
     kinds = [str(w["kind"]) for w in deployed.spec.get("win", [])]
     return WinResult(False, kinds[0] if kinds else "attacker_profit", "no win: " + "; ".join(misses), profit)
+
+
+def _invariant_broken(deployed: Deployed, ctx: StepContext, check: dict[str, Any]) -> str | None:
+    """Why an invariant check fails now, or None when it holds. A check that sends a transaction
+    (``call``, ``send``) runs on a snapshot that is rolled back."""
+    sends = check.get("do") in ("call", "send")
+    snap = deployed.chain.snapshot() if sends else None
+    try:
+        run_step(ctx, "invariant", check)
+    except CheckFailed as exc:
+        return str(exc)
+    finally:
+        if snap is not None:
+            deployed.chain.revert(snap)
+    return None
 
 
 def run_functional(deployed: Deployed) -> None:

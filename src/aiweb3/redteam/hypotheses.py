@@ -27,6 +27,7 @@ CLASSES: dict[str, str] = {
     "signature_replay": "a signature check without a nonce or chain id",
     "bad_randomness": "randomness from block values a caller can predict",
     "integer_overflow": "unchecked arithmetic before Solidity 0.8",
+    "front_running": "a victim's pending transaction can be copied or pre-empted by the attacker",
     "search": "a sequence of attacker calls, found by property-based search, breaks the win condition",
 }
 
@@ -43,6 +44,7 @@ _SEVERITY = {
     "bad_randomness": "medium",
     "unchecked_call": "medium",
     "search": "high",
+    "front_running": "medium",
 }
 
 

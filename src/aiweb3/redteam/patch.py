@@ -18,8 +18,8 @@ from typing import Any
 from aiweb3.chain import Chain
 from aiweb3.errors import AIWeb3Error
 from aiweb3.redteam.exploit import Exploit, replay_steps
-from aiweb3.redteam.exploit_arena import Arena, StepFailed, on_snapshot
-from aiweb3.redteam.exploit_templates import attempts_for
+from aiweb3.redteam.exploit_arena import Arena, StepFailed, Win, on_snapshot
+from aiweb3.redteam.exploit_templates import attempts_for, front_run
 from aiweb3.redteam.hypotheses import Hypothesis
 
 __all__ = ["diff_sources", "template_fix", "verify_patch"]
@@ -140,10 +140,12 @@ def verify_patch(
             )
             return result
         with on_snapshot(chain):
-            replayed = replay_steps(arena, exploit.steps)
+            replayed = replay_steps(arena, exploit.steps) if exploit.strategy != "front_run" else Win(False)
         retried = []
         if hyp is not None and hyp.cls != "search":
-            for attempt in attempts_for(arena, hyp):
+            # a front-run replays the victim's old pending call: run it against the fix's own instead
+            again = [front_run()] if exploit.strategy == "front_run" else attempts_for(arena, hyp)
+            for attempt in again:
                 with on_snapshot(chain):
                     arena.sent.clear()
                     before = arena.measure()

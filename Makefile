@@ -16,7 +16,7 @@ B ?=
 DEB_PACKAGES := ffmpeg chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-setup: system-packages $(PY_STAMP) $(NPM_STAMP) $(FLOWER_STAMP)
+setup: system-packages $(PY_STAMP) $(NPM_STAMP) $(FLOWER_STAMP) $(AUDIT_STAMP)
 
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
@@ -99,8 +99,9 @@ pool-setup: setup
 	  --verifier-sol contracts/src/ShieldedPoolVerifier.sol
 	node contracts/build.mjs
 
-# Static analysis of contracts/src with Slither (not part of `make test`). Slither needs web3<8, so
-# it gets its own venv from its own lockfile; solc is the pinned solc-js behind a `--standard-json`
+# Static analysis of contracts/src with Slither (`make audit`, not part of `make test`; `make setup`
+# installs Slither because `aiweb3 redteam scan` uses it). Slither needs web3<8, so it gets its own
+# venv from its own lockfile; solc is the pinned solc-js behind a `--standard-json`
 # stand-in (no native solc can be downloaded here). The ezkl-generated verifier and the snarkjs-exported
 # pool verifier are left out: they are regenerated, never edited (docs/security.md lists the ezkl
 # verifier's findings). Fails on medium or high findings.

@@ -43,6 +43,7 @@ from aiweb3.privacy import (
     StealthRoute,
     announce,
     announcements,
+    announcements_in,
     compute_stealth_key,
     found_payments,
     generate_stealth_address,
@@ -239,6 +240,24 @@ def test_stealth_receiver_refuses_foreign_unannounced_tampered_and_reused_addres
     reused = _pay_by_hand(server, payer, token, good_to, good_hint)  # a new authorization, same address
     assert reused.status_code == 402 and "paid before" in reused.json()["detail"]["error"]
     assert _balance(chain, aiusd, payer.address) == before - PRICE
+
+    # swept empty and the server restarted (a new receiver, nothing in memory): the chain's
+    # Transfer history still shows the address was used, so it is refused again
+    [note] = [
+        a
+        for a in announcements_in(chain, aiweb3_home, good_hint["published"])
+        if a.stealth_address == good_to
+    ]
+    sweep(chain, token, note, payee_keys, Account.create().address, accounts[6], fee=1_000)
+    assert _balance(chain, aiusd, good_to) == 0
+    restarted = StealthReceiver(chain, aiweb3_home, payee_keys.viewing, registered.address)
+    offer = parse_payment_required(httpx.get(f"{server}/report")).accepts[0]
+    inner = sign_authorization(payer, token, good_to, PRICE).to_x402()
+    again = PaymentPayload(
+        payload={**inner, "stealth": good_hint}, accepted=offer.model_copy(update={"pay_to": good_to})
+    )
+    with pytest.raises(PaymentError, match="paid before"):
+        restarted.accept(again, offer)
 
 
 def test_tampered_announcements_never_yield_a_key_and_only_the_recipient_sweeps(

@@ -26,6 +26,7 @@ from typing import Any
 from coincurve import PrivateKey
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
+from web3.contract import Contract
 from x402.schemas import PaymentPayload, PaymentRequirements
 
 from aiweb3.agents import Authorization, PrivateDestination
@@ -169,12 +170,19 @@ class StealthReceiver:
             )
         with self._lock:
             token = self.chain.contract(self._token_abi, to_checksum_address(requirements.asset))
-            if one_time in self._seen or int(self.chain.call(token.functions.balanceOf(one_time))) != 0:
+            if one_time in self._seen or self._ever_paid(token, one_time):
                 raise PaymentError(
                     f"{one_time} was paid before: reusing a one-time address links payments; derive a new one"
                 )
             self._seen.add(one_time)
         return requirements.model_copy(update={"pay_to": one_time})
+
+    def _ever_paid(self, token: Contract, one_time: str) -> bool:
+        # The chain, not this process's memory, says whether the address was used: a balance, or
+        # any Transfer to it (an address paid and swept has none left), so a restart forgets nothing.
+        if int(self.chain.call(token.functions.balanceOf(one_time))) != 0:
+            return True
+        return bool(token.events.Transfer().get_logs(from_block=0, argument_filters={"to": one_time}))
 
 
 def _is_tx_hash(text: str) -> bool:

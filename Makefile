@@ -7,6 +7,9 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 FLOWER_VENV := .venv-flower
 FLOWER_STAMP := $(FLOWER_VENV)/.installed
+# Slither's own environment (see `audit` below); defined here because `setup` names its stamp
+AUDIT_VENV := .venv-audit
+AUDIT_STAMP := $(AUDIT_VENV)/.installed
 B ?=
 
 .PHONY: setup system-packages run test lint bench eval-nlq artifacts pool-setup audit slither clean
@@ -105,9 +108,6 @@ pool-setup: setup
 # stand-in (no native solc can be downloaded here). The ezkl-generated verifier and the snarkjs-exported
 # pool verifier are left out: they are regenerated, never edited (docs/security.md lists the ezkl
 # verifier's findings). Fails on medium or high findings.
-AUDIT_VENV := .venv-audit
-AUDIT_STAMP := $(AUDIT_VENV)/.installed
-
 $(AUDIT_STAMP): requirements-audit.lock
 	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
 	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-audit.lock

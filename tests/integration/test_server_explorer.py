@@ -30,7 +30,9 @@ def server(module_home: Path, chain: Chain, deployments: dict[str, Deployment]) 
         if demo is not None:
             snap = services.jobs.wait(demo.id, 600)
             assert snap["state"] == "succeeded", snap
-        assert services.index is not None and services.index.sync_to(chain.block_number(), timeout=60)
+        assert services.index is not None
+        # on failure, say where the follower stands (its last block and error) to tell a stall from a crash
+        assert services.index.sync_to(chain.block_number(), timeout=60), services.index.status()
         yield handle
     finally:
         handle.stop()

@@ -186,7 +186,7 @@ def test_analytics_follow_the_chain_and_answer_questions(
 ) -> None:
     index = server.services.index
     assert index is not None
-    assert index.sync_to(chain.block_number(), timeout=60)
+    assert index.sync_to(chain.block_number(), timeout=60), index.status()
     rows = client.get("/api/analytics/metrics/verified_inferences_per_model").json()["rows"]
     assert any(r[0] == demo_model["model_id"] and r[1] >= 1 for r in rows)
 
